@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, each depending only on those below it:
+//   CLZ4, CMaskKernels  (C leaves)
+//   MaskFormat          on-disk constants, little-endian coding, checksums, value semantics
+//   MaskStorage         mapped files, segments, manifest, ingest (the only importer of CLZ4)
+//   MaskIndex           the Cumulative Histogram Index and its bounds
+//   MaskQuery           lexer, parser, binder, filter-verification executor
+//   MaskInspect         the format dumper, as library code
+//   MaskDatasets        the synthetic dataset generator (no storage dependency)
+//   masksearch          the command-line tool (Tools/masksearch)
+let package = Package(
+    name: "masksearch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "masksearch", targets: ["masksearch"]),
+        .library(name: "MaskQuery", targets: ["MaskQuery"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4",
+            pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"])]
+        ),
+        .target(name: "CMaskKernels"),
+        .target(name: "MaskFormat", dependencies: ["CMaskKernels"]),
+        .target(
+            name: "MaskStorage",
+            dependencies: ["MaskFormat", "CLZ4", "CMaskKernels", .product(name: "SwiftCSV", package: "SwiftCSV")]
+        ),
+        .target(name: "MaskIndex", dependencies: ["MaskStorage", "MaskFormat", "CMaskKernels"]),
+        .target(name: "MaskQuery", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat", "CMaskKernels"]),
+        .target(name: "MaskInspect", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat"]),
+        .target(name: "MaskDatasets"),
+        .executableTarget(
+            name: "masksearch",
+            dependencies: [
+                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/masksearch"
+        ),
+        .testTarget(name: "MaskKernelsTests", dependencies: ["CMaskKernels"]),
+        .testTarget(name: "MaskFormatTests", dependencies: ["MaskFormat"]),
+        .testTarget(name: "MaskStorageTests", dependencies: ["MaskStorage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MaskIndexTests", dependencies: ["MaskIndex", "MaskStorage"]),
+        .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex"]),
+        .testTarget(name: "MaskInspectTests", dependencies: ["MaskInspect", "MaskStorage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets"]),
+        .testTarget(name: "CLITests", dependencies: ["masksearch"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

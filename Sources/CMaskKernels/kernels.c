@@ -1,0 +1,2 @@
+// Placeholder: the kernels land with the kernels work.
+#include "CMaskKernels.h"

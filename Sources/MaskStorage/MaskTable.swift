@@ -1,0 +1,98 @@
+import MaskFormat
+
+/// The read interface the query layer runs against: the conceptual `masks` table of
+/// CONTRACT.md section 1. `Database` implements it over segment files; tests implement it
+/// in memory (`InMemoryMaskTable`).
+///
+/// Rows are numbered `0..<count` in storage order (not necessarily mask_id order).
+/// Implementations must be safe to call from several threads at once.
+public protocol MaskTable: AnyObject, Sendable {
+    var height: Int { get }
+    var width: Int { get }
+    var pixelFormat: PixelFormat { get }
+    /// Number of masks (rows).
+    var count: Int { get }
+    /// `mask_id, image_id, model_id, mask_type`, then the extra metadata columns.
+    var columns: [ColumnDescriptor] { get }
+    /// The value of `column` (an index into `columns`) for `row`.
+    func value(row: Int, column: Int) -> ColumnValue
+    /// Names of the ROI sets, sorted.
+    var roiSetNames: [String] { get }
+    func roiSet(named name: String) -> ROISet?
+    /// Copies the stored codes of image rows `rows` (all columns) of mask `row` into
+    /// `buffer`, which holds at least `rows.count * width * pixelFormat.bytesPerPixel` bytes,
+    /// row-major. Decodes only the blocks that cover `rows`.
+    func readPixels(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws
+}
+
+extension MaskTable {
+    public func maskID(row: Int) -> Int64 {
+        if case .int(let v) = value(row: row, column: 0) { return v }
+        return 0
+    }
+    public func imageID(row: Int) -> Int64 {
+        if case .int(let v) = value(row: row, column: 1) { return v }
+        return 0
+    }
+}
+
+/// A named ROI set: one box per image_id, or per mask_id (CONTRACT.md section 2).
+/// Boxes are stored as loaded (rounded outward, not yet clipped).
+public struct ROISet: Sendable, Hashable {
+    public enum Key: UInt8, Sendable {
+        case imageID = 1
+        case maskID = 2
+    }
+    public var name: String
+    public var key: Key
+    public var boxes: [Int64: PixelBox]
+
+    public init(name: String, key: Key, boxes: [Int64: PixelBox]) {
+        self.name = name
+        self.key = key
+        self.boxes = boxes
+    }
+
+    /// The box of a mask (by its image_id or mask_id, per `key`), or nil when the set has none.
+    public func box(maskID: Int64, imageID: Int64) -> PixelBox? {
+        boxes[key == .imageID ? imageID : maskID]
+    }
+}
+
+/// A `MaskTable` held in memory: for tests and small tools.
+public final class InMemoryMaskTable: MaskTable, @unchecked Sendable {
+    public let height: Int
+    public let width: Int
+    public let pixelFormat: PixelFormat
+    public let columns: [ColumnDescriptor]
+    /// rows[row][column]
+    public let rows: [[ColumnValue]]
+    /// codes[row]: the mask's stored bytes, row-major, little-endian codes.
+    public let pixels: [[UInt8]]
+    public let roiSets: [String: ROISet]
+
+    public init(height: Int, width: Int, pixelFormat: PixelFormat, columns: [ColumnDescriptor],
+                rows: [[ColumnValue]], pixels: [[UInt8]], roiSets: [String: ROISet]) {
+        precondition(rows.count == pixels.count)
+        self.height = height
+        self.width = width
+        self.pixelFormat = pixelFormat
+        self.columns = columns
+        self.rows = rows
+        self.pixels = pixels
+        self.roiSets = roiSets
+    }
+
+    public var count: Int { rows.count }
+    public func value(row: Int, column: Int) -> ColumnValue { rows[row][column] }
+    public var roiSetNames: [String] { roiSets.keys.sorted() }
+    public func roiSet(named name: String) -> ROISet? { roiSets[name] }
+
+    public func readPixels(row: Int, rows r: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
+        let rowBytes = width * pixelFormat.bytesPerPixel
+        pixels[row].withUnsafeBytes { src in
+            let start = r.lowerBound * rowBytes
+            buffer.baseAddress!.copyMemory(from: src.baseAddress! + start, byteCount: r.count * rowBytes)
+        }
+    }
+}
