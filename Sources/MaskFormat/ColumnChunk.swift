@@ -1,0 +1,206 @@
+/// The values of one metadata column for the masks of a segment, in memory.
+///
+/// On disk (Format/segment.md, "Metadata columns") a column chunk is a validity bitmap
+/// (bit i set = row i is not NULL, LSB first, padded to 8 bytes) followed by the values:
+/// INT64 and FLOAT64 as 8-byte little-endian words; TEXT as `count + 1` u32 offsets into a
+/// UTF-8 blob that follows them.
+public struct ColumnData: Sendable, Equatable {
+    public enum Values: Sendable, Equatable {
+        case int64([Int64])
+        case float64([Double])
+        case text([String])
+    }
+
+    public var values: Values
+    /// `valid[i] == false` means row i is NULL. Same count as the values.
+    public var valid: [Bool]
+
+    public init(values: Values, valid: [Bool]) {
+        self.values = values
+        self.valid = valid
+    }
+
+    public init(type: ColumnType) {
+        switch type {
+        case .int64: values = .int64([])
+        case .float64: values = .float64([])
+        case .text: values = .text([])
+        }
+        valid = []
+    }
+
+    public var type: ColumnType {
+        switch values {
+        case .int64: return .int64
+        case .float64: return .float64
+        case .text: return .text
+        }
+    }
+
+    public var count: Int { valid.count }
+
+    public func value(at row: Int) -> ColumnValue {
+        guard valid[row] else { return .null }
+        switch values {
+        case .int64(let a): return .int(a[row])
+        case .float64(let a): return .double(a[row])
+        case .text(let a): return .text(a[row])
+        }
+    }
+
+    /// Appends a value; `.null` appends a NULL. The caller guarantees the type matches
+    /// (an INT64 value may be appended to a FLOAT64 column).
+    public mutating func append(_ v: ColumnValue) {
+        switch (values, v) {
+        case (.int64(var a), .int(let x)):
+            values = .int64([]); a.append(x); values = .int64(a); valid.append(true)
+        case (.float64(var a), .double(let x)):
+            values = .float64([]); a.append(x); values = .float64(a); valid.append(true)
+        case (.float64(var a), .int(let x)):
+            values = .float64([]); a.append(Double(x)); values = .float64(a); valid.append(true)
+        case (.text(var a), .text(let x)):
+            values = .text([]); a.append(x); values = .text(a); valid.append(true)
+        case (.int64(var a), _):
+            values = .int64([]); a.append(0); values = .int64(a); valid.append(false)
+        case (.float64(var a), _):
+            values = .float64([]); a.append(0); values = .float64(a); valid.append(false)
+        case (.text(var a), _):
+            values = .text([]); a.append(""); values = .text(a); valid.append(false)
+        }
+    }
+
+    /// Appends all rows of `other` (same type).
+    public mutating func append(contentsOf other: ColumnData) {
+        for i in 0..<other.count { append(other.value(at: i)) }
+    }
+
+    public var hasNulls: Bool { valid.contains(false) }
+
+    /// The on-disk chunk.
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter()
+        var byte: UInt8 = 0
+        for (i, v) in valid.enumerated() {
+            if v { byte |= 1 << UInt8(i % 8) }
+            if i % 8 == 7 { w.u8(byte); byte = 0 }
+        }
+        if valid.count % 8 != 0 { w.u8(byte) }
+        w.pad(to: 8)
+        switch values {
+        case .int64(let a): for x in a { w.i64(x) }
+        case .float64(let a): for x in a { w.f64(x) }
+        case .text(let a):
+            var offset: UInt32 = 0
+            w.u32(0)
+            for s in a { offset += UInt32(s.utf8.count); w.u32(offset) }
+            for s in a { w.raw(s.utf8) }
+        }
+        return w.bytes
+    }
+
+    /// Decodes a chunk of `count` rows of `type`.
+    public static func decode(_ buffer: UnsafeRawBufferPointer, type: ColumnType, count: Int, structure: String) throws(FormatError) -> ColumnData {
+        var r = ByteReader(buffer, structure: structure)
+        let bitmapBytes = (count + 7) / 8
+        let bitmap = try r.bytes(bitmapBytes)
+        var valid = [Bool](repeating: true, count: count)
+        for i in 0..<count { valid[i] = bitmap[i / 8] & (1 << UInt8(i % 8)) != 0 }
+        try r.skip((8 - bitmapBytes % 8) % 8)
+        switch type {
+        case .int64:
+            var a = [Int64](); a.reserveCapacity(count)
+            for _ in 0..<count { a.append(try r.i64()) }
+            return ColumnData(values: .int64(a), valid: valid)
+        case .float64:
+            var a = [Double](); a.reserveCapacity(count)
+            for _ in 0..<count { a.append(try r.f64()) }
+            return ColumnData(values: .float64(a), valid: valid)
+        case .text:
+            var offsets = [UInt32](); offsets.reserveCapacity(count + 1)
+            for _ in 0...count { offsets.append(try r.u32()) }
+            let blobStart = r.position
+            var a = [String](); a.reserveCapacity(count)
+            for i in 0..<count {
+                let lo = Int(offsets[i]), hi = Int(offsets[i + 1])
+                guard lo <= hi, blobStart + hi <= buffer.count else {
+                    throw FormatError(.outOfBounds, structure: structure, detail: "text offset of row \(i)")
+                }
+                let raw = UnsafeRawBufferPointer(rebasing: buffer[(blobStart + lo)..<(blobStart + hi)])
+                guard let s = String(validating: raw, as: UTF8.self) else {
+                    throw FormatError(.invalidField, structure: structure, detail: "row \(i) is not UTF-8")
+                }
+                a.append(s)
+            }
+            return ColumnData(values: .text(a), valid: valid)
+        }
+    }
+}
+
+/// One entry of a segment's column directory.
+///
+/// | size | field |
+/// |-----:|-------|
+/// | 2+n | name (u16 length + UTF-8) |
+/// | 1 | type (1 INT64, 2 FLOAT64, 3 TEXT) |
+/// | 1 | flags (bit 0: has NULLs; others reserved, 0) |
+/// | 2 | reserved, 0 |
+/// | 8 | chunk offset (64-aligned) |
+/// | 8 | chunk length |
+/// | 4 | CRC-32C of the chunk |
+public struct ColumnChunkDescriptor: Sendable, Equatable {
+    public var name: String
+    public var type: ColumnType
+    public var hasNulls: Bool
+    public var offset: UInt64
+    public var length: UInt64
+    public var crc: UInt32
+
+    public init(name: String, type: ColumnType, hasNulls: Bool, offset: UInt64, length: UInt64, crc: UInt32) {
+        self.name = name
+        self.type = type
+        self.hasNulls = hasNulls
+        self.offset = offset
+        self.length = length
+        self.crc = crc
+    }
+
+    /// Encodes a whole column directory: u32 count, then the entries.
+    public static func encodeDirectory(_ entries: [ColumnChunkDescriptor]) -> [UInt8] {
+        var w = ByteWriter()
+        w.u32(UInt32(entries.count))
+        for e in entries {
+            w.shortString(e.name)
+            w.u8(e.type.rawValue)
+            w.u8(e.hasNulls ? 1 : 0)
+            w.u16(0)
+            w.u64(e.offset)
+            w.u64(e.length)
+            w.u32(e.crc)
+        }
+        return w.bytes
+    }
+
+    public static func decodeDirectory(_ buffer: UnsafeRawBufferPointer, fileOffset: UInt64) throws(FormatError) -> [ColumnChunkDescriptor] {
+        var r = ByteReader(buffer, structure: "column directory")
+        let n = Int(try r.u32())
+        guard n <= buffer.count / 24 + 1 else {
+            throw FormatError(.invalidField, structure: "column directory", offset: fileOffset, detail: "\(n) columns")
+        }
+        var out: [ColumnChunkDescriptor] = []
+        for i in 0..<n {
+            let name = try r.shortString()
+            let typeByte = try r.u8()
+            let flags = try r.u8()
+            let reserved = try r.u16()
+            guard let type = ColumnType(rawValue: typeByte) else {
+                throw FormatError(.invalidField, structure: "column directory entry \(i)", offset: fileOffset + UInt64(r.position), detail: "type \(typeByte)")
+            }
+            guard flags & ~1 == 0, reserved == 0 else {
+                throw FormatError(.invalidField, structure: "column directory entry \(i)", offset: fileOffset + UInt64(r.position), detail: "reserved bits set")
+            }
+            out.append(ColumnChunkDescriptor(name: name, type: type, hasNulls: flags & 1 != 0,
+                                             offset: try r.u64(), length: try r.u64(), crc: try r.u32()))
+        }
+        return out
+    }
+}

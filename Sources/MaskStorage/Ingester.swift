@@ -1,0 +1,206 @@
+import MaskFormat
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `masksearch ingest` (CONTRACT.md section 4): appends masks and their metadata to a
+/// database, creating it when missing.
+///
+/// Algorithm: (1) resolve every input's header and check shapes, the metadata row count
+/// and mask ids (duplicates within the input and against the database) before reading any
+/// pixel; (2) stream the pixels in chunks through `PixelEncoder` (checks, conversion) into
+/// one new segment written under a temporary name; (3) rename it, then replace the
+/// manifest atomically. Any error, or a kill at any point, leaves the database as it was:
+/// the new segment only exists for readers once the manifest names it. Peak memory is
+/// O(chunk + metadata), independent of the input size.
+public enum Ingester {
+    public struct Options: Sendable {
+        public var metaPath: String?
+        public var pixelFormat: PixelFormat?
+        public var clip = false
+        public var raw: MaskInputFile.RawLayout?
+        public var bandRows = SegmentLayout.defaultBandRows
+        /// Masks per chunk read and compressed at once.
+        public var chunkMasks = 256
+        public init() {}
+    }
+
+    public struct Summary: Sendable {
+        public var masks: Int
+        public var segmentFile: String
+        public var rawBytes: Int
+        public var storedBytes: Int
+        public var createdDatabase: Bool
+    }
+
+    /// Ingests `inputs` into the database at `directory`.
+    /// - Parameter progress: called with (masks done, masks total) after each chunk.
+    public static func ingest(into directory: String, inputs: [String], options: Options,
+                              progress: ((Int, Int) -> Void)? = nil) throws(StorageError) -> Summary {
+        let existed = SystemCalls.exists(directory)
+        if existed && !SystemCalls.isDirectory(directory) {
+            throw StorageError.notADatabase(path: directory, reason: "not a directory")
+        }
+        if existed && !Database.exists(at: directory) {
+            let names = (try? SystemCalls.listDirectory(directory)) ?? []
+            if names.contains(where: { $0 != DatabaseLock.fileName }) {
+                throw StorageError.notADatabase(path: directory, reason: "the directory is not empty and has no MANIFEST")
+            }
+        }
+        // Check everything that can be checked without the database first.
+        guard !inputs.isEmpty else {
+            throw StorageError.invalidInput(file: directory, location: "", reason: "no input files given")
+        }
+        let files = try MaskInputFile.resolve(inputs, raw: options.raw)
+        let total = files.reduce(0) { $0 + $1.count }
+        guard total > 0 else {
+            throw StorageError.invalidInput(file: inputs.joined(separator: ", "), location: "", reason: "empty input: no masks")
+        }
+        let (height, width) = (files[0].height, files[0].width)
+        for f in files where f.height != height || f.width != width {
+            throw StorageError.invalidInput(file: f.path, location: "shape",
+                                            reason: "masks are \(f.height)x\(f.width), but \(files[0].path) has \(height)x\(width)")
+        }
+
+        var createdDirectory = false
+        if !existed {
+            try SystemCalls.mkdir(directory)
+            createdDirectory = true
+        }
+        let lock: DatabaseLock
+        do throws(StorageError) {
+            lock = try DatabaseLock(directory: directory)
+        } catch {
+            if createdDirectory { rmdir(directory) }
+            throw error
+        }
+        func undoCreation() {
+            lock.release()
+            if !Database.exists(at: directory) {
+                SystemCalls.unlink(directory + "/" + DatabaseLock.fileName)
+                if createdDirectory { rmdir(directory) }
+            }
+        }
+        do throws(StorageError) {
+            let summary = try ingestLocked(directory: directory, files: files, total: total, height: height, width: width,
+                                           options: options, lock: lock, progress: progress)
+            lock.release()
+            return Summary(masks: summary.masks, segmentFile: summary.segmentFile, rawBytes: summary.rawBytes,
+                           storedBytes: summary.storedBytes, createdDatabase: !existed || summary.createdDatabase)
+        } catch {
+            undoCreation()
+            throw error
+        }
+    }
+
+    private static func ingestLocked(directory: String, files: [MaskInputFile], total: Int, height: Int, width: Int,
+                                     options: Options, lock: DatabaseLock,
+                                     progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
+        let current: Database? = Database.exists(at: directory) ? try Database(path: directory) : nil
+        lock.sweep(keeping: current?.manifest)
+        if let db = current, db.height != height || db.width != width {
+            throw StorageError.invalidInput(file: files[0].path, location: "shape",
+                                            reason: "masks are \(height)x\(width), but the database holds \(db.height)x\(db.width) masks")
+        }
+        let format: PixelFormat
+        if let db = current {
+            if let requested = options.pixelFormat, requested != db.pixelFormat {
+                throw StorageError.invalidInput(file: directory, location: "--dtype",
+                                                reason: "the database stores \(db.pixelFormat); it cannot take \(requested) masks")
+            }
+            format = db.pixelFormat
+        } else {
+            format = options.pixelFormat ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
+        }
+
+        // Metadata and ids.
+        let existingExtras = current.map { Array($0.columns.dropFirst(4)) }
+        let meta = try options.metaPath.map { (p) throws(StorageError) in
+            try MetadataTable.load(p, existingExtras: existingExtras)
+        }
+        if let meta, meta.rowCount != total {
+            throw StorageError.invalidInput(file: options.metaPath!, location: "",
+                                            reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
+        }
+        var existingIDs = Set<Int64>()
+        var nextID: Int64 = 0
+        if let db = current {
+            let ids = db.builtinColumn(0)
+            existingIDs.reserveCapacity(ids.count + total)
+            for id in ids { existingIDs.insert(id) }
+            nextID = (ids.max() ?? -1) + 1
+        }
+        let maskIDs: [Int64] = meta?.maskIDs ?? (0..<Int64(total)).map { nextID + $0 }
+        var seen = existingIDs
+        for (i, id) in maskIDs.enumerated() where !seen.insert(id).inserted {
+            let where_ = existingIDs.contains(id) ? "already in the database" : "appears twice in the input"
+            throw StorageError.invalidInput(file: options.metaPath ?? files[0].path, location: "line \(i + 2)",
+                                            reason: "duplicate mask_id \(id): \(where_)")
+        }
+        var columns: [(name: String, data: ColumnData)] = [
+            ("mask_id", ColumnData(values: .int64(maskIDs), valid: Array(repeating: true, count: total))),
+            ("image_id", ColumnData(values: .int64(meta?.imageIDs ?? maskIDs), valid: Array(repeating: true, count: total))),
+            ("model_id", ColumnData(values: .int64(meta?.modelIDs ?? Array(repeating: 0, count: total)), valid: Array(repeating: true, count: total))),
+            ("mask_type", ColumnData(values: .int64(meta?.maskTypes ?? Array(repeating: 0, count: total)), valid: Array(repeating: true, count: total))),
+        ]
+        if let meta {
+            columns += meta.extras
+        } else if let extras = existingExtras {
+            for c in extras {
+                var d = ColumnData(type: c.type)
+                for _ in 0..<total { d.append(.null) }
+                columns.append((c.name, d))
+            }
+        }
+
+        // Pixels.
+        var manifest = current?.manifest ?? Manifest(
+            height: height, width: width, pixelFormat: format.description, bandRows: options.bandRows,
+            extraColumns: columns.dropFirst(4).map { Manifest.Column(name: $0.name, type: $0.data.type.description) },
+            segments: [], roiSets: [], index: nil, nextFileNumber: 1)
+        let name = Manifest.fileName(prefix: "seg", number: manifest.nextFileNumber, ext: "mss")
+        let finalPath = directory + "/" + name
+        let tmpPath = finalPath + ".tmp-\(getpid())"
+        let writer = try SegmentWriter(path: tmpPath, height: height, width: width, pixelFormat: format, bandRows: manifest.bandRows)
+        let pixels = height * width
+        let codes = UnsafeMutableRawBufferPointer.allocate(byteCount: options.chunkMasks * pixels * format.bytesPerPixel, alignment: 64)
+        defer { codes.deallocate() }
+        var done = 0
+        do throws(StorageError) {
+            for f in files {
+                let encoder = PixelEncoder(input: f.elementType, bigEndian: f.bigEndian, output: format, clip: options.clip)
+                try f.forEachChunk(chunk: options.chunkMasks) { (first, k, bytes) throws(StorageError) in
+                    let out = UnsafeMutableRawBufferPointer(rebasing: codes[0..<(k * pixels * format.bytesPerPixel)])
+                    do throws(PixelEncoder.BadPixel) {
+                        try encoder.encode(bytes, count: k * pixels, into: out)
+                    } catch {
+                        let m = first + error.index / pixels
+                        let p = error.index % pixels
+                        let reason = error.value.isNaN || error.value.isInfinite
+                            ? "value \(error.value) is not finite"
+                            : "value \(error.value) is outside [0, 1] (use --clip to clip)"
+                        throw StorageError.invalidInput(file: f.path, location: "mask \(m), pixel (row \(p / width), col \(p % width))", reason: reason)
+                    }
+                    try writer.append(codes: UnsafeRawBufferPointer(out), count: k)
+                    done += k
+                    progress?(done, total)
+                }
+            }
+            try writer.finish(columns: columns)
+            try SystemCalls.rename(tmpPath, finalPath)
+            manifest.segments.append(Manifest.Segment(file: name, maskCount: total, indexFile: nil))
+            manifest.nextFileNumber += 1
+            try lock.commit(manifest)
+        } catch {
+            writer.abandon()
+            SystemCalls.unlink(tmpPath)
+            // A commit that failed after its rename (e.g. in the directory fsync) may already
+            // name the segment: never delete a file the manifest on disk references.
+            let committed = (try? Database.readManifest(directory))?.segments.contains { $0.file == name } ?? false
+            if !committed { SystemCalls.unlink(finalPath) }
+            throw error
+        }
+        return Summary(masks: total, segmentFile: name, rawBytes: writer.rawBytes, storedBytes: writer.storedBytes,
+                       createdDatabase: current == nil)
+    }
+}

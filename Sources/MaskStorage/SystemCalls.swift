@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Thin wrappers over the POSIX calls storage needs, in the style of swift-system: one
+/// wrapper per call, `EINTR` retried in one place, failures as `StorageError.system` naming
+/// the call and the path.
+enum SystemCalls {
+    @discardableResult
+    static func retrying<T: BinaryInteger>(_ call: String, _ path: String, _ body: () -> T) throws(StorageError) -> T {
+        while true {
+            let r = body()
+            if r >= 0 { return r }
+            if errno == EINTR { continue }
+            throw StorageError.system(call: call, path: path, errno: errno)
+        }
+    }
+
+    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws(StorageError) -> Int32 {
+        try retrying("open", path) { Glibc.open(path, flags, mode) }
+    }
+
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Writes all of `buffer` at the current position.
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(StorageError) {
+        var done = 0
+        while done < buffer.count {
+            let n = try retrying("write", path) { Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done) }
+            done += n
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(StorageError) {
+        let result: Result<Void, StorageError> = bytes.withUnsafeBytes { b in
+            Result { () throws(StorageError) in try writeAll(fd, b, path: path) }
+        }
+        try result.get()
+    }
+
+    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], offset: Int, path: String) throws(StorageError) {
+        let result: Result<Void, StorageError> = bytes.withUnsafeBytes { b in
+            Result { () throws(StorageError) in try pwriteAll(fd, b, offset: offset, path: path) }
+        }
+        try result.get()
+    }
+
+    /// Writes all of `buffer` at `offset`.
+    static func pwriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, offset: Int, path: String) throws(StorageError) {
+        var done = 0
+        while done < buffer.count {
+            let n = try retrying("pwrite", path) { Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }
+            done += n
+        }
+    }
+
+    /// Reads up to `buffer.count` bytes; returns the count read (less only at end of file).
+    static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, path: String) throws(StorageError) -> Int {
+        var done = 0
+        while done < buffer.count {
+            let n = try retrying("read", path) { Glibc.read(fd, buffer.baseAddress! + done, buffer.count - done) }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    static func fsync(_ fd: Int32, path: String) throws(StorageError) {
+        try retrying("fsync", path) { Glibc.fsync(fd) }
+    }
+
+    /// fsyncs a directory so that a rename or unlink in it is durable.
+    static func fsyncDirectory(_ path: String) throws(StorageError) {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd, path: path)
+    }
+
+    static func rename(_ from: String, _ to: String) throws(StorageError) {
+        try retrying("rename", to) { Glibc.rename(from, to) }
+    }
+
+    static func unlink(_ path: String) { _ = Glibc.unlink(path) }
+
+    static func fileSize(_ fd: Int32, path: String) throws(StorageError) -> Int {
+        var st = stat()
+        try retrying("fstat", path) { fstat(fd, &st) }
+        return Int(st.st_size)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func mkdir(_ path: String) throws(StorageError) {
+        if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw StorageError.system(call: "mkdir", path: path, errno: errno)
+        }
+    }
+
+    /// Takes the exclusive POSIX record lock (`lockf(F_LOCK)`) on a whole file, waiting
+    /// for it; released when the descriptor is closed or the process exits (even by kill -9).
+    static func lockExclusive(_ fd: Int32, path: String) throws(StorageError) {
+        try retrying("lockf", path) { Glibc.lockf(fd, F_LOCK, 0) }
+    }
+
+    /// Drops the page cache for a file (POSIX_FADV_DONTNEED): for cold benchmarks.
+    static func dropCache(_ path: String) {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0 else { return }
+        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_DONTNEED))
+        Glibc.close(fd)
+    }
+
+    /// Names in a directory, sorted.
+    static func listDirectory(_ path: String) throws(StorageError) -> [String] {
+        guard let dir = opendir(path) else { throw StorageError.system(call: "opendir", path: path, errno: errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+/// Writes a file atomically: to `path.tmp-<pid>`, fsync, rename over `path`, fsync the
+/// directory. A crash at any point leaves either the old file or the new one.
+func writeFileAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+    let tmp = path + ".tmp-\(getpid())"
+    let fd = try SystemCalls.open(tmp, O_WRONLY | O_CREAT | O_TRUNC)
+    do throws(StorageError) {
+        try SystemCalls.writeAll(fd, bytes, path: tmp)
+        try SystemCalls.fsync(fd, path: tmp)
+        SystemCalls.close(fd)
+        try SystemCalls.rename(tmp, path)
+        try SystemCalls.fsyncDirectory(directory)
+    } catch {
+        SystemCalls.close(fd)
+        SystemCalls.unlink(tmp)
+        throw error
+    }
+}

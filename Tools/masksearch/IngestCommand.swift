@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import MaskFormat
+import MaskStorage
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Add masks (.npy files, directories of .npy, or raw dumps) and their metadata to a database.",
+        discussion: """
+        Creates DB when missing; run again to append. A failed ingest changes nothing.
+        meta.csv has a header row and one row per mask in input order; columns mask_id, image_id,
+        model_id, mask_type are recognised, others become metadata columns (INT64, FLOAT64 or TEXT).
+        Without --meta: mask_id counts on from the largest existing id, image_id = mask_id,
+        model_id = 0, mask_type = 0.
+        """)
+
+    @Argument(help: "The database directory.") var db: String
+    @Argument(help: "Input files: .npy (H,W) or (N,H,W), directories of .npy, or raw dumps with --raw-shape.") var masks: [String]
+    @Option(help: "Metadata CSV, one row per mask in input order.") var meta: String?
+    @Option(help: "Storage precision: uint8, float16 or float32 (default: uint8 for uint8 input, else float32; fixed once the database exists).") var dtype: String?
+    @Flag(help: "Clip values into [0, 1] instead of rejecting them (NaN is still rejected).") var clip = false
+    @Option(help: "Shape N,H,W of raw dump inputs.") var rawShape: String?
+    @Option(help: "Element type of raw dump inputs: uint8, float16, float32 or float64 (little-endian).") var rawDtype: String?
+
+    func validate() throws {
+        if let dtype, PixelFormat(name: dtype) == nil {
+            throw ValidationError("--dtype must be uint8, float16 or float32, not '\(dtype)'")
+        }
+        if (rawShape == nil) != (rawDtype == nil) {
+            throw ValidationError("--raw-shape and --raw-dtype go together")
+        }
+        if let rawDtype, NpyHeader.ElementType(name: rawDtype) == nil {
+            throw ValidationError("--raw-dtype must be uint8, float16, float32 or float64, not '\(rawDtype)'")
+        }
+        if let rawShape {
+            let parts = rawShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 3, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+                throw ValidationError("--raw-shape must be N,H,W with positive integers, not '\(rawShape)'")
+            }
+        }
+    }
+
+    func run() throws {
+        var options = Ingester.Options()
+        options.metaPath = meta
+        options.pixelFormat = dtype.flatMap(PixelFormat.init(name:))
+        options.clip = clip
+        if let rawShape, let rawDtype, let type = NpyHeader.ElementType(name: rawDtype) {
+            let p = rawShape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            options.raw = .init(count: p[0], height: p[1], width: p[2], elementType: type)
+        }
+        let bar = ProgressBar("ingest")
+        let summary = try runReportingErrors {
+            try Ingester.ingest(into: db, inputs: masks, options: options, progress: bar.update)
+        }
+        bar.finish()
+        let ratio = summary.storedBytes > 0 ? Double(summary.rawBytes) / Double(summary.storedBytes) : 0
+        print("ingested \(summary.masks) masks into \(db)/\(summary.segmentFile) (\(summary.rawBytes) bytes stored as \(summary.storedBytes), ratio \(String(format: "%.2f", ratio)))")
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import MaskStorage
+
+/// The `masksearch` tool: a thin shell over the libraries. Each subcommand parses its
+/// arguments, calls one library entry point and prints the result.
+///
+/// Exit codes (CONTRACT.md section 4): 0 success, 2 bad input or bad query (including bad
+/// command-line usage), 1 internal error.
+@main
+struct MaskSearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "masksearch",
+        abstract: "Store image masks and query them fast with a Cumulative Histogram Index.",
+        subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, DumpCommand.self,
+                      ServeCommand.self, GenerateCommand.self, DemoCommand.self])
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data((failure.message + "\n").utf8))
+            Foundation.exit(failure.code)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            // Usage errors are bad input: exit 2 (ArgumentParser would use 64).
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue == 0 ? 0 : 2)
+        }
+    }
+}
+
+/// A failure already explained to the user: the message goes to stderr, `code` is the exit code.
+struct CommandFailure: Error {
+    var message: String
+    var code: Int32
+
+    init(_ message: String, code: Int32) {
+        self.message = message
+        self.code = code
+    }
+
+    init(_ error: StorageError) {
+        self.init(error.description, code: error.isUserError ? 2 : 1)
+    }
+
+    /// Maps any library error to a failure with the right exit code.
+    static func from(_ error: any Error) -> CommandFailure {
+        if let f = error as? CommandFailure { return f }
+        if let s = error as? StorageError { return CommandFailure(s) }
+        return CommandFailure("error: \(error)", code: 1)
+    }
+}
+
+/// Runs `body`, turning library errors into `CommandFailure`s.
+func runReportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CommandFailure.from(error)
+    }
+}
+
+/// A progress bar on stderr, drawn only when stderr is a terminal.
+final class ProgressBar {
+    let label: String
+    let enabled = isatty(2) != 0
+    private var lastDrawn = -1
+
+    init(_ label: String) { self.label = label }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        let permille = done * 1000 / total
+        guard permille != lastDrawn else { return }
+        lastDrawn = permille
+        let width = 30
+        let filled = done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+        let line = "\r\(label) [\(bar)] \(permille / 10)% \(done)/\(total)"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        if enabled && lastDrawn >= 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "index", abstract: "Build the index for all masks now.")
+    @Argument var db: String
+    @Option var bins: Int?
+    @Option var cell: Int?
+    func run() throws { throw CommandFailure("error: index: not implemented yet", code: 1) }
+}
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "query", abstract: "Run a query.")
+    @Argument var db: String
+    @Argument var sql: String
+    func run() throws { throw CommandFailure("error: query: not implemented yet", code: 1) }
+}
+struct DumpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dump", abstract: "Inspect a segment or index file.")
+    @Argument var file: String
+    func run() throws { throw CommandFailure("error: dump: not implemented yet", code: 1) }
+}
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the web UI (not in this release).")
+    @Argument var db: String
+    func run() throws { throw CommandFailure("error: serve: the web UI is not part of this release", code: 1) }
+}
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "generate", abstract: "Generate a dataset.")
+    @Argument var dir: String
+    func run() throws { throw CommandFailure("error: generate: not implemented yet", code: 1) }
+}
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Generate, ingest, index, query.")
+    func run() throws { throw CommandFailure("error: demo: not implemented yet", code: 1) }
+}
