@@ -102,6 +102,9 @@ enum SystemCalls {
 
     static func mkdir(_ path: String) throws(StorageError) {
         if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST {
+            if errno == ENOENT {
+                throw StorageError.invalidInput(file: path, location: "", reason: "the parent directory does not exist")
+            }
             throw StorageError.system(call: "mkdir", path: path, errno: errno)
         }
     }
