@@ -10,23 +10,46 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
 
-    /// Maps `path`. An empty file maps to an empty buffer.
-    public init(path: String) throws(StorageError) {
+    /// True when the mapping is writable (`PROT_READ | PROT_WRITE`, `MAP_SHARED`): stores
+    /// through `mutableBytes` reach the file (durable after `sync()`).
+    public let writable: Bool
+
+    /// Maps `path`, read-only unless `writable`. An empty file maps to an empty buffer.
+    public init(path: String, writable: Bool = false) throws(StorageError) {
         self.path = path
-        let fd = try SystemCalls.open(path, O_RDONLY)
+        self.writable = writable
+        let fd = try SystemCalls.open(path, writable ? O_RDWR : O_RDONLY)
         defer { SystemCalls.close(fd) }
         let size = try SystemCalls.fileSize(fd, path: path)
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        guard let p = mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
+        guard let p = mmap(nil, size, writable ? (PROT_READ | PROT_WRITE) : PROT_READ, MAP_SHARED, fd, 0), p != MAP_FAILED else {
             throw StorageError.system(call: "mmap", path: path, errno: errno)
         }
         bytes = UnsafeRawBufferPointer(start: p, count: size)
     }
 
     public var count: Int { bytes.count }
+
+    /// The mapping as mutable memory; only for a writable mapping.
+    public var mutableBytes: UnsafeMutableRawBufferPointer {
+        precondition(writable, "\(path) is mapped read-only")
+        return UnsafeMutableRawBufferPointer(mutating: bytes)
+    }
+
+    /// Flushes stores in `range` (or the whole mapping) to the file (`msync(MS_SYNC)`).
+    public func sync(_ range: Range<Int>? = nil) throws(StorageError) {
+        guard let base = bytes.baseAddress, writable else { return }
+        let r = range ?? 0..<bytes.count
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = r.lowerBound / page * page
+        guard r.upperBound > start else { return }
+        if msync(UnsafeMutableRawPointer(mutating: base + start), r.upperBound - start, MS_SYNC) != 0 {
+            throw StorageError.system(call: "msync", path: path, errno: errno)
+        }
+    }
 
     /// Bytes `range` of the file; nil when the range is outside it.
     public func slice(offset: UInt64, length: UInt64) -> UnsafeRawBufferPointer? {

@@ -16,6 +16,10 @@ public final class SegmentReader: @unchecked Sendable {
     private let blockDirectory: UnsafeRawBufferPointer
 
     public var path: String { file.path }
+    /// CRC-32C of the footer's 64 bytes: binds an index file to this segment.
+    public var footerChecksum: UInt32 {
+        CRC32C.checksum(UnsafeRawBufferPointer(rebasing: file.bytes[(file.count - SegmentLayout.footerSize)...]))
+    }
     public var maskCount: Int { header.maskCount }
     public var blockCount: Int { blockDirectory.count / SegmentLayout.blockDescriptorSize }
 

@@ -155,3 +155,14 @@ func writeFileAtomically(_ bytes: [UInt8], to path: String, directory: String) t
         throw error
     }
 }
+
+/// Creates a file of `size` bytes whose first bytes are `prefix` (the rest zero, sparse),
+/// fsynced, and fsyncs its directory.
+public func createZeroFilledFile(_ path: String, size: Int, prefix: [UInt8], directory: String) throws(StorageError) {
+    let fd = try SystemCalls.open(path, O_RDWR | O_CREAT | O_TRUNC)
+    defer { SystemCalls.close(fd) }
+    try SystemCalls.retrying("ftruncate", path) { ftruncate(fd, off_t(size)) }
+    try SystemCalls.pwriteAll(fd, prefix, offset: 0, path: path)
+    try SystemCalls.fsync(fd, path: path)
+    try SystemCalls.fsyncDirectory(directory)
+}

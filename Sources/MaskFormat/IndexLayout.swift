@@ -1,0 +1,144 @@
+/// The byte layout of a Cumulative Histogram Index file (`chi-NNNNNN.chi`), version 1,
+/// one per segment (specified in Format/index.md).
+///
+/// ```
+/// +-----------------------+ 0
+/// | header (64 B)         |
+/// +-----------------------+ 64
+/// | validity bitmap       |  bit m set = mask m's entries are complete (LSB first), 64-aligned
+/// +-----------------------+
+/// | mask checksums        |  u32 per mask: CRC-32C of its entries in key order, 64-aligned
+/// +-----------------------+
+/// | entries               |  one column per key, `columnStride` bytes apart, 64-aligned;
+/// |                       |  column k holds key k of every mask (u16 or u32, little-endian)
+/// +-----------------------+
+/// ```
+/// Key k = ((iy * cornerCols) + ix) * (bins - 1) + (b - 1), for corner row iy, corner
+/// column ix and bin b in 1..<bins: the number of pixels (x, y) with y < cornerY(iy + 1),
+/// x < cornerX(ix + 1) whose bin is >= b. Corner positions are multiples of the cell size,
+/// the last one at the mask's edge; the zero row/column and bin 0 (the area) are implied.
+///
+/// Column-per-key: a constant-ROI query reads the same few keys of every mask, so it
+/// streams a few contiguous columns (vectorised over masks); the validity bit of a mask is
+/// set only after its entries and checksum are durable, so a torn write never yields a
+/// wrong bound.
+public enum IndexLayout {
+    /// `\x89MSKCHI\n`
+    public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x43, 0x48, 0x49, 0x0A]
+    public static let writeVersion: UInt16 = 1
+    public static let readVersion: UInt16 = 1
+    public static let headerSize = 64
+    public static let defaultBins = 16
+    public static let defaultCell = 16
+
+    @inlinable public static func align64(_ n: Int) -> Int { (n + 63) & ~63 }
+}
+
+/// The index file's 64-byte header.
+///
+/// | off | size | field |
+/// |----:|-----:|-------|
+/// | 0 | 8 | magic |
+/// | 8 | 2 | write version |
+/// | 10 | 2 | read version |
+/// | 12 | 4 | header size (64) |
+/// | 16 | 4 | height |
+/// | 20 | 4 | width |
+/// | 24 | 1 | pixel format |
+/// | 25 | 1 | entry width in bytes (2 when height*width <= 65535, else 4) |
+/// | 26 | 2 | bins |
+/// | 28 | 4 | cell |
+/// | 32 | 4 | mask count |
+/// | 36 | 4 | CRC-32C of the segment's footer (binds the index to its segment) |
+/// | 40 | 8 | column stride in bytes (multiple of 64) |
+/// | 48 | 12 | reserved, 0 |
+/// | 60 | 4 | CRC-32C of bytes 0..<60 |
+public struct IndexHeader: Sendable, Equatable {
+    public var height: Int
+    public var width: Int
+    public var pixelFormat: PixelFormat
+    public var bins: Int
+    public var cell: Int
+    public var maskCount: Int
+    public var segmentFooterCRC: UInt32
+
+    public init(height: Int, width: Int, pixelFormat: PixelFormat, bins: Int, cell: Int, maskCount: Int, segmentFooterCRC: UInt32) {
+        self.height = height
+        self.width = width
+        self.pixelFormat = pixelFormat
+        self.bins = bins
+        self.cell = cell
+        self.maskCount = maskCount
+        self.segmentFooterCRC = segmentFooterCRC
+    }
+
+    public var entryWidth: Int { height * width <= 65535 ? 2 : 4 }
+    /// Corner rows and columns, excluding the implied zero row and column.
+    public var cornerRows: Int { (height + cell - 1) / cell }
+    public var cornerCols: Int { (width + cell - 1) / cell }
+    public var keyCount: Int { cornerRows * cornerCols * (bins - 1) }
+    public var columnStride: Int { IndexLayout.align64(max(1, maskCount) * entryWidth) }
+    public var validityOffset: Int { IndexLayout.headerSize }
+    public var checksumsOffset: Int { validityOffset + IndexLayout.align64((maskCount + 7) / 8) }
+    public var entriesOffset: Int { checksumsOffset + IndexLayout.align64(maskCount * 4) }
+    public var fileSize: Int { entriesOffset + keyCount * columnStride }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: IndexLayout.headerSize)
+        w.raw(IndexLayout.magic)
+        w.u16(IndexLayout.writeVersion)
+        w.u16(IndexLayout.readVersion)
+        w.u32(UInt32(IndexLayout.headerSize))
+        w.u32(UInt32(height))
+        w.u32(UInt32(width))
+        w.u8(pixelFormat.rawValue)
+        w.u8(UInt8(entryWidth))
+        w.u16(UInt16(bins))
+        w.u32(UInt32(cell))
+        w.u32(UInt32(maskCount))
+        w.u32(segmentFooterCRC)
+        w.u64(UInt64(columnStride))
+        w.zeros(12)
+        w.u32(CRC32C.checksum(w.bytes))
+        return w.bytes
+    }
+
+    public static func decode(_ buffer: UnsafeRawBufferPointer) throws(FormatError) -> IndexHeader {
+        let s = "index header"
+        guard buffer.count >= IndexLayout.headerSize else {
+            throw FormatError(.outOfBounds, structure: s, offset: 0, detail: "file shorter than the header")
+        }
+        guard Array(buffer[0..<8]) == IndexLayout.magic else { throw FormatError(.badMagic, structure: s, offset: 0) }
+        let stored = loadLittleEndian(UInt32.self, from: buffer, at: 60)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<60]))
+        guard stored == computed else {
+            throw FormatError(.checksumMismatch, structure: s, offset: 60, detail: "stored \(hex32(stored)), computed \(hex32(computed))")
+        }
+        var r = ByteReader(buffer, at: 8, structure: s)
+        _ = try r.u16()
+        let readVersion = try r.u16()
+        guard readVersion <= IndexLayout.readVersion else {
+            throw FormatError(.unsupportedVersion, structure: s, offset: 10, detail: "needs reader version \(readVersion)")
+        }
+        guard try r.u32() == IndexLayout.headerSize else { throw FormatError(.invalidField, structure: s, offset: 12, detail: "header size") }
+        let height = Int(try r.u32()), width = Int(try r.u32())
+        guard let format = PixelFormat(rawValue: try r.u8()) else {
+            throw FormatError(.invalidField, structure: s, offset: 24, detail: "pixel format")
+        }
+        let entryWidth = Int(try r.u8())
+        let bins = Int(try r.u16()), cell = Int(try r.u32()), count = Int(try r.u32())
+        let footerCRC = try r.u32()
+        let stride = Int(try r.u64())
+        let h = IndexHeader(height: height, width: width, pixelFormat: format, bins: bins, cell: cell, maskCount: count, segmentFooterCRC: footerCRC)
+        guard height > 0, width > 0, bins >= 2, bins <= 256, cell >= 1 else {
+            throw FormatError(.invalidField, structure: s, offset: 16, detail: "shape, bins or cell")
+        }
+        guard entryWidth == h.entryWidth, stride == h.columnStride else {
+            throw FormatError(.invalidField, structure: s, offset: 25, detail: "entry width or column stride")
+        }
+        for _ in 0..<3 where try r.u32() != 0 {
+            throw FormatError(.invalidField, structure: s, offset: 48, detail: "reserved bytes set")
+        }
+        return h
+    }
+}

@@ -1,0 +1,127 @@
+import MaskFormat
+import MaskStorage
+
+/// One segment's Cumulative Histogram Index file (Format/index.md), memory-mapped.
+///
+/// Entries are read in place (column per key, `entry(key:mask:)`); a writable mapping also
+/// takes new masks' entries (`store`) and, once they are durable, their validity bits
+/// (`publish`). Until its bit is set, a mask's entries are never used for a bound, so a
+/// crash or a torn write can only lose index entries, never produce a wrong bound.
+public final class CHIFile: @unchecked Sendable {
+    public let header: IndexHeader
+    public let grid: CHIGrid
+    public let file: MappedFile
+    private let entries: UnsafeRawPointer
+    private let stride: Int
+    private let wide: Bool
+
+    public var path: String { file.path }
+    public var maskCount: Int { header.maskCount }
+
+    /// Creates an empty index file (no mask valid) for a segment.
+    public static func create(path: String, directory: String, header: IndexHeader) throws(StorageError) {
+        try createZeroFilledFile(path, size: header.fileSize, prefix: header.encoded(), directory: directory)
+    }
+
+    /// Opens an index file, checking its header and its binding to `segment`.
+    public init(path: String, segment: SegmentReader, writable: Bool) throws(StorageError) {
+        let file = try MappedFile(path: path, writable: writable)
+        self.file = file
+        do throws(FormatError) {
+            let h = try IndexHeader.decode(file.bytes)
+            let sh = segment.header
+            guard h.height == sh.height, h.width == sh.width, h.pixelFormat == sh.pixelFormat, h.maskCount == sh.maskCount,
+                  h.segmentFooterCRC == segment.footerChecksum else {
+                throw FormatError(.invalidField, structure: "index header", offset: 16, detail: "does not belong to \(segment.path)")
+            }
+            guard file.count >= h.fileSize else {
+                throw FormatError(.outOfBounds, structure: "index entries", offset: UInt64(file.count), detail: "file is \(file.count) bytes, needs \(h.fileSize)")
+            }
+            header = h
+        } catch {
+            throw StorageError.corrupt(error.located(in: path))
+        }
+        grid = CHIGrid(header: header)
+        entries = file.bytes.baseAddress! + header.entriesOffset
+        stride = header.columnStride
+        wide = header.entryWidth == 4
+    }
+
+    /// True when mask `m`'s entries are complete.
+    @inlinable public func isValid(_ m: Int) -> Bool {
+        file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+    }
+
+    /// Number of valid masks.
+    public var validCount: Int {
+        var n = 0
+        for i in 0..<((maskCount + 7) / 8) { n += file.bytes[header.validityOffset + i].nonzeroBitCount }
+        return n
+    }
+
+    /// Entry `key` of mask `m`.
+    @inline(__always)
+    public func entry(key: Int, mask m: Int) -> Int {
+        let p = entries + key * stride
+        return wide ? Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: m * 4, as: UInt32.self)))
+                    : Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: m * 2, as: UInt16.self)))
+    }
+
+    /// Evaluates one of a plan's sums for mask `m`.
+    @inline(__always)
+    func evaluate(_ s: BoundsPlan.Sum, mask m: Int) -> Int {
+        var v = s.constant
+        for i in 0..<s.count { v += Int(s.signs[i]) * entry(key: Int(s.keys[i]), mask: m) }
+        return v
+    }
+
+    /// Bounds on CP for mask `m` (which must be valid).
+    public func bounds(_ plan: BoundsPlan, mask m: Int) -> ClosedRange<Int> {
+        if let e = plan.exact { return e...e }
+        return plan.bounds(innerInner: evaluate(plan.innerInner, mask: m), outerInner: evaluate(plan.outerInner, mask: m),
+                           outerOuter: evaluate(plan.outerOuter, mask: m), innerOuter: evaluate(plan.innerOuter, mask: m))
+    }
+
+    /// Stores mask `m`'s entries (key order, `grid.keyCount` values) and its checksum.
+    /// Safe from several threads for different masks. Not visible until `publish`.
+    public func store(mask m: Int, entries values: UnsafeBufferPointer<UInt32>) {
+        let out = file.mutableBytes.baseAddress!
+        let crc: UInt32
+        if wide {
+            let base = out + header.entriesOffset + m * 4
+            for k in 0..<values.count { base.storeBytes(of: values[k].littleEndian, toByteOffset: k * stride, as: UInt32.self) }
+            crc = CRC32C.checksum(UnsafeRawBufferPointer(values))   // little-endian host (checked at build)
+        } else {
+            let narrow = [UInt16](unsafeUninitializedCapacity: values.count) { buf, n in
+                for k in 0..<values.count { buf[k] = UInt16(truncatingIfNeeded: values[k]).littleEndian }
+                n = values.count
+            }
+            let base = out + header.entriesOffset + m * 2
+            for k in 0..<narrow.count { base.storeBytes(of: narrow[k], toByteOffset: k * stride, as: UInt16.self) }
+            crc = narrow.withUnsafeBytes { CRC32C.checksum($0) }
+        }
+        out.storeBytes(of: crc.littleEndian, toByteOffset: header.checksumsOffset + m * 4, as: UInt32.self)
+    }
+
+    /// Makes stored entries durable, then marks `masks` valid and makes the bits durable.
+    /// The caller holds the database lock (bits of one byte are shared between masks).
+    public func publish(_ masks: [Int]) throws(StorageError) {
+        guard !masks.isEmpty else { return }
+        try file.sync(header.checksumsOffset..<header.fileSize)
+        let out = file.mutableBytes
+        for m in masks {
+            let at = header.validityOffset + m >> 3
+            out[at] |= 1 << UInt8(m & 7)
+        }
+        try file.sync(header.validityOffset..<header.checksumsOffset)
+    }
+
+    /// Recomputes mask `m`'s checksum from its entries: true when it matches (for `dump`).
+    public func verifyChecksum(mask m: Int) -> Bool {
+        var w = ByteWriter(capacity: grid.keyCount * header.entryWidth)
+        for k in 0..<grid.keyCount {
+            if wide { w.u32(UInt32(entry(key: k, mask: m))) } else { w.u16(UInt16(entry(key: k, mask: m))) }
+        }
+        return CRC32C.checksum(w.bytes) == UInt32(littleEndian: file.bytes.loadUnaligned(fromByteOffset: header.checksumsOffset + m * 4, as: UInt32.self))
+    }
+}

@@ -1,0 +1,70 @@
+import MaskFormat
+
+/// The geometry of a Cumulative Histogram Index (MaskSearch, VLDB 2024, section 3.2): a
+/// spatial grid of square cells of `cell` pixels (the last row/column of corners sits at the
+/// mask's edge when H or W is not a multiple of the cell) and `bins` equal-width value bins
+/// over the stored codes.
+///
+/// Bins are defined on codes, so that they are exact for every pixel format: bin b holds
+/// codes `edges[b] ..< edges[b + 1]`, with `edges[0] = 0` and `edges[bins] = codeOfOne + 1`.
+/// For uint8, `edges[b] = ceil(b * 256 / bins)` (equal width over the 256 levels); for
+/// float16/float32, `edges[b]` is the first code whose value is `>= b / bins`.
+public struct CHIGrid: Sendable, Equatable {
+    public let height: Int
+    public let width: Int
+    public let cell: Int
+    public let bins: Int
+    public let pixelFormat: PixelFormat
+    public let edges: [UInt32]
+
+    public init(height: Int, width: Int, cell: Int, bins: Int, pixelFormat: PixelFormat) {
+        self.height = height
+        self.width = width
+        self.cell = cell
+        self.bins = bins
+        self.pixelFormat = pixelFormat
+        var e: [UInt32] = [0]
+        for b in 1..<bins {
+            switch pixelFormat {
+            case .uint8: e.append(UInt32((b * 256 + bins - 1) / bins))
+            case .float16, .float32: e.append(pixelFormat.firstCode(atLeast: Double(b) / Double(bins)))
+            }
+        }
+        e.append(pixelFormat.codeOfOne + 1)
+        edges = e
+    }
+
+    public init(header: IndexHeader) {
+        self.init(height: header.height, width: header.width, cell: header.cell, bins: header.bins, pixelFormat: header.pixelFormat)
+    }
+
+    public var cornerRows: Int { (height + cell - 1) / cell }
+    public var cornerCols: Int { (width + cell - 1) / cell }
+    public var keyCount: Int { cornerRows * cornerCols * (bins - 1) }
+
+    /// Row position of corner row `i` in 0...cornerRows (0 is the implied top edge).
+    @inlinable public func cornerY(_ i: Int) -> Int { min(i * cell, height) }
+    @inlinable public func cornerX(_ i: Int) -> Int { min(i * cell, width) }
+
+    /// The key of (corner row iy >= 1, corner column ix >= 1, bin b in 1..<bins).
+    @inlinable public func key(_ iy: Int, _ ix: Int, _ b: Int) -> Int {
+        ((iy - 1) * cornerCols + (ix - 1)) * (bins - 1) + (b - 1)
+    }
+
+    /// The bin of a code.
+    public func bin(ofCode c: UInt32) -> Int {
+        var lo = 0, hi = bins - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if edges[mid] <= c { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
+    }
+
+    /// `binOfCode[q]` for uint8 (the kernel's lookup table).
+    public var uint8BinTable: [UInt8] { (0..<256).map { UInt8(bin(ofCode: UInt32($0))) } }
+
+    /// Corner positions passed to the build kernel: rows `cornerY(1...cornerRows)`, columns likewise.
+    public var kernelRows: [UInt32] { (1...cornerRows).map { UInt32(cornerY($0)) } }
+    public var kernelCols: [UInt32] { (1...cornerCols).map { UInt32(cornerX($0)) } }
+}
