@@ -32,8 +32,8 @@ uint64_t cmk_count_box_u32(const uint32_t *base, size_t stride, size_t cols, siz
 
 /// Builds one mask's Cumulative Histogram Index.
 ///
-/// `bin_of_code` maps a code to its bin (0..bins-1) for u8 (256 entries); for u16/u32 see
-/// cmk_chi_build_f: bins are computed from the value.
+/// `bin_of_code` maps a code to its bin (0..bins-1) for u8 (256 entries; entries >= bins are
+/// treated as bins-1); for u16/u32 see cmk_chi_build_u16/u32: bins come from code thresholds.
 /// Corners: `gy` row positions `ys[0..gy)` and `gx` column positions `xs[0..gx)` (ascending,
 /// ys[0] may be > 0; every position <= height/width). Output `out[(iy*gx + ix)*bins + b]` =
 /// number of pixels (x, y) with y < ys[iy], x < xs[ix] and bin >= b (reverse-cumulative).

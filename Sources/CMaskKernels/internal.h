@@ -1,0 +1,95 @@
+// Private to CMaskKernels: the per-ISA variant table and the variant prototypes.
+//
+// Each kernel exists in three variants, compiled from the same source with different
+// `target` attributes (no compiler flags: the package must build with plain settings):
+//   *_scalar  baseline x86-64 (SSE2) or whatever the target's baseline is
+//   *_avx2    __attribute__((target("avx2,popcnt")))
+//   *_avx512  __attribute__((target("avx512f,avx512bw,popcnt")))
+// dispatch.c picks one table once (pthread_once) from __builtin_cpu_supports and
+// publishes it through an atomic pointer; cmk_force_isa swaps the pointer (tests).
+#ifndef CMK_INTERNAL_H
+#define CMK_INTERNAL_H
+
+#include "CMaskKernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CMK_X86 1
+#define CMK_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
+#define CMK_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,popcnt")))
+#else
+#define CMK_X86 0
+#endif
+#define CMK_INLINE static inline __attribute__((always_inline))
+
+typedef uint64_t (*cmk_count_u8_fn)(const uint8_t *, size_t, size_t, size_t, uint32_t, uint32_t);
+typedef uint64_t (*cmk_count_u16_fn)(const uint16_t *, size_t, size_t, size_t, uint32_t, uint32_t);
+typedef uint64_t (*cmk_count_u32_fn)(const uint32_t *, size_t, size_t, size_t, uint32_t, uint32_t);
+typedef void (*cmk_chi_u8_fn)(const uint8_t *, size_t, size_t, const uint8_t *, uint32_t,
+                              const uint32_t *, size_t, const uint32_t *, size_t, uint32_t *, uint32_t *);
+typedef void (*cmk_chi_u16_fn)(const uint16_t *, size_t, size_t, const uint32_t *, uint32_t,
+                               const uint32_t *, size_t, const uint32_t *, size_t, uint32_t *, uint32_t *);
+typedef void (*cmk_chi_u32_fn)(const uint32_t *, size_t, size_t, const uint32_t *, uint32_t,
+                               const uint32_t *, size_t, const uint32_t *, size_t, uint32_t *, uint32_t *);
+typedef void (*cmk_decode_u8_fn)(const uint8_t *, size_t, const double *, double *);
+typedef void (*cmk_decode_f16_fn)(const uint16_t *, size_t, double *);
+typedef void (*cmk_decode_f32_fn)(const float *, size_t, double *);
+typedef void (*cmk_flags_fn)(const double *, size_t, double, int, uint8_t *);
+typedef void (*cmk_acc_fn)(const double *, size_t, double *);
+typedef uint32_t (*cmk_crc_fn)(uint32_t, const void *, size_t);
+
+struct cmk_ops {
+    int isa;
+    cmk_count_u8_fn count_u8;
+    cmk_count_u16_fn count_u16;
+    cmk_count_u32_fn count_u32;
+    cmk_chi_u8_fn chi_u8;
+    cmk_chi_u16_fn chi_u16;
+    cmk_chi_u32_fn chi_u32;
+    cmk_decode_u8_fn decode_u8;
+    cmk_decode_f16_fn decode_f16;
+    cmk_decode_f32_fn decode_f32;
+    cmk_flags_fn flags_and;
+    cmk_flags_fn flags_or;
+    cmk_acc_fn acc_add;
+    cmk_acc_fn acc_min;
+    cmk_acc_fn acc_max;
+    cmk_crc_fn crc32c;
+};
+
+#define CMK_DECLARE_VARIANTS(sfx)                                                                  \
+    uint64_t cmk_count_box_u8_##sfx(const uint8_t *, size_t, size_t, size_t, uint32_t, uint32_t);  \
+    uint64_t cmk_count_box_u16_##sfx(const uint16_t *, size_t, size_t, size_t, uint32_t, uint32_t); \
+    uint64_t cmk_count_box_u32_##sfx(const uint32_t *, size_t, size_t, size_t, uint32_t, uint32_t); \
+    void cmk_chi_build_u8_##sfx(const uint8_t *, size_t, size_t, const uint8_t *, uint32_t,         \
+                                const uint32_t *, size_t, const uint32_t *, size_t, uint32_t *,     \
+                                uint32_t *);                                                       \
+    void cmk_chi_build_u16_##sfx(const uint16_t *, size_t, size_t, const uint32_t *, uint32_t,      \
+                                 const uint32_t *, size_t, const uint32_t *, size_t, uint32_t *,    \
+                                 uint32_t *);                                                      \
+    void cmk_chi_build_u32_##sfx(const uint32_t *, size_t, size_t, const uint32_t *, uint32_t,      \
+                                 const uint32_t *, size_t, const uint32_t *, size_t, uint32_t *,    \
+                                 uint32_t *);                                                      \
+    void cmk_decode_u8_##sfx(const uint8_t *, size_t, const double *, double *);                   \
+    void cmk_decode_f16_##sfx(const uint16_t *, size_t, double *);                                 \
+    void cmk_decode_f32_##sfx(const float *, size_t, double *);                                    \
+    void cmk_flags_and_##sfx(const double *, size_t, double, int, uint8_t *);                      \
+    void cmk_flags_or_##sfx(const double *, size_t, double, int, uint8_t *);                       \
+    void cmk_acc_add_##sfx(const double *, size_t, double *);                                      \
+    void cmk_acc_min_##sfx(const double *, size_t, double *);                                      \
+    void cmk_acc_max_##sfx(const double *, size_t, double *);
+
+CMK_DECLARE_VARIANTS(scalar)
+#if CMK_X86
+CMK_DECLARE_VARIANTS(avx2)
+CMK_DECLARE_VARIANTS(avx512)
+#endif
+
+/// CRC-32C: portable slicing-by-8 (tables built by cmk_crc32c_init_tables, called once from
+/// the dispatch initialiser) and the SSE4.2 instruction path.
+void cmk_crc32c_init_tables(void);
+uint32_t cmk_crc32c_sw(uint32_t crc, const void *data, size_t len);
+#if CMK_X86
+uint32_t cmk_crc32c_sse42(uint32_t crc, const void *data, size_t len);
+#endif
+
+#endif

@@ -1,2 +1,0 @@
-// Placeholder: the kernels land with the kernels work.
-#include "CMaskKernels.h"

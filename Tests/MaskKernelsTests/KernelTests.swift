@@ -1,0 +1,324 @@
+import CMaskKernels
+import Testing
+
+/// Deterministic PRNG for the tests (SplitMix64).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in 0..<n (n > 0).
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+}
+
+/// Runs `body` once per instruction set the CPU supports (scalar, AVX2, AVX-512), then
+/// restores the ISA that was active before. Only called from the serialized suite below.
+func forEachISA(_ body: (Int32) throws -> Void) rethrows {
+    let saved = cmk_active_isa()
+    defer { _ = cmk_force_isa(saved) }
+    var seen = Set<Int32>()
+    for request: Int32 in [0, 2, 3] {
+        let isa = cmk_force_isa(request)
+        #expect(isa <= request)
+        #expect(cmk_active_isa() == isa)
+        if seen.insert(isa).inserted { try body(isa) }
+    }
+}
+
+// MARK: - References
+
+func refCount<T: FixedWidthInteger & UnsignedInteger>(
+    _ buf: [T], offset: Int, stride: Int, cols: Int, rows: Int, lo: UInt32, hi: UInt32
+) -> UInt64 {
+    var n: UInt64 = 0
+    for r in 0..<rows {
+        for c in 0..<cols {
+            let v = UInt64(buf[offset + r * stride + c])
+            if v >= UInt64(lo) && v < UInt64(hi) { n += 1 }
+        }
+    }
+    return n
+}
+
+/// out[(iy*gx + ix)*bins + b] = #pixels with y < ys[iy], x < xs[ix], bin >= b.
+func refCHI(height: Int, width: Int, bins: Int, ys: [UInt32], xs: [UInt32], bin: (Int) -> Int) -> [UInt32] {
+    var out = [UInt32](repeating: 0, count: ys.count * xs.count * bins)
+    for (iy, yp) in ys.enumerated() {
+        for (ix, xp) in xs.enumerated() {
+            for y in 0..<min(Int(yp), height) {
+                for x in 0..<min(Int(xp), width) {
+                    let pb = bin(y * width + x)
+                    for b in 0...pb { out[(iy * xs.count + ix) * bins + b] += 1 }
+                }
+            }
+        }
+    }
+    return out
+}
+
+/// Exact binary16 -> Double without Float16 (unavailable on some platforms).
+func refHalf(_ h: UInt16) -> Double {
+    let sign: Double = h & 0x8000 != 0 ? -1 : 1
+    let e = Int((h >> 10) & 0x1F), f = Int(h & 0x3FF)
+    if e == 0 { return sign * Double(f) * 0x1p-24 }
+    if e == 31 { return f == 0 ? sign * Double.infinity : Double.nan }
+    return sign * Double(1024 + f) * Double(sign: .plus, exponent: e - 25, significand: 1)
+}
+
+/// Bitwise CRC-32C reference.
+func refCRC32C(_ bytes: [UInt8], start: UInt32 = 0) -> UInt32 {
+    var c = ~start
+    for b in bytes {
+        c ^= UInt32(b)
+        for _ in 0..<8 { c = (c >> 1) ^ (c & 1 != 0 ? 0x82F6_3B78 : 0) }
+    }
+    return ~c
+}
+
+/// `count` ascending positions in 0...limit, often starting at 0 / ending at limit, with repeats.
+func sortedPositions(_ rng: inout SplitMix64, count: Int, limit: Int) -> [UInt32] {
+    var p = (0..<count).map { _ in UInt32(rng.below(limit + 1)) }
+    if rng.chance(50) { p[0] = 0 }
+    if rng.chance(50) { p[count - 1] = UInt32(limit) }
+    p.sort()
+    return p
+}
+
+// MARK: - Tests
+
+/// Every test switches the instruction set, so the suite is serialized.
+@Suite(.serialized)
+struct KernelTests {
+    @Test func dispatchLowersRequests() {
+        let saved = cmk_active_isa()
+        defer { _ = cmk_force_isa(saved) }
+        #expect([0, 2, 3].contains(saved))
+        #expect(cmk_force_isa(0) == 0)
+        #expect(cmk_force_isa(1) == 0)
+        let best = cmk_force_isa(99)
+        #expect(best == saved)  // the initial choice is the best the CPU supports
+        #expect(cmk_force_isa(3) == best)
+    }
+
+    @Test func countBoxMatchesReference() {
+        var rng = SplitMix64(seed: 1)
+        let n = 1 << 16
+        var b8 = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        var b16 = (0..<n).map { _ in UInt16(truncatingIfNeeded: rng.next()) }
+        var b32 = (0..<n).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+        for i in stride(from: 0, to: n, by: 7) { b8[i] = 255; b16[i] = 65535; b32[i] = .max }
+        for i in stride(from: 3, to: n, by: 11) { b8[i] = 0; b16[i] = 0; b32[i] = 0 }
+
+        struct Case { var cols, rows, stride, offset: Int; var lo8, hi8, lo16, hi16, lo32, hi32: UInt32 }
+        var cases: [Case] = []
+        for i in 0..<1500 {
+            let cols = i < 70 ? i + 1 : 1 + rng.below(rng.chance(50) ? 40 : 300)
+            let rows = i < 70 ? 1 + i % 3 : 1 + rng.below(rng.chance(50) ? 3 : 20)
+            let stride = rng.chance(30) ? cols : cols + rng.below(70)
+            let extent = (rows - 1) * stride + cols
+            // Boxes at the buffer start and end too (tails must not read outside the box).
+            let offset = rng.chance(30) ? n - extent : rng.chance(10) ? 0 : rng.below(n - extent + 1)
+            func range(_ top: UInt64) -> (UInt32, UInt32) {
+                switch rng.below(8) {
+                case 0: return (0, UInt32(min(top, UInt64(UInt32.max))))  // everything (hi = 256 / 65536 / max)
+                case 1: return (UInt32(rng.below(Int(min(top, 1 << 20)))), 0)  // hi = 0
+                case 2: let v = UInt32(rng.below(Int(min(top, 1 << 20)))); return (v, v)  // lo == hi
+                case 3: return (UInt32(truncatingIfNeeded: rng.next()), UInt32(truncatingIfNeeded: rng.next()))
+                default:
+                    let a = UInt32(truncatingIfNeeded: rng.next() % (top + 40))
+                    let b = UInt32(truncatingIfNeeded: rng.next() % (top + 40))
+                    return (min(a, b), max(a, b))
+                }
+            }
+            let (l8, h8) = range(256), (l16, h16) = range(65536), (l32, h32) = range(1 << 32)
+            cases.append(Case(cols: cols, rows: rows, stride: stride, offset: offset,
+                              lo8: l8, hi8: h8, lo16: l16, hi16: h16, lo32: l32, hi32: h32))
+        }
+        // Extremes: everything over > 255 * 32 bytes per lane, the top code only, a single pixel.
+        cases.append(Case(cols: 300, rows: 200, stride: 300, offset: 0, lo8: 0, hi8: 256, lo16: 0, hi16: 65536, lo32: 0, hi32: .max))
+        cases.append(Case(cols: 257, rows: 255, stride: 257, offset: 0, lo8: 255, hi8: 256, lo16: 65535, hi16: 65536, lo32: .max - 1, hi32: .max))
+        cases.append(Case(cols: 1, rows: 1, stride: 1, offset: n - 1, lo8: 0, hi8: 256, lo16: 0, hi16: 65536, lo32: 0, hi32: .max))
+        cases.append(Case(cols: 1000, rows: 60, stride: 1001, offset: 3, lo8: 0, hi8: 1000, lo16: 0, hi16: 100_000, lo32: 1, hi32: .max))
+
+        let expected = cases.map { c in
+            (refCount(b8, offset: c.offset, stride: c.stride, cols: c.cols, rows: c.rows, lo: c.lo8, hi: c.hi8),
+             refCount(b16, offset: c.offset, stride: c.stride, cols: c.cols, rows: c.rows, lo: c.lo16, hi: c.hi16),
+             refCount(b32, offset: c.offset, stride: c.stride, cols: c.cols, rows: c.rows, lo: c.lo32, hi: c.hi32))
+        }
+        #expect(expected[cases.count - 4].0 == 60000)
+        forEachISA { isa in
+            b8.withUnsafeBufferPointer { p8 in
+                b16.withUnsafeBufferPointer { p16 in
+                    b32.withUnsafeBufferPointer { p32 in
+                        for (c, e) in zip(cases, expected) {
+                            let g8 = cmk_count_box_u8(p8.baseAddress! + c.offset, c.stride, c.cols, c.rows, c.lo8, c.hi8)
+                            let g16 = cmk_count_box_u16(p16.baseAddress! + c.offset, c.stride, c.cols, c.rows, c.lo16, c.hi16)
+                            let g32 = cmk_count_box_u32(p32.baseAddress! + c.offset, c.stride, c.cols, c.rows, c.lo32, c.hi32)
+                            #expect(g8 == e.0, "isa \(isa) u8 \(c)")
+                            #expect(g16 == e.1, "isa \(isa) u16 \(c)")
+                            #expect(g32 == e.2, "isa \(isa) u32 \(c)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func chiBuildMatchesReference() {
+        var rng = SplitMix64(seed: 2)
+        for iteration in 0..<120 {
+            let bins = [1, 7, 16, 32, 40][iteration % 5]
+            var (height, width) = (1 + rng.below(40), 1 + rng.below(40))
+            if iteration % 20 == 19 { (height, width) = (3, 300 + rng.below(400)) }  // strips wider than 255
+            let ys = sortedPositions(&rng, count: 1 + rng.below(6), limit: height)
+            let xs = sortedPositions(&rng, count: 1 + rng.below(7), limit: width)
+            // Masks with runs of equal values as well as noise.
+            var m8 = [UInt8](repeating: 0, count: height * width)
+            var m16 = [UInt16](repeating: 0, count: height * width)
+            var m32 = [UInt32](repeating: 0, count: height * width)
+            for i in 0..<m8.count {
+                if i > 0 && rng.chance(60) {
+                    (m8[i], m16[i], m32[i]) = (m8[i - 1], m16[i - 1], m32[i - 1])
+                } else {
+                    m8[i] = UInt8(truncatingIfNeeded: rng.next())
+                    m16[i] = UInt16(rng.below(0x7C01))  // non-negative half codes up to +inf
+                    m32[i] = rng.chance(5) ? .max : UInt32(truncatingIfNeeded: rng.next())
+                }
+            }
+            // A non-monotone u8 table; ascending edges with a repeat.
+            let table = (0..<256).map { UInt8((($0 * 7919) >> 3) % bins) }
+            var e16 = (0..<(bins - 1)).map { _ in UInt32(rng.below(0x7C01)) }.sorted()
+            var e32 = (0..<(bins - 1)).map { _ in UInt32(truncatingIfNeeded: rng.next()) }.sorted()
+            if bins > 2 { e16[1] = e16[0]; e32[1] = e32[0] }
+            func binByEdges(_ c: UInt32, _ e: [UInt32]) -> Int { e.filter { $0 <= c }.count }
+            let r8 = refCHI(height: height, width: width, bins: bins, ys: ys, xs: xs) { Int(table[Int(m8[$0])]) }
+            let r16 = refCHI(height: height, width: width, bins: bins, ys: ys, xs: xs) { binByEdges(UInt32(m16[$0]), e16) }
+            let r32 = refCHI(height: height, width: width, bins: bins, ys: ys, xs: xs) { binByEdges(m32[$0], e32) }
+            forEachISA { isa in
+                var scratch = [UInt32](repeating: 0xDEAD, count: (width + 1) * bins)
+                var out = [UInt32](repeating: 0xBEEF, count: ys.count * xs.count * bins)
+                cmk_chi_build_u8(m8, height, width, table, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+                #expect(out == r8, "isa \(isa) u8 \(height)x\(width) bins \(bins) ys \(ys) xs \(xs)")
+                cmk_chi_build_u16(m16, height, width, e16, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+                #expect(out == r16, "isa \(isa) u16 \(height)x\(width) bins \(bins) ys \(ys) xs \(xs)")
+                cmk_chi_build_u32(m32, height, width, e32, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+                #expect(out == r32, "isa \(isa) u32 \(height)x\(width) bins \(bins) ys \(ys) xs \(xs)")
+            }
+        }
+    }
+
+    @Test func chiBuildFullGrid() {
+        // A 224x224 mask with a 16-pixel grid (the index's usual shape), a blob over noise.
+        var rng = SplitMix64(seed: 3)
+        let (h, w, bins) = (224, 224, 16)
+        let mask = (0..<(h * w)).map { i -> UInt8 in
+            let (y, x) = (i / w - 100, i % w - 120)
+            return y * y + x * x < 4000 ? UInt8(255 - (y * y + x * x) / 16) : UInt8(rng.below(20))
+        }
+        let table = (0..<256).map { UInt8($0 / 16) }
+        let grid = (0...14).map { UInt32($0 * 16) }
+        let ref = refCHI(height: h, width: w, bins: bins, ys: grid, xs: grid) { Int(table[Int(mask[$0])]) }
+        #expect(ref[(14 * 15 + 14) * bins] == UInt32(h * w))
+        forEachISA { isa in
+            var scratch = [UInt32](repeating: 0, count: (w + 1) * bins)
+            var out = [UInt32](repeating: 0, count: grid.count * grid.count * bins)
+            cmk_chi_build_u8(mask, h, w, table, UInt32(bins), grid, grid.count, grid, grid.count, &scratch, &out)
+            #expect(out == ref, "isa \(isa)")
+        }
+    }
+
+    @Test func decodeMatchesReference() {
+        var rng = SplitMix64(seed: 4)
+        let levels = (0..<256).map { Double($0) / 255 }
+        let codes8 = (0..<1001).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let halves = (0...0xFFFF).map { UInt16($0) }
+        var floats = (0..<1003).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
+        floats += [0, -0, .infinity, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1]
+        var first16: [UInt64]? = nil
+        forEachISA { isa in
+            var out = [Double](repeating: -1, count: codes8.count)
+            cmk_decode_u8(codes8, codes8.count, levels, &out)
+            #expect(out == codes8.map { levels[Int($0)] }, "isa \(isa)")
+
+            var d16 = [Double](repeating: -1, count: halves.count)
+            cmk_decode_f16(halves, halves.count, &d16)
+            for (h, d) in zip(halves, d16) {
+                let r = refHalf(h)
+                if r.isNaN {
+                    #expect(d.isNaN && (d.sign == .minus) == (h & 0x8000 != 0), "isa \(isa) half \(h)")
+                } else {
+                    #expect(d.bitPattern == r.bitPattern, "isa \(isa) half \(h)")
+                }
+            }
+            let bits = d16.map(\.bitPattern)  // NaN payloads included
+            if let f = first16 { #expect(bits == f, "isa \(isa) f16 bit-identical") } else { first16 = bits }
+
+            var d32 = [Double](repeating: -1, count: floats.count)
+            cmk_decode_f32(floats, floats.count, &d32)
+            #expect(d32.map(\.bitPattern) == floats.map { Double($0).bitPattern }, "isa \(isa)")
+        }
+    }
+
+    @Test func flagsAndAccumulators() {
+        var rng = SplitMix64(seed: 5)
+        for n in [0, 1, 3, 31, 64, 1000, 1027] {
+            let v = (0..<n).map { _ in Double(rng.below(9)) / 8 - (rng.chance(10) ? 0 : 0.25) }
+            let acc0 = (0..<n).map { _ in rng.chance(5) ? -0.0 : Double(rng.below(1000)) / 999 - 0.3 }
+            let flags0 = (0..<n).map { _ in UInt8(rng.below(2)) }
+            let t = 0.5
+            forEachISA { isa in
+                for strict: Int32 in [0, 1] {
+                    let pass = v.map { strict == 1 ? $0 > t : $0 >= t }
+                    var f = flags0
+                    cmk_flags_and(v, n, t, strict, &f)
+                    #expect(f == zip(flags0, pass).map { $0 != 0 && $1 ? 1 : 0 }, "isa \(isa) and n \(n)")
+                    f = flags0
+                    cmk_flags_or(v, n, t, strict, &f)
+                    #expect(f == zip(flags0, pass).map { $0 != 0 || $1 ? 1 : 0 }, "isa \(isa) or n \(n)")
+                }
+                var a = acc0
+                cmk_acc_add(v, n, &a)
+                #expect(a.map(\.bitPattern) == zip(acc0, v).map { ($0 + $1).bitPattern }, "isa \(isa) add n \(n)")
+                a = acc0
+                cmk_acc_min(v, n, &a)
+                #expect(a.map(\.bitPattern) == zip(acc0, v).map { ($1 < $0 ? $1 : $0).bitPattern }, "isa \(isa) min n \(n)")
+                a = acc0
+                cmk_acc_max(v, n, &a)
+                #expect(a.map(\.bitPattern) == zip(acc0, v).map { ($1 > $0 ? $1 : $0).bitPattern }, "isa \(isa) max n \(n)")
+            }
+        }
+    }
+
+    @Test func crc32c() {
+        var rng = SplitMix64(seed: 6)
+        let data = (0..<5000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        forEachISA { isa in
+            #expect(cmk_crc32c(0, Array("123456789".utf8), 9) == 0xE306_9283, "isa \(isa)")
+            #expect(cmk_crc32c(0, data, 0) == 0)
+            data.withUnsafeBytes { raw in
+                let base = raw.baseAddress!
+                for _ in 0..<200 {
+                    let start = rng.below(64), len = rng.below(data.count - start)
+                    let whole = cmk_crc32c(0, base + start, len)
+                    #expect(whole == refCRC32C(Array(data[start..<(start + len)])), "isa \(isa) start \(start) len \(len)")
+                    let cut = rng.below(len + 1)
+                    let first = cmk_crc32c(0, base + start, cut)
+                    #expect(cmk_crc32c(first, base + start + cut, len - cut) == whole, "isa \(isa) split at \(cut)")
+                }
+            }
+        }
+        // The scalar level uses the portable tables, the others the SSE4.2 instruction.
+        let saved = cmk_active_isa()
+        defer { _ = cmk_force_isa(saved) }
+        _ = cmk_force_isa(0)
+        let software = cmk_crc32c(0, data, data.count)
+        _ = cmk_force_isa(3)
+        #expect(cmk_crc32c(0, data, data.count) == software)
+    }
+}
