@@ -110,6 +110,19 @@ public struct BoundsPlan: Sendable {
         return sum
     }
 
+    /// Bounds for one mask whose entry `k` is `entry(k)`.
+    @inlinable
+    public func evaluate(_ entry: (Int) -> Int) -> ClosedRange<Int> {
+        if let e = exact { return e...e }
+        func value(_ s: Sum) -> Int {
+            var v = s.constant
+            for i in 0..<s.count { v += Int(s.signs[i]) * entry(Int(s.keys[i])) }
+            return v
+        }
+        return bounds(innerInner: value(innerInner), outerInner: value(outerInner),
+                      outerOuter: value(outerOuter), innerOuter: value(innerOuter))
+    }
+
     /// Bounds from the four sums' values.
     @inlinable
     public func bounds(innerInner ii: Int, outerInner oi: Int, outerOuter oo: Int, innerOuter io: Int) -> ClosedRange<Int> {

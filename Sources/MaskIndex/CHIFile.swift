@@ -67,19 +67,9 @@ public final class CHIFile: @unchecked Sendable {
                     : Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: m * 2, as: UInt16.self)))
     }
 
-    /// Evaluates one of a plan's sums for mask `m`.
-    @inline(__always)
-    func evaluate(_ s: BoundsPlan.Sum, mask m: Int) -> Int {
-        var v = s.constant
-        for i in 0..<s.count { v += Int(s.signs[i]) * entry(key: Int(s.keys[i]), mask: m) }
-        return v
-    }
-
     /// Bounds on CP for mask `m` (which must be valid).
     public func bounds(_ plan: BoundsPlan, mask m: Int) -> ClosedRange<Int> {
-        if let e = plan.exact { return e...e }
-        return plan.bounds(innerInner: evaluate(plan.innerInner, mask: m), outerInner: evaluate(plan.outerInner, mask: m),
-                           outerOuter: evaluate(plan.outerOuter, mask: m), innerOuter: evaluate(plan.innerOuter, mask: m))
+        plan.evaluate { entry(key: $0, mask: m) }
     }
 
     /// Stores mask `m`'s entries (key order, `grid.keyCount` values) and its checksum.

@@ -29,6 +29,10 @@ public struct Manifest: Codable, Sendable, Equatable {
     public struct IndexParameters: Codable, Sendable, Equatable {
         public var bins: Int
         public var cell: Int
+        public init(bins: Int, cell: Int) {
+            self.bins = bins
+            self.cell = cell
+        }
     }
 
     public var version: Int = 1

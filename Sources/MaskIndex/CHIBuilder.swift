@@ -1,0 +1,60 @@
+import CMaskKernels
+import MaskFormat
+
+/// Builds one mask's CHI entries with the SIMD kernel `cmk_chi_build_*` (a histogram per
+/// column strip, emitted at each grid row; see CMaskKernels.h), then drops the implied
+/// bin 0 to produce `grid.keyCount` entries in key order.
+///
+/// - Complexity: O(H·W + corners·bins) per mask; about 1 GB/s of uint8 mask per core.
+/// Not thread-safe: one thread uses a builder at a time (it may be handed between threads).
+public final class CHIBuilder: @unchecked Sendable {
+    public let grid: CHIGrid
+    private let binTable: [UInt8]
+    private let interiorEdges: [UInt32]
+    private let ys: [UInt32]
+    private let xs: [UInt32]
+    private var scratch: [UInt32]
+    private var full: [UInt32]
+    /// The last mask's entries, key order.
+    public private(set) var entries: [UInt32]
+
+    public init(grid: CHIGrid) {
+        self.grid = grid
+        binTable = grid.uint8BinTable
+        interiorEdges = Array(grid.edges[1..<grid.bins])
+        ys = grid.kernelRows
+        xs = grid.kernelCols
+        scratch = [UInt32](repeating: 0, count: (grid.width + 1) * grid.bins)
+        full = [UInt32](repeating: 0, count: grid.cornerRows * grid.cornerCols * grid.bins)
+        entries = [UInt32](repeating: 0, count: grid.keyCount)
+    }
+
+    /// Builds the entries of a mask given as stored codes (`height * width` codes).
+    public func build(codes: UnsafeRawBufferPointer) {
+        let h = grid.height, w = grid.width, bins = UInt32(grid.bins)
+        scratch.withUnsafeMutableBufferPointer { s in
+            full.withUnsafeMutableBufferPointer { out in
+                switch grid.pixelFormat {
+                case .uint8:
+                    cmk_chi_build_u8(codes.bindMemory(to: UInt8.self).baseAddress!, h, w, binTable, bins,
+                                     ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
+                case .float16:
+                    cmk_chi_build_u16(codes.bindMemory(to: UInt16.self).baseAddress!, h, w, interiorEdges, bins,
+                                      ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
+                case .float32:
+                    cmk_chi_build_u32(codes.bindMemory(to: UInt32.self).baseAddress!, h, w, interiorEdges, bins,
+                                      ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
+                }
+            }
+        }
+        let b = grid.bins
+        let corners = grid.cornerRows * grid.cornerCols
+        full.withUnsafeBufferPointer { src in
+            entries.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<corners {
+                    for k in 1..<b { dst[c * (b - 1) + k - 1] = src[c * b + k] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import MaskFormat
+import MaskStorage
+import Synchronization
+
+/// The index of a whole database: one `CHIFile` per segment, the bounds source of the
+/// filter-verification executor, and the incremental indexer (CONTRACT.md section 4:
+/// "a mask without an index entry that a query reads is indexed then, and the entry is
+/// kept on disk").
+///
+/// Incremental protocol: when opened `incremental`, missing index files are created empty
+/// (under the database lock, then the manifest names them). `observe` builds the CHI of a
+/// mask the executor has read whole and stores it in the mapping (invisible: its validity
+/// bit is clear); `flush` takes the database lock, makes the entries durable, then sets
+/// and syncs the validity bits. Two processes may store the same mask's entries at once —
+/// they are identical — and validity bits are only ever set under the lock.
+public final class DatabaseIndex: @unchecked Sendable {
+    public let database: Database
+    public let grid: CHIGrid
+    public let incremental: Bool
+    /// Per segment; nil where the segment has no index file.
+    public let files: [CHIFile?]
+
+    private struct State {
+        var builders: [CHIBuilder] = []
+        /// Masks stored but not yet published, per segment.
+        var pending: [Set<Int>]
+        var newlyIndexed = 0
+    }
+    private let state: Mutex<State>
+
+    public var parameters: Manifest.IndexParameters {
+        Manifest.IndexParameters(bins: grid.bins, cell: grid.cell)
+    }
+
+    /// Opens the index of `database`. With `incremental`, creates missing index files
+    /// (when the directory is writable) so that queries can fill them.
+    public init(database: Database, incremental: Bool) throws(StorageError) {
+        self.database = database
+        let params = database.manifest.index ?? Manifest.IndexParameters(bins: IndexLayout.defaultBins, cell: IndexLayout.defaultCell)
+        grid = CHIGrid(height: database.height, width: database.width, cell: params.cell, bins: params.bins, pixelFormat: database.pixelFormat)
+        var names = database.manifest.segments.map(\.indexFile)
+        let sameParameters = database.manifest.index == nil || database.manifest.index == params
+        if incremental && names.contains(where: { $0 == nil }) && sameParameters {
+            names = try DatabaseIndex.createMissingFiles(database: database, parameters: params)
+        }
+        self.incremental = incremental
+        var files: [CHIFile?] = []
+        for (i, name) in names.enumerated() {
+            guard let name else { files.append(nil); continue }
+            files.append(try CHIFile(path: database.path + "/" + name, segment: database.segments[i], writable: incremental))
+        }
+        self.files = files
+        state = Mutex(State(pending: Array(repeating: [], count: files.count)))
+    }
+
+    /// Creates empty index files for the segments that have none, and commits them.
+    /// Returns the index file of every segment of `database`.
+    static func createMissingFiles(database: Database, parameters: Manifest.IndexParameters) throws(StorageError) -> [String?] {
+        let lock = try DatabaseLock(directory: database.path)
+        defer { lock.release() }
+        var manifest = try Database.readManifest(database.path)
+        guard manifest.index == nil || manifest.index == parameters else {
+            return database.manifest.segments.map(\.indexFile)
+        }
+        manifest.index = parameters
+        for i in manifest.segments.indices where manifest.segments[i].indexFile == nil {
+            guard let s = database.segments.first(where: { $0.path == database.path + "/" + manifest.segments[i].file }) else { continue }
+            let name = Manifest.fileName(prefix: "chi", number: manifest.nextFileNumber, ext: "chi")
+            manifest.nextFileNumber += 1
+            let header = IndexHeader(height: database.height, width: database.width, pixelFormat: database.pixelFormat,
+                                     bins: parameters.bins, cell: parameters.cell, maskCount: s.maskCount,
+                                     segmentFooterCRC: s.footerChecksum)
+            try CHIFile.create(path: database.path + "/" + name, directory: database.path, header: header)
+            manifest.segments[i].indexFile = name
+        }
+        try lock.commit(manifest)
+        let byFile = Dictionary(manifest.segments.map { ($0.file, $0.indexFile) }, uniquingKeysWith: { a, _ in a })
+        return database.manifest.segments.map { byFile[$0.file] ?? nil }
+    }
+
+    // MARK: Bounds
+
+    /// Bounds on CP(mask at `row`, `box` (clipped, non-empty), codes in `codes`), or nil
+    /// when the mask has no valid index entry.
+    /// - Complexity: O(log bins) to plan plus at most 32 entry loads.
+    public func bounds(row: Int, box: PixelBox, codes: CodeInterval) -> ClosedRange<Int>? {
+        let (s, local) = database.locate(row: row)
+        guard let f = files[s], f.isValid(local) else { return nil }
+        return f.bounds(BoundsPlan(grid: grid, box: box, codes: codes), mask: local)
+    }
+
+    /// True when mask `row` has a valid index entry.
+    public func isIndexed(row: Int) -> Bool {
+        let (s, local) = database.locate(row: row)
+        return files[s]?.isValid(local) ?? false
+    }
+
+    // MARK: Incremental indexing
+
+    /// Indexes a mask the executor read whole (`pixels`: its stored codes). Returns true
+    /// when a new entry was made (published by the next `flush`).
+    public func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
+        guard incremental else { return false }
+        let (s, local) = database.locate(row: row)
+        guard let f = files[s], !f.isValid(local) else { return false }
+        let builder: CHIBuilder? = state.withLock { st in
+            guard st.pending[s].insert(local).inserted else { return nil }
+            st.newlyIndexed += 1
+            return st.builders.popLast() ?? CHIBuilder(grid: grid)
+        }
+        guard let builder else { return false }
+        builder.build(codes: pixels)
+        builder.entries.withUnsafeBufferPointer { f.store(mask: local, entries: $0) }
+        state.withLock { $0.builders.append(builder) }
+        return true
+    }
+
+    /// Masks indexed by `observe` since the index was opened.
+    public var newlyIndexed: Int { state.withLock { $0.newlyIndexed } }
+
+    /// Publishes the entries stored by `observe` (durable entries first, then validity
+    /// bits), under the database lock.
+    public func flush() throws(StorageError) {
+        let pending = state.withLock { st -> [Set<Int>] in
+            let p = st.pending
+            st.pending = Array(repeating: [], count: p.count)
+            return p
+        }
+        guard pending.contains(where: { !$0.isEmpty }) else { return }
+        let lock = try DatabaseLock(directory: database.path)
+        defer { lock.release() }
+        for (s, masks) in pending.enumerated() where !masks.isEmpty {
+            try files[s]?.publish(masks.sorted())
+        }
+    }
+}

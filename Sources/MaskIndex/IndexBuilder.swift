@@ -1,0 +1,104 @@
+import Foundation
+import MaskFormat
+import MaskStorage
+
+/// `masksearch index DB [--bins B --cell C]`: builds the index entries of every mask not
+/// yet indexed. With parameters other than the current index's, builds a complete new
+/// index in new files and replaces the old one atomically (manifest swap); the old files
+/// are removed afterwards.
+///
+/// Algorithm: per segment, the unindexed masks are split between the cores; each worker
+/// decodes a mask, builds its CHI (`CHIBuilder`) and stores it; then entries are synced and
+/// validity bits published, and the manifest committed, all under the database lock.
+/// - Complexity: O(total pixels), memory O(cores × mask).
+public enum IndexBuilder {
+    public struct Summary: Sendable {
+        public var built: Int
+        public var alreadyIndexed: Int
+        public var parameters: Manifest.IndexParameters
+        public var indexBytes: Int
+        public var seconds: Double
+        public var replacedParameters: Manifest.IndexParameters?
+    }
+
+    public static func build(databasePath: String, bins: Int?, cell: Int?,
+                             progress: ((Int, Int) -> Void)? = nil) throws(StorageError) -> Summary {
+        let start = Date()
+        if let bins, bins < 2 || bins > 256 {
+            throw StorageError.invalidInput(file: databasePath, location: "--bins", reason: "bins must be in 2...256, not \(bins)")
+        }
+        if let cell, cell < 1 {
+            throw StorageError.invalidInput(file: databasePath, location: "--cell", reason: "cell must be at least 1, not \(cell)")
+        }
+        let lock = try DatabaseLock(directory: databasePath)
+        defer { lock.release() }
+        let database = try Database(path: databasePath)
+        var manifest = database.manifest
+        lock.sweep(keeping: manifest)
+        let current = manifest.index
+        let wanted = Manifest.IndexParameters(bins: bins ?? current?.bins ?? IndexLayout.defaultBins,
+                                              cell: cell ?? current?.cell ?? IndexLayout.defaultCell)
+        let rebuild = current != nil && current != wanted
+        let grid = CHIGrid(height: database.height, width: database.width, cell: wanted.cell, bins: wanted.bins, pixelFormat: database.pixelFormat)
+        // Open or create one file per segment.
+        var files: [CHIFile] = []
+        for (i, seg) in manifest.segments.enumerated() {
+            let reader = database.segments[i]
+            if !rebuild, let name = seg.indexFile {
+                files.append(try CHIFile(path: databasePath + "/" + name, segment: reader, writable: true))
+                continue
+            }
+            let name = Manifest.fileName(prefix: "chi", number: manifest.nextFileNumber, ext: "chi")
+            manifest.nextFileNumber += 1
+            let header = IndexHeader(height: database.height, width: database.width, pixelFormat: database.pixelFormat,
+                                     bins: wanted.bins, cell: wanted.cell, maskCount: reader.maskCount,
+                                     segmentFooterCRC: reader.footerChecksum)
+            try CHIFile.create(path: databasePath + "/" + name, directory: databasePath, header: header)
+            files.append(try CHIFile(path: databasePath + "/" + name, segment: reader, writable: true))
+            manifest.segments[i].indexFile = name
+        }
+        let todo = files.map { f in (0..<f.maskCount).filter { !f.isValid($0) } }
+        let total = todo.reduce(0) { $0 + $1.count }
+        let already = database.count - total
+        let bytesPerMask = database.height * database.width * database.pixelFormat.bytesPerPixel
+        let counter = Mutex(0)
+        let failure = Mutex<StorageError?>(nil)
+        for (s, masks) in todo.enumerated() where !masks.isEmpty {
+            let file = files[s], reader = database.segments[s]
+            Parallel.forEachChunk(count: masks.count, minimumChunk: 16) { range in
+                let builder = CHIBuilder(grid: grid)
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
+                defer { buffer.deallocate() }
+                var sinceReport = 0
+                for i in range {
+                    do throws(FormatError) {
+                        try reader.readRows(mask: masks[i], rows: 0..<database.height, into: buffer)
+                    } catch {
+                        failure.withLock { $0 = $0 ?? .corrupt(error) }
+                        return
+                    }
+                    builder.build(codes: UnsafeRawBufferPointer(buffer))
+                    builder.entries.withUnsafeBufferPointer { file.store(mask: masks[i], entries: $0) }
+                    sinceReport += 1
+                    if sinceReport == 256 || i == range.upperBound - 1 {
+                        counter.withLock { done in
+                            done += sinceReport
+                            progress?(done, total)
+                        }
+                        sinceReport = 0
+                    }
+                }
+            }
+            if let e = failure.withLock({ $0 }) { throw e }
+            try file.publish(masks)
+        }
+        manifest.index = wanted
+        try lock.commit(manifest)
+        lock.sweep(keeping: manifest)
+        let bytes = files.reduce(0) { $0 + $1.header.fileSize }
+        return Summary(built: total, alreadyIndexed: rebuild ? 0 : already, parameters: wanted, indexBytes: bytes,
+                       seconds: Date().timeIntervalSince(start), replacedParameters: rebuild ? current : nil)
+    }
+}
+
+import Synchronization
