@@ -1,12 +1,5 @@
 import ArgumentParser
 
-struct IndexCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "index", abstract: "Build the index for all masks now.")
-    @Argument var db: String
-    @Option var bins: Int?
-    @Option var cell: Int?
-    func run() throws { throw CommandFailure("error: index: not implemented yet", code: 1) }
-}
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "query", abstract: "Run a query.")
     @Argument var db: String
