@@ -93,6 +93,41 @@ public final class CHIFile: @unchecked Sendable {
         out.storeBytes(of: crc.littleEndian, toByteOffset: header.checksumsOffset + m * 4, as: UInt32.self)
     }
 
+    /// Stores the entries of masks `first ..< first + count`, given mask-major
+    /// (`entries[i * keyCount + k]`): written key by key so that each key column receives
+    /// `count` consecutive values at once (one cache line for 32 masks of u16 entries)
+    /// instead of one scattered store per (mask, key).
+    public func storeBatch(first: Int, count: Int, entries values: UnsafeBufferPointer<UInt32>) {
+        let keys = grid.keyCount
+        let out = file.mutableBytes.baseAddress!
+        for i in 0..<count {
+            let one = UnsafeBufferPointer(rebasing: values[(i * keys)..<((i + 1) * keys)])
+            let crc: UInt32
+            if wide {
+                crc = CRC32C.checksum(UnsafeRawBufferPointer(one))
+            } else {
+                var c: UInt32 = 0
+                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: keys) { narrow in
+                    for k in 0..<keys { narrow[k] = UInt16(truncatingIfNeeded: one[k]).littleEndian }
+                    c = CRC32C.checksum(UnsafeRawBufferPointer(narrow))
+                }
+                crc = c
+            }
+            out.storeBytes(of: crc.littleEndian, toByteOffset: header.checksumsOffset + (first + i) * 4, as: UInt32.self)
+        }
+        let width = header.entryWidth
+        for k in 0..<keys {
+            let column = out + header.entriesOffset + k * stride + first * width
+            if wide {
+                for i in 0..<count { column.storeBytes(of: values[i * keys + k].littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+            } else {
+                for i in 0..<count {
+                    column.storeBytes(of: UInt16(truncatingIfNeeded: values[i * keys + k]).littleEndian, toByteOffset: i * 2, as: UInt16.self)
+                }
+            }
+        }
+    }
+
     /// Makes stored entries durable, then marks `masks` valid and makes the bits durable.
     /// The caller holds the database lock (bits of one byte are shared between masks).
     public func publish(_ masks: [Int]) throws(StorageError) {

@@ -69,23 +69,33 @@ public enum IndexBuilder {
                 let builder = CHIBuilder(grid: grid)
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
                 defer { buffer.deallocate() }
-                var sinceReport = 0
-                for i in range {
-                    do throws(FormatError) {
-                        try reader.readRows(mask: masks[i], rows: 0..<database.height, into: buffer)
-                    } catch {
-                        failure.withLock { $0 = $0 ?? .corrupt(error) }
-                        return
-                    }
-                    builder.build(codes: UnsafeRawBufferPointer(buffer))
-                    builder.entries.withUnsafeBufferPointer { file.store(mask: masks[i], entries: $0) }
-                    sinceReport += 1
-                    if sinceReport == 256 || i == range.upperBound - 1 {
-                        counter.withLock { done in
-                            done += sinceReport
-                            progress?(done, total)
+                // Masks are built in batches of consecutive ids and stored key by key.
+                let batch = 32, keys = grid.keyCount
+                var entries = [UInt32](repeating: 0, count: batch * keys)
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    // A batch: consecutive mask numbers only (masks[] may have gaps).
+                    var n = 0
+                    while n < batch && i + n < range.upperBound && masks[i + n] == masks[i] + n { n += 1 }
+                    for j in 0..<n {
+                        do throws(FormatError) {
+                            try reader.readRows(mask: masks[i + j], rows: 0..<database.height, into: buffer)
+                        } catch {
+                            failure.withLock { $0 = $0 ?? .corrupt(error) }
+                            return
                         }
-                        sinceReport = 0
+                        builder.build(codes: UnsafeRawBufferPointer(buffer))
+                        builder.entries.withUnsafeBufferPointer { src in
+                            entries.withUnsafeMutableBufferPointer { dst in
+                                dst.baseAddress!.advanced(by: j * keys).update(from: src.baseAddress!, count: keys)
+                            }
+                        }
+                    }
+                    entries.withUnsafeBufferPointer { file.storeBatch(first: masks[i], count: n, entries: $0) }
+                    i += n
+                    counter.withLock { done in
+                        done += n
+                        if done % 1024 < n || done == total { progress?(done, total) }
                     }
                 }
             }
