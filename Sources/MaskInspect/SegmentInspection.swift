@@ -123,6 +123,7 @@ public struct SegmentInspection: Sendable {
         inspectColumns(bytes)
         inspectBlocks(bytes)
         inspectLayout()
+        inspectPadding(bytes)
     }
 
     // MARK: Header and footer
@@ -304,6 +305,13 @@ public struct SegmentInspection: Sendable {
             }
         }
         directoryBlockCount = directory?.count
+        // A damaged header: take the bands per mask from the directory and the footer's mask
+        // count when they agree with the header's stored field.
+        if bandsPerMask == nil, let n = directory?.count, let f = footer, f.maskCount > 0, n % f.maskCount == 0,
+           let rh = rawHeader, Int(rh.bandsPerMask) == n / f.maskCount {
+            bandsPerMask = n / f.maskCount
+            notes.append("the header is damaged: \(n / f.maskCount) bands per mask inferred from the block directory and the footer")
+        }
         if let directory {
             blocksFromDirectory = true
             for (i, d) in directory.enumerated() { checkBlock(bytes, index: i, entry: d, fromDirectory: true) }
@@ -442,6 +450,29 @@ public struct SegmentInspection: Sendable {
         if f.blockDirectoryOffset + f.blockDirectoryLength != footerAt {
             warnings.append(FormatError(.invalidField, structure: "segment footer", offset: footerAt,
                                         detail: "the block directory ends at \(f.blockDirectoryOffset + f.blockDirectoryLength), the footer starts at \(footerAt)"))
+        }
+    }
+
+    /// Bytes no structure covers (alignment padding) must be zero (Format/README.md,
+    /// "Reserved fields and padding"). No checksum covers them, so the dumper checks them;
+    /// nonzero padding is a warning (the data is intact).
+    private mutating func inspectPadding(_ bytes: UnsafeRawBufferPointer) {
+        guard footer != nil else { return }
+        var ranges: [(Int, Int)] = [(0, SegmentLayout.headerSize), (fileSize - SegmentLayout.footerSize, fileSize)]
+        for b in blocks { ranges.append((Int(b.descriptor.offset), Int(b.descriptor.payloadOffset) + Int(b.descriptor.storedSize))) }
+        for c in columns { ranges.append((Int(c.descriptor.offset), Int(c.descriptor.offset + c.descriptor.length))) }
+        if let f = footer {
+            ranges.append((Int(f.columnDirectoryOffset), Int(f.columnDirectoryOffset + f.columnDirectoryLength)))
+            ranges.append((Int(f.blockDirectoryOffset), Int(f.blockDirectoryOffset + f.blockDirectoryLength)))
+        }
+        ranges = ranges.map { (max(0, min($0.0, fileSize)), max(0, min($0.1, fileSize))) }.sorted { $0.0 < $1.0 }
+        var end = 0
+        for (start, stop) in ranges {
+            if start > end, let i = (end..<start).first(where: { bytes[$0] != 0 }) {
+                warnings.append(FormatError(.invalidField, structure: "padding", offset: UInt64(i),
+                                            detail: "nonzero byte in the padding \(end)..<\(start)"))
+            }
+            end = max(end, stop)
         }
     }
 
