@@ -6,11 +6,6 @@ struct QueryCommand: ParsableCommand {
     @Argument var sql: String
     func run() throws { throw CommandFailure("error: query: not implemented yet", code: 1) }
 }
-struct DumpCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dump", abstract: "Inspect a segment or index file.")
-    @Argument var file: String
-    func run() throws { throw CommandFailure("error: dump: not implemented yet", code: 1) }
-}
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the web UI (not in this release).")
     @Argument var db: String
