@@ -99,6 +99,12 @@ public struct SegmentHeader: Sendable, Equatable {
         guard Array(buffer[0..<8]) == SegmentLayout.magic else {
             throw FormatError(.badMagic, structure: s, offset: 0)
         }
+        // The read version comes first: a newer layout may have moved the checksum.
+        let needed = loadLittleEndian(UInt16.self, from: buffer, at: 10)
+        guard needed <= SegmentLayout.readVersion else {
+            throw FormatError(.unsupportedVersion, structure: s, offset: 10,
+                              detail: "file needs reader version \(needed), this build reads \(SegmentLayout.readVersion)")
+        }
         let stored = loadLittleEndian(UInt32.self, from: buffer, at: 60)
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<60]))
         guard stored == computed else {

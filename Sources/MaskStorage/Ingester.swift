@@ -48,6 +48,9 @@ public enum Ingester {
             }
         }
         // Check everything that can be checked without the database first.
+        guard (1...Int(UInt16.max)).contains(options.bandRows) else {
+            throw StorageError.invalidInput(file: directory, location: "band rows", reason: "must be in 1...65535, not \(options.bandRows)")
+        }
         guard !inputs.isEmpty else {
             throw StorageError.invalidInput(file: directory, location: "", reason: "no input files given")
         }
@@ -155,7 +158,7 @@ public enum Ingester {
 
         // Pixels.
         var manifest = current?.manifest ?? Manifest(
-            height: height, width: width, pixelFormat: format.description, bandRows: options.bandRows,
+            height: height, width: width, pixelFormat: format.description, bandRows: min(options.bandRows, height),
             extraColumns: columns.dropFirst(4).map { Manifest.Column(name: $0.name, type: $0.data.type.description) },
             segments: [], roiSets: [], index: nil, nextFileNumber: 1)
         let name = Manifest.fileName(prefix: "seg", number: manifest.nextFileNumber, ext: "mss")

@@ -96,7 +96,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         var fromHeader = BlockDescriptor.blockHeader(head, offset: d.offset)
         fromHeader.offset = d.offset
-        guard fromHeader == d else {
+        guard fromHeader == d, Int(d.band) == index % header.bandsPerMask else {
             throw FormatError(.invalidField, structure: s, file: path, offset: d.offset, detail: "block header disagrees with the block directory")
         }
         guard Int(d.rawSize) == out.count, d.flags & ~BlockDescriptor.rawFlag == 0 else {

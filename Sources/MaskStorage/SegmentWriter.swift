@@ -26,6 +26,7 @@ public final class SegmentWriter {
 
     public init(path: String, height: Int, width: Int, pixelFormat: PixelFormat,
                 bandRows: Int = SegmentLayout.defaultBandRows) throws(StorageError) {
+        precondition(bandRows >= 1 && bandRows <= Int(UInt16.max), "band rows must be in 1...65535")
         self.path = path
         self.header = SegmentHeader(height: height, width: width, pixelFormat: pixelFormat,
                                     bandRows: min(bandRows, height), maskCount: 0)
@@ -113,10 +114,10 @@ public final class SegmentWriter {
     public func finish(columns: [(name: String, data: ColumnData)]) throws(StorageError) -> SegmentHeader {
         var w = ByteWriter()
         let base = offset
-        func pad() { w.pad(to: SegmentLayout.alignment) }
+        // Pad to a multiple of 64 of the *file* offset (w starts at file offset `base`).
+        func pad() { w.zeros((SegmentLayout.alignment - (base + w.count) % SegmentLayout.alignment) % SegmentLayout.alignment) }
         // Align the metadata section.
-        let lead = (SegmentLayout.alignment - base % SegmentLayout.alignment) % SegmentLayout.alignment
-        w.zeros(lead)
+        pad()
         var entries: [ColumnChunkDescriptor] = []
         for (name, data) in columns {
             precondition(data.count == maskCount, "column \(name) has \(data.count) rows for \(maskCount) masks")
