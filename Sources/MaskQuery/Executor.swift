@@ -110,8 +110,7 @@ struct Executor {
         let codeEnd = table.pixelFormat.codeOfOne + 1
         let roiCount = plan.rois.count, termCount = plan.cpTerms.count
         for row in 0..<table.count {
-            if let m = plan.metadataFilter, evaluator.truth(m, row: row) != .true { continue }
-            outcomes[row] = .pruned
+            // Boxes first: AREA(named) may appear in the metadata filter.
             if roiCount > 0 {
                 let maskID = table.maskID(row: row), imageID = table.imageID(row: row)
                 for (r, roi) in plan.rois.enumerated() {
@@ -124,6 +123,8 @@ struct Executor {
                     states.boxes[row * roiCount + r] = box
                 }
             }
+            if let m = plan.metadataFilter, evaluator.truth(m, row: row) != .true { continue }
+            outcomes[row] = .pruned
             for (t, term) in plan.cpTerms.enumerated() {
                 let state: IntervalValue
                 if let box = states.boxes[row * roiCount + term.roi] {
