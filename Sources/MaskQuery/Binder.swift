@@ -287,8 +287,8 @@ struct Binder {
             let roiIndex = try bindROI(roi, token: roiToken)
             if source.isAggregate {
                 switch scope {
-                case .group: break
-                case .row:
+                case .group where groupColumn != nil: break
+                case .group, .row:
                     throw .semantic(token.location, token.text, "mask aggregate \(source) requires GROUP BY")
                 case .aggregateArgument:
                     throw .semantic(token.location, token.text, "a mask aggregate cannot be used inside a scalar aggregate")

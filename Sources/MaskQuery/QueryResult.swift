@@ -45,4 +45,11 @@ public struct QueryResult: Sendable {
     public var stats: QueryStats
     /// The plan and the outcome counts, for `--explain`.
     public var explain: String
+
+    public init(columns: [String], rows: [[ColumnValue]], stats: QueryStats, explain: String) {
+        self.columns = columns
+        self.rows = rows
+        self.stats = stats
+        self.explain = explain
+    }
 }

@@ -32,14 +32,17 @@ final class FakeBoundsSource: CPBoundsSource, @unchecked Sendable {
     let table: InMemoryMaskTable
     let seed: UInt64
     let nilRate: UInt64
+    let exactRate: UInt64
     private let lock = NSLock()
     private var observed = Set<Int>()
     private(set) var observeCalls = 0
+    var indexedCount: Int { lock.lock(); defer { lock.unlock() }; return observed.count }
 
-    init(table: InMemoryMaskTable, seed: UInt64, nilPercent: UInt64 = 15) {
+    init(table: InMemoryMaskTable, seed: UInt64, nilPercent: UInt64 = 15, exactPercent: UInt64 = 15) {
         self.table = table
         self.seed = seed
         self.nilRate = nilPercent
+        self.exactRate = exactPercent
     }
 
     static func exactCount(_ table: InMemoryMaskTable, row: Int, box: PixelBox, codes: CodeInterval) -> Int {
@@ -62,7 +65,7 @@ final class FakeBoundsSource: CPBoundsSource, @unchecked Sendable {
         let roll = g.next() % 100
         if roll < nilRate { return nil }
         let exact = Self.exactCount(table, row: row, box: box, codes: codes)
-        if roll < nilRate + 15 { return exact...exact }
+        if roll < nilRate + exactRate { return exact...exact }
         let scale = max(1, box.area / 4)
         let down = Int(g.next() % UInt64(scale + 1))
         let up = Int(g.next() % UInt64(scale + 1))
