@@ -62,62 +62,238 @@ extension Executor {
         return s.sorted()
     }
 
-    mutating func runGrouped(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
-        let needed = aggregateTerms
-        try verify(candidates.filter { needsRead($0, needed: needed) }.map(\.row))
-        // Members: rows whose WHERE is true.
-        var groupIndex: [ColumnValue: Int] = [:]
+    /// Bounds on one scalar aggregate from its members' (possibly bounded) argument values.
+    ///
+    /// COUNT: [definitely non-NULL, possibly non-NULL]. SUM: Σ of lower / upper ends, a maybe-NULL
+    /// member contributing min(0, lo) / max(0, hi). AVG: [Σlo/n, Σhi/n] when no member can be NULL,
+    /// else [min lo, max hi]. MIN: [min lo, min hi over certain members] (MAX symmetric).
+    /// Double bounds are widened by a relative 1e-9 so that rounding in the exact evaluation
+    /// (summation order) never escapes them. - Complexity: O(members).
+    func aggregateBounds(_ term: AggregateTerm, members: [Int]) throws(QueryError) -> IntervalValue {
+        guard let argument = term.argument else { return .exact(.int(Int64(members.count))) }
+        var values: [IntervalValue] = []
+        values.reserveCapacity(members.count)
+        var allExact = true
+        for m in members {
+            let v = evaluator.value(argument, row: m)
+            if v.exactValue == nil { allExact = false }
+            values.append(v)
+        }
+        if allExact { return .exact(try aggregateValue(term, members: members)) }
+        let bounds = values.map(\.bounds)
+        let possible = bounds.filter { !$0.isNull }
+        let certain = possible.filter { !$0.maybeNull }
+        let isInt = term.argumentType != .double
+        func widened(_ lo: Double, _ hi: Double, maybeNull: Bool) -> IntervalValue {
+            let l = lo - abs(lo) * 1e-9 - 1e-300, h = hi + abs(hi) * 1e-9 + 1e-300
+            return IntervalValue.normalisedDouble(lo: l, hi: h, maybeNull: maybeNull)
+        }
+        switch term.function {
+        case .count:
+            return IntervalValue.normalisedInt(lo: Double(certain.count), hi: Double(possible.count), maybeNull: false)
+        case .sum:
+            if possible.isEmpty { return .exact(.null) }
+            var lo = 0.0, hi = 0.0
+            for b in possible {
+                lo += b.maybeNull ? min(0, b.lo) : b.lo
+                hi += b.maybeNull ? max(0, b.hi) : b.hi
+            }
+            return isInt ? IntervalValue.normalisedInt(lo: lo, hi: hi, maybeNull: certain.isEmpty)
+                         : widened(lo, hi, maybeNull: certain.isEmpty)
+        case .avg:
+            if possible.isEmpty { return .exact(.null) }
+            if certain.count == bounds.count {
+                let n = Double(bounds.count)
+                return widened(bounds.reduce(0) { $0 + $1.lo } / n, bounds.reduce(0) { $0 + $1.hi } / n, maybeNull: false)
+            }
+            return widened(possible.map(\.lo).min() ?? 0, possible.map(\.hi).max() ?? 0, maybeNull: certain.isEmpty)
+        case .min, .max:
+            if possible.isEmpty { return .exact(.null) }
+            let lo: Double, hi: Double
+            if term.function == .min {
+                lo = possible.map(\.lo).min() ?? 0
+                hi = certain.isEmpty ? (possible.map(\.hi).max() ?? 0) : (certain.map(\.hi).min() ?? 0)
+            } else {
+                hi = possible.map(\.hi).max() ?? 0
+                lo = certain.isEmpty ? (possible.map(\.lo).min() ?? 0) : (certain.map(\.lo).max() ?? 0)
+            }
+            return isInt ? IntervalValue.normalisedInt(lo: lo, hi: hi, maybeNull: certain.isEmpty)
+                         : .range(lo: lo, hi: hi, maybeNull: certain.isEmpty)
+        }
+    }
+
+    /// The groups of a grouped query: keys, and member rows in ascending mask_id order.
+    struct Groups {
         var keys: [ColumnValue] = []
         var members: [[Int]] = []
+        var boxes: [[PixelBox?]] = []
+        /// Exact CP values of mask aggregates, once computed (nil: not yet).
+        var groupCP: [[IntervalValue]?] = []
+    }
+
+    /// Group-level values: exact when every member value is exact and mask aggregates are
+    /// computed, else bounds (mask aggregates bounded by 0...area of the group's box).
+    func groupValues(_ groups: Groups, _ g: Int) throws(QueryError) -> GroupValues {
+        var aggregates: [IntervalValue] = []
+        for a in plan.aggregates { aggregates.append(try aggregateBounds(a, members: groups.members[g])) }
+        let areas: [ColumnValue] = groups.boxes[g].map { $0.map { .int(Int64($0.area)) } ?? .null }
+        let groupCP: [IntervalValue] = groups.groupCP[g] ?? plan.groupCPTerms.map { t in
+            guard !groups.members[g].isEmpty, let b = groups.boxes[g][t.roi] else { return .exact(.null) }
+            return b.isEmpty ? .exact(.int(0)) : .range(lo: 0, hi: Double(b.area), maybeNull: false)
+        }
+        return GroupValues(key: groups.keys[g], areas: areas, groupCP: groupCP, aggregates: aggregates)
+    }
+
+    /// Reads what the listed groups still need: members' CP terms of aggregate arguments
+    /// (`PixelVerifier`, all groups in one parallel pass) and the mask aggregates (`MaskAggregation`).
+    mutating func verifyGroups(_ list: [Int], _ groups: inout Groups) throws(QueryError) {
+        let needed = aggregateTerms
+        let termCount = plan.cpTerms.count
+        var rows: [Int] = []
+        for g in list {
+            for m in groups.members[g] where needed.contains(where: { states.cp[m * termCount + $0].exactValue == nil }) {
+                rows.append(m)
+            }
+        }
+        try verify(rows)
+        let pending = list.filter { groups.groupCP[$0] == nil }
+        if !plan.groupCPTerms.isEmpty && !pending.isEmpty {
+            let aggregation = MaskAggregation(table: table, terms: plan.groupCPTerms, boundsSource: boundsSource)
+            let inputs = pending.map { MaskAggregation.GroupInput(members: groups.members[$0], boxes: groups.boxes[$0]) }
+            let outcome = try aggregation.compute(groups: inputs, alreadyRead: outcomes.map { $0 == .verified })
+            for r in outcome.readRows { outcomes[r] = .verified }
+            newlyIndexed += outcome.newlyIndexed
+            for (i, g) in pending.enumerated() { groups.groupCP[g] = outcome.values[i] }
+        }
+    }
+
+    /// HAVING, projections and sort keys of a group whose values are exact; nil when HAVING fails.
+    func finishGroup(_ groups: Groups, _ g: Int) throws(QueryError) -> ResultRow? {
+        let values = try groupValues(groups, g)
+        let row = groups.members[g].first ?? 0
+        if let h = plan.having, try evaluator.exactTruth(h, row: row, group: values) != .true { return nil }
+        var out: [ColumnValue] = []
+        for p in plan.projections { out.append(try evaluator.exactValue(p, row: row, group: values)) }
+        var sortKeys: [ColumnValue] = []
+        for k in plan.sortKeys { sortKeys.append(try evaluator.exactValue(k.expression, row: row, group: values)) }
+        return ResultRow(values: out, keys: sortKeys, tie: groups.keys[g])
+    }
+
+    /// Grouped execution. Rows whose WHERE is undecided are verified first (membership must be
+    /// exact). Without a bounds source every group is then verified. With one, each group's
+    /// HAVING is evaluated on aggregate bounds (certainly failing groups are pruned unread), and
+    /// with ORDER BY + LIMIT groups are visited in order of their first key's best bound and
+    /// verified in batches until no remaining group can enter the top k (as for rows).
+    mutating func runGrouped(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
+        if boundsSource == nil {
+            let needed = aggregateTerms
+            try verify(candidates.filter { needsRead($0, needed: needed) }.map(\.row))
+        } else {
+            try verify(candidates.filter { !$0.filter.certainlyPasses }.map(\.row))
+        }
+        var groups = Groups()
+        var groupIndex: [ColumnValue: Int] = [:]
         if plan.groupColumn == nil {
-            keys = [.null]
-            members = [[]]
+            groups.keys = [.null]
+            groups.members = [[]]
         }
         for c in candidates {
             let passes = try plan.residualFilter.map { (p) throws(QueryError) in try evaluator.exactTruth(p, row: c.row) } ?? .true
             guard passes == .true else { continue }
-            if outcomes[c.row] != .verified { outcomes[c.row] = .accepted }
             if let gc = plan.groupColumn {
                 let key = ValueSemantics.normalised(table.value(row: c.row, column: gc))
                 if let g = groupIndex[key] {
-                    members[g].append(c.row)
+                    groups.members[g].append(c.row)
                 } else {
-                    groupIndex[key] = keys.count
-                    keys.append(key)
-                    members.append([c.row])
+                    groupIndex[key] = groups.keys.count
+                    groups.keys.append(key)
+                    groups.members.append([c.row])
                 }
             } else {
-                members[0].append(c.row)
+                groups.members[0].append(c.row)
             }
         }
-        for g in members.indices {
-            members[g].sort { table.maskID(row: $0) < table.maskID(row: $1) }
+        for g in groups.members.indices {
+            groups.members[g].sort { table.maskID(row: $0) < table.maskID(row: $1) }
         }
-        let boxes: [[PixelBox?]] = members.map { m in plan.rois.indices.map { groupBox(roi: $0, members: m) } }
+        groups.boxes = groups.members.map { m in plan.rois.indices.map { groupBox(roi: $0, members: m) } }
+        groups.groupCP = Array(repeating: nil, count: groups.keys.count)
 
-        var groupCP: [[IntervalValue]] = Array(repeating: [], count: members.count)
-        if !plan.groupCPTerms.isEmpty {
-            let aggregation = MaskAggregation(table: table, terms: plan.groupCPTerms, boundsSource: boundsSource)
-            let inputs = members.indices.map { MaskAggregation.GroupInput(members: members[$0], boxes: boxes[$0]) }
-            let outcome = try aggregation.compute(groups: inputs, alreadyRead: outcomes.map { $0 == .verified })
-            for r in outcome.readRows { outcomes[r] = .verified }
-            newlyIndexed += outcome.newlyIndexed
-            groupCP = outcome.values
+        // Which groups to evaluate, in which order.
+        var live: [Int] = []
+        var best: [ColumnValue] = []
+        let firstKey = plan.sortKeys.first
+        for g in groups.keys.indices {
+            if boundsSource != nil {
+                let values = try groupValues(groups, g)
+                let row = groups.members[g].first ?? 0
+                if let h = plan.having, evaluator.truth(h, row: row, group: values).certainlyFails {
+                    for m in groups.members[g] where outcomes[m] != .verified { outcomes[m] = .pruned }
+                    continue
+                }
+                if let firstKey {
+                    switch evaluator.value(firstKey.expression, row: row, group: values) {
+                    case .exact(let v): best.append(v)
+                    case .range(let lo, let hi, _): best.append(.double(firstKey.descending ? hi : lo))
+                    }
+                } else {
+                    best.append(groups.keys[g])
+                }
+            }
+            live.append(g)
         }
-
         var rows: [ResultRow] = []
-        for g in members.indices {
-            var aggregates: [IntervalValue] = []
-            for a in plan.aggregates { aggregates.append(.exact(try aggregateValue(a, members: members[g]))) }
-            let areas: [ColumnValue] = boxes[g].map { $0.map { .int(Int64($0.area)) } ?? .null }
-            let values = GroupValues(key: keys[g], areas: areas, groupCP: groupCP[g], aggregates: aggregates)
-            let row = members[g].first ?? 0
-            if let h = plan.having, try evaluator.exactTruth(h, row: row, group: values) != .true { continue }
-            var out: [ColumnValue] = []
-            for p in plan.projections { out.append(try evaluator.exactValue(p, row: row, group: values)) }
-            var sortKeys: [ColumnValue] = []
-            for k in plan.sortKeys { sortKeys.append(try evaluator.exactValue(k.expression, row: row, group: values)) }
-            rows.append(ResultRow(values: out, keys: sortKeys, tie: keys[g]))
+        guard let k = plan.limit, boundsSource != nil, live.count > k else {
+            try verifyGroups(live, &groups)
+            for g in live {
+                for m in groups.members[g] where outcomes[m] != .verified { outcomes[m] = .accepted }
+                if let r = try finishGroup(groups, g) { rows.append(r) }
+            }
+            return rows
+        }
+        // Top-k over groups.
+        let descending = firstKey?.descending ?? false
+        var order = Array(zip(live, best))
+        order.sort {
+            let c = ResultOrdering.compareKey($0.1, $1.1, descending: descending)
+            return c != 0 ? c < 0 : ResultOrdering.compareKey(groups.keys[$0.0], groups.keys[$1.0], descending: false) < 0
+        }
+        let ordering = ResultOrdering(descending: plan.sortKeys.map(\.descending))
+        let singleKey = plan.sortKeys.count <= 1
+        var next = 0
+        var batchSize = max(1, min(k, 256))
+        var visited = Set<Int>()
+        while next < order.count && k > 0 {
+            let kth = rows.count >= k ? rows[k - 1] : nil
+            var batch: [Int] = []
+            while next < order.count && batch.count < batchSize {
+                let (g, b) = order[next]
+                if let kth {
+                    let kthFirst = firstKey == nil ? kth.tie : kth.keys[0]
+                    let c = ResultOrdering.compareKey(b, kthFirst, descending: descending)
+                    if c > 0 || (c == 0 && singleKey
+                                 && ResultOrdering.compareKey(groups.keys[g], kth.tie, descending: false) > 0) {
+                        next = order.count
+                        break
+                    }
+                }
+                batch.append(g)
+                next += 1
+            }
+            if batch.isEmpty { break }
+            try verifyGroups(batch, &groups)
+            for g in batch {
+                visited.insert(g)
+                if let r = try finishGroup(groups, g) { rows.append(r) }
+            }
+            ordering.sort(&rows)
+            if rows.count > k { rows.removeLast(rows.count - k) }
+            batchSize = min(batchSize * 2, 4096)
+        }
+        for g in live {
+            for m in groups.members[g] where outcomes[m] != .verified {
+                outcomes[m] = visited.contains(g) ? .accepted : .pruned
+            }
         }
         return rows
     }

@@ -84,6 +84,22 @@ import Testing
         #expect(r2.stats.verified < 24)
     }
 
+    @Test func groupsArePrunedAndRankedFromMemberBounds() throws {
+        let exact = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 0, exactPercent: 100)
+        let sql = "SELECT image_id, AVG(CP(mask, object, 0.8, 1.0)) AS a, COUNT(*) AS n FROM masks WHERE mask_type = 1 GROUP BY image_id HAVING a > 20 ORDER BY a DESC"
+        let r = try QueryEngine(table: Self.table, bounds: exact).run(sql)
+        #expect(r.rows == [[.int(1), .double(35.5), .int(2)], [.int(7), .double(23.5), .int(2)]])
+        #expect(r.stats.verified == 0)
+        #expect(r.stats.acceptedByIndex == 4 && r.stats.pruned == 12)
+        let topK = try QueryEngine(table: Self.table, bounds: exact).run(
+            "SELECT image_id, SUM(CP(mask, full, 0.5, 1)) AS s FROM masks GROUP BY image_id ORDER BY s DESC LIMIT 1")
+        let full = try QueryEngine(table: Self.table).run(
+            "SELECT image_id, SUM(CP(mask, full, 0.5, 1)) AS s FROM masks GROUP BY image_id ORDER BY s DESC LIMIT 1")
+        #expect(topK.rows == full.rows)
+        #expect(topK.stats.verified == 0, "\(topK.stats)")
+        #expect(topK.stats.acceptedByIndex == 3 && topK.stats.pruned == 21, "\(topK.stats)")
+    }
+
     @Test func readsBuildTheIndexIncrementally() throws {
         let bounds = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 100, exactPercent: 0)
         let engine = QueryEngine(table: Self.table, bounds: bounds)
