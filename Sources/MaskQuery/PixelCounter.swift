@@ -8,14 +8,15 @@ import MaskFormat
 /// Codes are little-endian in storage; this loop loads them in host order (x86-64 and arm64 are
 /// little-endian, like the C kernels assume).
 ///
-/// Algorithm: one unsigned comparison per code, `(c - lo) < (hi - lo)` in wrapping arithmetic,
-/// which the optimiser vectorises. - Complexity: O(rows × cols).
+/// Algorithm: one branch-free unsigned comparison per code, `(c - lo) < (hi - lo)` in wrapping
+/// 32-bit arithmetic, its truth taken as the sign bit of a 64-bit difference, so the optimiser can
+/// vectorise the loop (random masks make a branch unpredictable). - Complexity: O(rows × cols).
 @inline(__always)
 func countCodes(_ base: UnsafeRawPointer, format: PixelFormat, cols: Int, rows: Int, stride: Int,
                 interval: CodeInterval) -> Int {
     if interval.isEmpty || cols <= 0 || rows <= 0 { return 0 }
     let lo = interval.lo
-    let width = interval.hi &- interval.lo
+    let width = UInt64(interval.hi &- interval.lo)
     var total = 0
     switch format {
     case .uint8:
@@ -23,7 +24,7 @@ func countCodes(_ base: UnsafeRawPointer, format: PixelFormat, cols: Int, rows: 
         for y in 0..<rows {
             let r = p + y * stride
             var n = 0
-            for x in 0..<cols { n &+= (UInt32(r[x]) &- lo) < width ? 1 : 0 }
+            for x in 0..<cols { n &+= Int(truncatingIfNeeded: (UInt64(UInt32(r[x]) &- lo) &- width) >> 63) }
             total &+= n
         }
     case .float16:
@@ -31,7 +32,7 @@ func countCodes(_ base: UnsafeRawPointer, format: PixelFormat, cols: Int, rows: 
         for y in 0..<rows {
             let r = p + y * stride
             var n = 0
-            for x in 0..<cols { n &+= (UInt32(UInt16(littleEndian: r[x])) &- lo) < width ? 1 : 0 }
+            for x in 0..<cols { n &+= Int(truncatingIfNeeded: (UInt64(UInt32(UInt16(littleEndian: r[x])) &- lo) &- width) >> 63) }
             total &+= n
         }
     case .float32:
@@ -39,7 +40,7 @@ func countCodes(_ base: UnsafeRawPointer, format: PixelFormat, cols: Int, rows: 
         for y in 0..<rows {
             let r = p + y * stride
             var n = 0
-            for x in 0..<cols { n &+= (UInt32(littleEndian: r[x]) &- lo) < width ? 1 : 0 }
+            for x in 0..<cols { n &+= Int(truncatingIfNeeded: (UInt64(UInt32(littleEndian: r[x]) &- lo) &- width) >> 63) }
             total &+= n
         }
     }
