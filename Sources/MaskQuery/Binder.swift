@@ -343,7 +343,7 @@ struct Binder {
             if let i = aggregateKeys[key] {
                 index = i
             } else {
-                aggregates.append(AggregateTerm(function: function, argument: boundArgument, argumentType: argumentType))
+                aggregates.append(AggregateTerm(function: function, argument: boundArgument, argumentType: argumentType, text: key))
                 index = aggregates.count - 1
                 aggregateKeys[key] = index
             }

@@ -122,6 +122,58 @@ extension Executor {
         }
     }
 
+    /// Bounds on CP over a mask aggregate, before reading any member.
+    ///
+    /// For `INTERSECT(mask > t)` / `UNION(mask > t)` the aggregate is a 0/1 mask. With `c_i` the
+    /// count of member i's pixels above the threshold in the box (bounded by the bounds source,
+    /// else `0...area`), the ones of the intersection lie in
+    /// `max(0, Σ lo_i − (n − 1)·area) ... min_i hi_i`, those of the union in
+    /// `max_i lo_i ... min(area, Σ hi_i)`. CP then counts the ones if `1.0` is in CP's range, the
+    /// zeros (`area − ones`) if `0.0` is. Other mask aggregates get `0...area`.
+    /// - Complexity: O(members) bounds look-ups.
+    func maskAggregateBounds(_ term: GroupCPTerm, box: PixelBox, members: [Int]) -> IntervalValue {
+        let area = box.area
+        let trivial = IntervalValue.range(lo: 0, hi: Double(area), maybeNull: false)
+        let threshold: Double, strict: Bool, isIntersect: Bool
+        switch term.source {
+        case .intersect(let t, let s): (threshold, strict, isIntersect) = (t, s, true)
+        case .union(let t, let s): (threshold, strict, isIntersect) = (t, s, false)
+        default: return trivial
+        }
+        let countsOnes = MaskAggregation.inRange(1.0, lower: term.lower, upper: term.upper)
+        let countsZeros = MaskAggregation.inRange(0.0, lower: term.lower, upper: term.upper)
+        if countsOnes && countsZeros { return .exact(.int(Int64(area))) }
+        if !countsOnes && !countsZeros { return .exact(.int(0)) }
+        guard let source = boundsSource else { return trivial }
+        let codes = table.pixelFormat.codeInterval(lower: strict ? threshold.nextUp : threshold, upper: 1.0)
+        var sumLo = 0, sumHi = 0, minHi = area, maxLo = 0
+        for m in members {
+            var lo = 0, hi = area
+            if codes.isEmpty {
+                hi = 0
+            } else if let b = source.bounds(row: m, box: box, codes: codes) {
+                lo = max(0, b.lowerBound)
+                hi = min(area, b.upperBound)
+                if lo > hi { (lo, hi) = (0, area) }
+            }
+            sumLo += lo
+            sumHi += hi
+            minHi = min(minHi, hi)
+            maxLo = max(maxLo, lo)
+        }
+        let onesLo: Int, onesHi: Int
+        if isIntersect {
+            onesLo = max(0, sumLo - (members.count - 1) * area)
+            onesHi = minHi
+        } else {
+            onesLo = maxLo
+            onesHi = min(area, sumHi)
+        }
+        let lo = countsOnes ? onesLo : area - onesHi
+        let hi = countsOnes ? onesHi : area - onesLo
+        return lo == hi ? .exact(.int(Int64(lo))) : .range(lo: Double(lo), hi: Double(hi), maybeNull: false)
+    }
+
     /// The groups of a grouped query: keys, and member rows in ascending mask_id order.
     struct Groups {
         var keys: [ColumnValue] = []
@@ -139,7 +191,7 @@ extension Executor {
         let areas: [ColumnValue] = groups.boxes[g].map { $0.map { .int(Int64($0.area)) } ?? .null }
         let groupCP: [IntervalValue] = groups.groupCP[g] ?? plan.groupCPTerms.map { t in
             guard !groups.members[g].isEmpty, let b = groups.boxes[g][t.roi] else { return .exact(.null) }
-            return b.isEmpty ? .exact(.int(0)) : .range(lo: 0, hi: Double(b.area), maybeNull: false)
+            return b.isEmpty ? .exact(.int(0)) : maskAggregateBounds(t, box: b, members: groups.members[g])
         }
         return GroupValues(key: groups.keys[g], areas: areas, groupCP: groupCP, aggregates: aggregates)
     }
@@ -156,6 +208,11 @@ extension Executor {
             }
         }
         try verify(rows)
+        // Groups whose mask-aggregate CP values are already exact from bounds need no pixels.
+        for g in list where groups.groupCP[g] == nil && !plan.groupCPTerms.isEmpty {
+            let values = try groupValues(groups, g).groupCP
+            if values.allSatisfy({ $0.exactValue != nil }) { groups.groupCP[g] = values }
+        }
         let pending = list.filter { groups.groupCP[$0] == nil }
         if !plan.groupCPTerms.isEmpty && !pending.isEmpty {
             let aggregation = MaskAggregation(table: table, terms: plan.groupCPTerms, boundsSource: boundsSource)

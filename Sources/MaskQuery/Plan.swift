@@ -46,6 +46,8 @@ struct AggregateTerm: Sendable {
     var function: AggregateFunction
     var argument: BoundExpr?
     var argumentType: ValueType
+    /// As written, e.g. `AVG(CP(mask, object, 0.8, 1.0))`, for EXPLAIN.
+    var text: String
 }
 
 /// A bound scalar expression. Row-scope nodes (`column`, `cp`, `area`) read one mask's row;

@@ -29,7 +29,7 @@ enum PlanDescription {
                 lines.append("  aggregate: all rows as one group")
             }
             for (i, a) in plan.aggregates.enumerated() {
-                lines.append("  aggregate #\(i): \(a.function.rawValue)\(a.argument == nil ? "(*)" : "(...)")")
+                lines.append("  aggregate #\(i): \(a.text)")
             }
             for (i, t) in plan.groupCPTerms.enumerated() {
                 lines.append("  mask aggregate cp #\(i): CP(\(t.source), \(plan.roiTexts[t.roi]), \(t.lower), \(t.upper))")

@@ -100,6 +100,22 @@ import Testing
         #expect(topK.stats.acceptedByIndex == 3 && topK.stats.pruned == 21, "\(topK.stats)")
     }
 
+    @Test func maskAggregateBoundsAvoidReads() throws {
+        // A range holding both 0 and 1 counts the whole box: no pixels needed, index or not.
+        let all = try QueryEngine(table: Self.table).run(
+            "SELECT image_id, CP(INTERSECT(mask > 0.5), full, 0, 1) FROM masks GROUP BY image_id LIMIT 2")
+        #expect(all.rows == [[.int(0), .int(768)], [.int(1), .int(768)]])
+        #expect(all.stats.verified == 0)
+        // One-member groups with exact member bounds: the union is the member itself.
+        let exact = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 0, exactPercent: 100)
+        let u = try QueryEngine(table: Self.table, bounds: exact).run(
+            "SELECT mask_id, CP(UNION(mask > 0.5), full, 0.5, 1) AS u FROM masks GROUP BY mask_id ORDER BY u DESC LIMIT 3")
+        let plain = try QueryEngine(table: Self.table).run(
+            "SELECT mask_id, CP(mask, full, 0.5000000000000001, 1) AS u FROM masks ORDER BY u DESC LIMIT 3")
+        #expect(u.rows == plain.rows)
+        #expect(u.stats.verified == 0)
+    }
+
     @Test func readsBuildTheIndexIncrementally() throws {
         let bounds = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 100, exactPercent: 0)
         let engine = QueryEngine(table: Self.table, bounds: bounds)
