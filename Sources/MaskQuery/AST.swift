@@ -15,8 +15,9 @@ struct SelectStatement: Sendable {
 enum SelectItem: Sendable {
     /// `*`
     case star(Token)
-    /// An expression with an optional `AS alias` (the alias token is kept for errors).
-    case expression(SyntaxExpr, alias: Token?)
+    /// An expression with an optional `AS alias` (the alias token is kept for errors) and the
+    /// expression's text as written (the column name when there is no alias).
+    case expression(SyntaxExpr, alias: Token?, text: String)
 }
 
 struct OrderItem: Sendable {

@@ -51,7 +51,7 @@ struct Binder {
         // Grouping mode.
         var isGrouped = s.groupBy != nil || s.having != nil
         for item in s.items {
-            if case .expression(let e, _) = item, Self.containsAggregate(e) { isGrouped = true }
+            if case .expression(let e, _, _) = item, Self.containsAggregate(e) { isGrouped = true }
         }
         for o in s.orderBy where Self.containsAggregate(o.expression) { isGrouped = true }
         if let g = s.groupBy {
@@ -103,7 +103,7 @@ struct Binder {
                     types.append(Self.valueType(c.type))
                     itemSyntax.append(nil)
                 }
-            case .expression(let e, let alias):
+            case .expression(let e, let alias, let written):
                 let (b, type) = try bindScalar(e, scope: itemScope, aliases: [:])
                 let name: String
                 if let alias {
@@ -112,7 +112,7 @@ struct Binder {
                 } else if case .identifier(let n, _) = e {
                     name = n
                 } else {
-                    name = e.description
+                    name = written
                 }
                 names.append(name)
                 projections.append(b)

@@ -59,6 +59,15 @@ struct Lexer {
                 break
             }
         }
+        let start = index
+        var token = try scanToken()
+        token.offset = start
+        token.end = index
+        return token
+    }
+
+    /// The token starting at `index` (whitespace already skipped).
+    private mutating func scanToken() throws(QueryError) -> Token {
         let location = SourceLocation(line: line, column: column)
         guard let c = current else { return Token(kind: .end, text: "", location: location) }
         let start = index

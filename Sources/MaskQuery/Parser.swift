@@ -22,6 +22,7 @@
 /// `-9223372036854775808` is a valid INT64 literal). One token of lookahead; O(n).
 struct Parser {
     private let tokens: [Token]
+    private let source: [Character]
     private var position = 0
 
     /// Words that end an expression and cannot be used as a bare alias.
@@ -30,10 +31,13 @@ struct Parser {
         "and", "or", "not", "in", "between", "is", "null",
     ]
 
-    init(tokens: [Token]) { self.tokens = tokens }
+    init(tokens: [Token], source: String) {
+        self.tokens = tokens
+        self.source = Array(source)
+    }
 
     static func parse(_ sql: String) throws(QueryError) -> SelectStatement {
-        var parser = Parser(tokens: try Lexer.tokenize(sql))
+        var parser = Parser(tokens: try Lexer.tokenize(sql), source: sql)
         return try parser.parseStatement()
     }
 
@@ -107,19 +111,22 @@ struct Parser {
             advance()
             return .star(t)
         }
+        let start = current.offset
         let e = try parseExpression()
+        let end = tokens[max(position - 1, 0)].end
+        let text = start < end && end <= source.count ? String(source[start..<end]) : e.description
         if accept(keyword: "AS") {
             guard case .identifier = current.kind else { throw unexpected("expected an alias after AS") }
             let alias = current
             advance()
-            return .expression(e, alias: alias)
+            return .expression(e, alias: alias, text: text)
         }
         if case .identifier(let quoted) = current.kind, quoted || !Self.reservedWords.contains(current.text.lowercased()) {
             let alias = current
             advance()
-            return .expression(e, alias: alias)
+            return .expression(e, alias: alias, text: text)
         }
-        return .expression(e, alias: nil)
+        return .expression(e, alias: nil, text: text)
     }
 
     mutating func parseExpression() throws(QueryError) -> SyntaxExpr {

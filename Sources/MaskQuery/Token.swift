@@ -18,6 +18,9 @@ struct Token: Sendable, Hashable {
     /// The token as written (identifiers without quotes, strings unescaped).
     var text: String
     var location: SourceLocation
+    /// Character offsets of the token in the query text (`offset..<end`).
+    var offset = 0
+    var end = 0
 
     /// True for an unquoted identifier equal to `keyword`, ignoring case.
     func isKeyword(_ keyword: String) -> Bool {

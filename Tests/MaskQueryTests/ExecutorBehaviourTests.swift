@@ -44,6 +44,16 @@ import Testing
                 == [[.int(768), .int(0), .int(8)]])
     }
 
+    @Test func columnNamesAreAliasesOrTheTextAsWritten() throws {
+        let r = try QueryEngine(table: Self.table).run(
+            "SELECT mask_id+1, CP(mask, full, 0, 1)  , kind AS k, \"label\" FROM masks WHERE mask_id = 0")
+        #expect(r.columns == ["mask_id+1", "CP(mask, full, 0, 1)", "k", "label"])
+        #expect(r.rows == [[.int(1), .int(768), .text("spurious"), .int(7)]])
+        let g = try QueryEngine(table: Self.table).run("SELECT model_id, COUNT(*) FROM masks GROUP BY model_id")
+        #expect(g.columns == ["model_id", "COUNT(*)"])
+        #expect(g.rows == [[.int(0), .int(8)], [.int(1), .int(8)], [.int(2), .int(8)]])
+    }
+
     @Test func unknownColumnsAreCaseSensitive() {
         #expect(throws: QueryError.self) { try Self.rows("SELECT MASK_ID FROM masks") }
     }

@@ -15,7 +15,8 @@ import Testing
     }
 
     /// Runs `queries` random queries per table over `tables` seeds; returns (cases, failures).
-    static func sweep(tables: Range<UInt64>, scanQueries: Int, groupQueries: Int) -> (Int, [Failure]) {
+    static func sweep(tables: Range<UInt64>, scanQueries: Int, groupQueries: Int) -> (Int, [Failure], decidedByBounds: Int) {
+        var decided = 0
         var failures: [Failure] = []
         var cases = 0
         for seed in tables {
@@ -40,6 +41,7 @@ import Testing
                             continue
                         }
                         let s = result.stats
+                        if name != "no index" { decided += s.pruned + s.acceptedByIndex }
                         var problems: [String] = []
                         if s.masksTotal != table.count { problems.append("masks_total") }
                         if s.masksTargeted != expected.targeted { problems.append("targeted \(s.masksTargeted) != \(expected.targeted)") }
@@ -59,15 +61,16 @@ import Testing
                 }
             }
         }
-        return (cases, failures)
+        return (cases, failures, decided)
     }
 
     /// 6 × 10 seeded tables × 60 queries (40 scan, 20 grouped) × 3 engines = 10,800 comparisons.
     @Test(arguments: 0..<6)
     func randomScanAndGroupQueriesMatchOracle(block: Int) {
         let seeds = UInt64(block * 10)..<UInt64(block * 10 + 10)
-        let (cases, failures) = Self.sweep(tables: seeds, scanQueries: 40, groupQueries: 20)
+        let (cases, failures, decided) = Self.sweep(tables: seeds, scanQueries: 40, groupQueries: 20)
         #expect(cases == 600)
+        #expect(decided > 1000, "bounds should decide many masks without reading")
         for f in failures.prefix(10) { Issue.record("\(f)") }
         #expect(failures.isEmpty, "\(failures.count) failures")
     }
