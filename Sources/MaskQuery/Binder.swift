@@ -140,8 +140,7 @@ struct Binder {
                 keys.append(SortKey(expression: projections[i], descending: o.descending, text: names[i]))
                 continue
             }
-            let (b, type) = try bindScalar(o.expression, scope: itemScope, aliases: aliases)
-            _ = type
+            let (b, _) = try bindScalar(o.expression, scope: itemScope, aliases: aliases)
             keys.append(SortKey(expression: b, descending: o.descending, text: o.expression.description))
         }
 
@@ -276,8 +275,8 @@ struct Binder {
                 return (.column(index), type)
             case .group:
                 guard index == groupColumn else {
-                    let why = groupColumn == nil ? "the query aggregates all rows"
-                                                 : "the query is grouped by \(table.columns[groupColumn!].name)"
+                    let why = groupColumn.map { "the query is grouped by \(table.columns[$0].name)" }
+                        ?? "the query aggregates all rows"
                     throw .semantic(token.location, name,
                                     "column '\(name)' must be the GROUP BY column or be used inside an aggregate (\(why))")
                 }
@@ -355,13 +354,12 @@ struct Binder {
             case .min, .max: type = argumentType == .null ? .int : argumentType
             }
             return (.aggregate(index), type)
-        case .call(let name, let args, let token):
+        case .call(let name, _, let token):
             let known = "CP, AREA, SUM, AVG, MIN, MAX, COUNT"
             let upper = name.uppercased()
             if ["INTERSECT", "UNION"].contains(upper) {
                 throw .semantic(token.location, name, "\(upper)(mask > t) can only be the first argument of CP")
             }
-            _ = args
             throw .semantic(token.location, name, "unknown function '\(name)' (known: \(known))")
         case .negate(let x, let token):
             let (b, t) = try bindScalar(x, scope: scope, aliases: aliases)

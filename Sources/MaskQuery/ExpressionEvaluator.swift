@@ -85,8 +85,8 @@ struct ExpressionEvaluator {
         }
     }
 
-    /// The exact value (all inputs must be exact); NULL if something is still bounded, which
-    /// would be an executor bug, reported by `requireExact`.
+    /// The exact value; all CP inputs must be exact by now (an `internal` error otherwise, which
+    /// would be an executor bug).
     func exactValue(_ e: BoundExpr, row: Int, group: GroupValues? = nil) throws(QueryError) -> ColumnValue {
         guard let v = value(e, row: row, group: group).exactValue else {
             throw QueryError(kind: .internal, location: nil, token: "",

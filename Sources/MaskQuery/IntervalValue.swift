@@ -57,7 +57,7 @@ enum IntervalValue: Sendable {
         }
         let x = a.bounds, y = b.bounds
         if x.isNull || y.isNull { return .exact(.null) }
-        var maybeNull = x.maybeNull || y.maybeNull
+        let maybeNull = x.maybeNull || y.maybeNull
         let lo: Double, hi: Double
         switch op {
         case .add:
@@ -67,17 +67,18 @@ enum IntervalValue: Sendable {
             lo = x.lo - y.hi
             hi = x.hi - y.lo
         case .multiply:
-            let p = [x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi]
-            if p.contains(where: \.isNaN) { return isInt ? normalisedInt(lo: .nan, hi: .nan, maybeNull: maybeNull) : .unbounded }
-            lo = p.min()!
-            hi = p.max()!
+            let (a, b, c, d) = (x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi)
+            if a.isNaN || b.isNaN || c.isNaN || d.isNaN {
+                return isInt ? normalisedInt(lo: .nan, hi: .nan, maybeNull: maybeNull) : .unbounded
+            }
+            lo = min(min(a, b), min(c, d))
+            hi = max(max(a, b), max(c, d))
         case .divide:
             if y.lo <= 0 && y.hi >= 0 { return .unbounded }
-            let q = [x.lo / y.lo, x.lo / y.hi, x.hi / y.lo, x.hi / y.hi]
-            if q.contains(where: \.isNaN) { return .unbounded }
-            lo = q.min()!
-            hi = q.max()!
-            maybeNull = maybeNull || false
+            let (a, b, c, d) = (x.lo / y.lo, x.lo / y.hi, x.hi / y.lo, x.hi / y.hi)
+            if a.isNaN || b.isNaN || c.isNaN || d.isNaN { return .unbounded }
+            lo = min(min(a, b), min(c, d))
+            hi = max(max(a, b), max(c, d))
         default:
             return .unbounded
         }
