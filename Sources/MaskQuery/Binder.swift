@@ -116,7 +116,7 @@ struct Binder {
                 }
                 names.append(name)
                 projections.append(b)
-                texts.append(e.description)
+                texts.append(written)
                 types.append(type)
                 itemSyntax.append(e)
             }
