@@ -1,0 +1,13 @@
+import MaskFormat
+
+/// Bounds on CP from an index (MaskIndex implements it). The executor asks for bounds before it
+/// reads any pixels, and reads a mask only when bounds cannot decide the query for it.
+public protocol CPBoundsSource: Sendable {
+    /// Bounds lo...hi on CP(mask at `row`, `box`, codes in `codes`), where `box` is clipped and
+    /// non-empty, or nil when this mask has no index entry.
+    func bounds(row: Int, box: PixelBox, codes: CodeInterval) -> ClosedRange<Int>?
+    /// Called with the full mask's codes (height*width*bytesPerPixel bytes) whenever the executor
+    /// read a whole mask (so the index can build the mask's entry incrementally). Return true if a
+    /// new entry was created. May be called from several threads at once (different rows).
+    func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool
+}

@@ -1,0 +1,105 @@
+import MaskFormat
+import MaskStorage
+
+/// Per-mask state of one query run: each targeted mask's clipped boxes (one per bound ROI) and
+/// the current knowledge of each CP term (exact, bounded, or NULL). Flat arrays indexed by
+/// `row * roiCount + roi` and `row * termCount + term`.
+final class RowStates: @unchecked Sendable {
+    let roiCount: Int
+    let termCount: Int
+    /// nil: the mask has no box in the named set (CP and AREA are NULL).
+    var boxes: [PixelBox?]
+    var cp: [IntervalValue]
+
+    init(rows: Int, roiCount: Int, termCount: Int) {
+        self.roiCount = roiCount
+        self.termCount = termCount
+        boxes = Array(repeating: nil, count: rows * roiCount)
+        cp = Array(repeating: .unbounded, count: rows * termCount)
+    }
+
+    @inline(__always) func box(row: Int, roi: Int) -> PixelBox? { boxes[row * roiCount + roi] }
+    @inline(__always) func cpState(row: Int, term: Int) -> IntervalValue { cp[row * termCount + term] }
+}
+
+/// The values a group-scope expression reads: the group key, the group's boxes, the CP terms of
+/// mask aggregates and the scalar aggregates (exact, or bounded during group pruning).
+struct GroupValues: Sendable {
+    var key: ColumnValue
+    var areas: [ColumnValue]
+    var groupCP: [IntervalValue]
+    var aggregates: [IntervalValue]
+}
+
+/// Evaluates bound expressions and predicates over `IntervalValue`s: exact when every CP term
+/// is exact, bounded (sound) otherwise. One tree walk per call, O(expression size).
+struct ExpressionEvaluator {
+    let table: any MaskTable
+    let states: RowStates
+
+    func value(_ e: BoundExpr, row: Int, group: GroupValues? = nil) -> IntervalValue {
+        switch e {
+        case .literal(let v): return .exact(v)
+        case .column(let c): return .exact(ValueSemantics.normalised(table.value(row: row, column: c)))
+        case .cp(let t): return states.cpState(row: row, term: t)
+        case .area(let r):
+            guard let b = states.box(row: row, roi: r) else { return .exact(.null) }
+            return .exact(.int(Int64(b.area)))
+        case .groupKey: return .exact(group?.key ?? .null)
+        case .groupArea(let r): return .exact(group?.areas[r] ?? .null)
+        case .groupCP(let t): return group?.groupCP[t] ?? .unbounded
+        case .aggregate(let a): return group?.aggregates[a] ?? .unbounded
+        case .negate(let x, let isInt): return IntervalValue.negate(value(x, row: row, group: group), isInt: isInt)
+        case .arithmetic(let op, let l, let r, let isInt):
+            return IntervalValue.arithmetic(op, value(l, row: row, group: group), value(r, row: row, group: group),
+                                            isInt: isInt)
+        }
+    }
+
+    func truth(_ p: BoundPredicate, row: Int, group: GroupValues? = nil) -> TruthSet {
+        switch p {
+        case .compare(let op, let l, let r):
+            return IntervalValue.compare(op, value(l, row: row, group: group), value(r, row: row, group: group))
+        case .and(let l, let r):
+            let a = truth(l, row: row, group: group)
+            if a == .false { return .false }
+            return TruthSet.lift(a, truth(r, row: row, group: group), Truth.and)
+        case .or(let l, let r):
+            let a = truth(l, row: row, group: group)
+            if a == .true { return .true }
+            return TruthSet.lift(a, truth(r, row: row, group: group), Truth.or)
+        case .not(let x):
+            return truth(x, row: row, group: group).negated
+        case .isNull(let e, let negated):
+            let v = value(e, row: row, group: group)
+            let b = v.bounds
+            var r: TruthSet = []
+            if b.isNull {
+                r = .true
+            } else if b.maybeNull {
+                r = [.true, .false]
+            } else {
+                r = .false
+            }
+            return negated ? r.negated : r
+        }
+    }
+
+    /// The exact value; all CP inputs must be exact by now (an `internal` error otherwise, which
+    /// would be an executor bug).
+    func exactValue(_ e: BoundExpr, row: Int, group: GroupValues? = nil) throws(QueryError) -> ColumnValue {
+        guard let v = value(e, row: row, group: group).exactValue else {
+            throw QueryError(kind: .internal, location: nil, token: "",
+                             message: "expression evaluated before its CP values were known")
+        }
+        return v
+    }
+
+    func exactTruth(_ p: BoundPredicate, row: Int, group: GroupValues? = nil) throws(QueryError) -> Truth {
+        guard let t = truth(p, row: row, group: group).decided else {
+            throw QueryError(kind: .internal, location: nil, token: "",
+                             message: "predicate evaluated before its CP values were known")
+        }
+        return t
+    }
+}

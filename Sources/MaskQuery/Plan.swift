@@ -1,0 +1,154 @@
+import MaskFormat
+import MaskStorage
+
+/// Static type of a bound expression. `null` is the type of the `NULL` literal (it fits any type).
+enum ValueType: Sendable, Hashable, CustomStringConvertible {
+    case int, double, text, null
+
+    var isNumeric: Bool { self == .int || self == .double || self == .null }
+    var description: String {
+        switch self {
+        case .int: return "INT64"
+        case .double: return "FLOAT64"
+        case .text: return "TEXT"
+        case .null: return "NULL"
+        }
+    }
+}
+
+/// A ROI after binding: the box source, not yet looked up for a mask.
+enum BoundROI: Sendable, Hashable {
+    case full
+    /// A constant box, already clipped to the mask.
+    case box(PixelBox)
+    /// A named ROI set (looked up per mask by its image_id or mask_id, then clipped).
+    case named(ROISet)
+}
+
+/// `CP(mask, roi, lv, uv)` of a row's own mask, with `[lv, uv)` turned into stored codes.
+struct CPTerm: Sendable, Hashable {
+    var roi: Int
+    var codes: CodeInterval
+    var lower: Double
+    var upper: Double
+}
+
+/// `CP(<mask aggregate>, roi, lv, uv)`: CP over a group's pixel-wise aggregated mask.
+struct GroupCPTerm: Sendable, Hashable {
+    var source: SyntaxMaskSource
+    var roi: Int
+    var lower: Double
+    var upper: Double
+}
+
+/// A scalar aggregate; `argument == nil` for `COUNT(*)`.
+struct AggregateTerm: Sendable {
+    var function: AggregateFunction
+    var argument: BoundExpr?
+    var argumentType: ValueType
+    /// As written, e.g. `AVG(CP(mask, object, 0.8, 1.0))`, for EXPLAIN.
+    var text: String
+}
+
+/// A bound scalar expression. Row-scope nodes (`column`, `cp`, `area`) read one mask's row;
+/// group-scope nodes (`groupKey`, `groupArea`, `groupCP`, `aggregate`) read a group.
+indirect enum BoundExpr: Sendable {
+    case literal(ColumnValue)
+    case column(Int)
+    case cp(Int)
+    case area(Int)
+    case groupKey
+    case groupArea(Int)
+    case groupCP(Int)
+    case aggregate(Int)
+    case negate(BoundExpr, isInt: Bool)
+    case arithmetic(BinaryOperator, BoundExpr, BoundExpr, isInt: Bool)
+
+    /// Indices of the scalar CP terms the expression reads.
+    func collectCPTerms(into set: inout Set<Int>) {
+        switch self {
+        case .cp(let i): set.insert(i)
+        case .negate(let e, _): e.collectCPTerms(into: &set)
+        case .arithmetic(_, let l, let r, _):
+            l.collectCPTerms(into: &set)
+            r.collectCPTerms(into: &set)
+        default: break
+        }
+    }
+}
+
+/// A bound predicate (three-valued). `IN` and `BETWEEN` are rewritten by the binder into
+/// `OR`s of `=` and an `AND` of `<=` (their SQL definitions), `NOT IN` / `NOT BETWEEN` into `NOT`.
+indirect enum BoundPredicate: Sendable {
+    case compare(BinaryOperator, BoundExpr, BoundExpr)
+    case and(BoundPredicate, BoundPredicate)
+    case or(BoundPredicate, BoundPredicate)
+    case not(BoundPredicate)
+    case isNull(BoundExpr, negated: Bool)
+
+    func collectCPTerms(into set: inout Set<Int>) {
+        switch self {
+        case .compare(_, let l, let r):
+            l.collectCPTerms(into: &set)
+            r.collectCPTerms(into: &set)
+        case .and(let l, let r), .or(let l, let r):
+            l.collectCPTerms(into: &set)
+            r.collectCPTerms(into: &set)
+        case .not(let p): p.collectCPTerms(into: &set)
+        case .isNull(let e, _): e.collectCPTerms(into: &set)
+        }
+    }
+
+    /// The conjuncts of a chain of ANDs.
+    var conjuncts: [BoundPredicate] {
+        if case .and(let l, let r) = self { return l.conjuncts + r.conjuncts }
+        return [self]
+    }
+
+    static func conjunction(_ parts: [BoundPredicate]) -> BoundPredicate? {
+        guard var result = parts.first else { return nil }
+        for p in parts.dropFirst() { result = .and(result, p) }
+        return result
+    }
+}
+
+/// One ORDER BY key.
+struct SortKey: Sendable {
+    var expression: BoundExpr
+    var descending: Bool
+    var text: String
+}
+
+/// The logical plan of one query: what the executor runs.
+///
+/// Non-grouped: scan → metadata filter (exact, no pixels) → residual filter (interval bounds, then
+/// verification) → projection → sort (or top-k by bounds when LIMIT is given) → limit.
+/// Grouped: the same row filter, then grouping by `groupColumn` (one group of all rows when nil),
+/// aggregates and mask aggregates per group, HAVING, projection, sort, limit.
+struct QueryPlan: Sendable {
+    var columnNames: [String]
+    var projections: [BoundExpr]
+    var projectionTexts: [String]
+    var projectionTypes: [ValueType]
+    var rois: [BoundROI]
+    var roiTexts: [String]
+    var cpTerms: [CPTerm]
+    /// WHERE conjuncts that read no pixels.
+    var metadataFilter: BoundPredicate?
+    var metadataFilterText: String?
+    /// WHERE conjuncts with a CP term.
+    var residualFilter: BoundPredicate?
+    var residualFilterText: String?
+    var isGrouped: Bool
+    /// The GROUP BY column (an index into the table's columns), nil for a single group.
+    var groupColumn: Int?
+    var aggregates: [AggregateTerm]
+    var groupCPTerms: [GroupCPTerm]
+    var having: BoundPredicate?
+    var havingText: String?
+    var sortKeys: [SortKey]
+    var limit: Int?
+
+    /// True when the query reads any mask pixels (some CP term is used).
+    var usesPixels: Bool { !cpTerms.isEmpty || !groupCPTerms.isEmpty }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import MaskFormat
+import MaskQuery
+import MaskStorage
+
+/// SplitMix64: a small deterministic generator for seeded tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    static func hash(_ values: [Int]) -> UInt64 {
+        var g = SplitMix64(seed: 0x1234_5678)
+        var h: UInt64 = 0
+        for v in values {
+            g.state ^= UInt64(bitPattern: Int64(v))
+            h = g.next() ^ (h &* 31)
+        }
+        return h
+    }
+}
+
+/// A stand-in for the index: wraps the exact CP (computed here from the stored codes) and widens
+/// it by a pseudo-random slack; sometimes returns nil (no entry), sometimes the exact value.
+/// Deterministic in (seed, row, box, codes). Counts `observe` calls, first ones as "new".
+final class FakeBoundsSource: CPBoundsSource, @unchecked Sendable {
+    let table: InMemoryMaskTable
+    let seed: UInt64
+    let nilRate: UInt64
+    let exactRate: UInt64
+    private let lock = NSLock()
+    private var observed = Set<Int>()
+    private(set) var observeCalls = 0
+    var indexedCount: Int { lock.lock(); defer { lock.unlock() }; return observed.count }
+
+    init(table: InMemoryMaskTable, seed: UInt64, nilPercent: UInt64 = 15, exactPercent: UInt64 = 15) {
+        self.table = table
+        self.seed = seed
+        self.nilRate = nilPercent
+        self.exactRate = exactPercent
+    }
+
+    static func exactCount(_ table: InMemoryMaskTable, row: Int, box: PixelBox, codes: CodeInterval) -> Int {
+        let bpp = table.pixelFormat.bytesPerPixel
+        let px = table.pixels[row]
+        var n = 0
+        for y in box.y0..<box.y1 {
+            for x in box.x0..<box.x1 {
+                let o = (y * table.width + x) * bpp
+                var c: UInt32 = 0
+                for b in 0..<bpp { c |= UInt32(px[o + b]) << (8 * b) }
+                if codes.contains(c) { n += 1 }
+            }
+        }
+        return n
+    }
+
+    func bounds(row: Int, box: PixelBox, codes: CodeInterval) -> ClosedRange<Int>? {
+        var g = SplitMix64(seed: seed ^ SplitMix64.hash([row, box.x0, box.y0, box.x1, box.y1, Int(codes.lo), Int(codes.hi)]))
+        let roll = g.next() % 100
+        if roll < nilRate { return nil }
+        let exact = Self.exactCount(table, row: row, box: box, codes: codes)
+        if roll < nilRate + exactRate { return exact...exact }
+        let scale = max(1, box.area / 4)
+        let down = Int(g.next() % UInt64(scale + 1))
+        let up = Int(g.next() % UInt64(scale + 1))
+        return max(0, exact - down)...(exact + up)
+    }
+
+    func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
+        precondition(pixels.count == table.height * table.width * table.pixelFormat.bytesPerPixel)
+        precondition(Array(pixels) == table.pixels[row], "observe got the wrong pixels")
+        lock.lock()
+        defer { lock.unlock() }
+        observeCalls += 1
+        return observed.insert(row).inserted
+    }
+}

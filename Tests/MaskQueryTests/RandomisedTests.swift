@@ -1,0 +1,77 @@
+import Foundation
+import MaskFormat
+import MaskQuery
+import MaskStorage
+import Testing
+
+/// Seeded random tables × random queries: the engine (no index, and a fake index with random
+/// slack) must give exactly the brute-force `Oracle`'s rows, and stats must add up.
+@Suite struct RandomisedTests {
+    struct Failure: CustomStringConvertible {
+        var seed: UInt64
+        var sql: String
+        var detail: String
+        var description: String { "seed \(seed): \(sql)\n  \(detail)" }
+    }
+
+    /// Runs `queries` random queries per table over `tables` seeds; returns (cases, failures).
+    static func sweep(tables: Range<UInt64>, scanQueries: Int, groupQueries: Int) -> (Int, [Failure], decidedByBounds: Int) {
+        var decided = 0
+        var failures: [Failure] = []
+        var cases = 0
+        for seed in tables {
+            var world = RandomWorld(seed: seed &* 7919 &+ 17)
+            let table = world.table()
+            let oracle = Oracle(table: table)
+            let engines: [(String, QueryEngine)] = [
+                ("no index", QueryEngine(table: table)),
+                ("fake index A", QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed))),
+                ("fake index B", QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed ^ 0xFFFF, nilPercent: 0))),
+            ]
+            for i in 0..<(scanQueries + groupQueries) {
+                let q = i < scanQueries ? world.scanQuery(table) : world.groupQuery(table)
+                let sql = q.sql
+                let expected = oracle.run(q)
+                cases += 1
+                for (name, engine) in engines {
+                    do {
+                        let result = try engine.run(sql)
+                        if result.rows != expected.rows {
+                            failures.append(Failure(seed: seed, sql: sql, detail: "\(name) [\(table.pixelFormat) \(table.height)x\(table.width)]: got \(result.rows)\n  expected \(expected.rows)"))
+                            continue
+                        }
+                        let s = result.stats
+                        if name != "no index" { decided += s.pruned + s.acceptedByIndex }
+                        var problems: [String] = []
+                        if s.masksTotal != table.count { problems.append("masks_total") }
+                        if s.masksTargeted != expected.targeted { problems.append("targeted \(s.masksTargeted) != \(expected.targeted)") }
+                        if q.hasCP {
+                            if s.pruned + s.acceptedByIndex + s.verified != s.masksTargeted { problems.append("outcomes do not add up: \(s)") }
+                        } else if s.pruned != 0 || s.acceptedByIndex != 0 || s.verified != 0 {
+                            problems.append("a query without CP reported pixel work: \(s)")
+                        }
+                        if s.newlyIndexed > s.verified { problems.append("newly_indexed > verified") }
+                        if name == "no index" && s.newlyIndexed != 0 { problems.append("newly_indexed without index") }
+                        if !problems.isEmpty {
+                            failures.append(Failure(seed: seed, sql: sql, detail: "\(name): " + problems.joined(separator: "; ")))
+                        }
+                    } catch {
+                        failures.append(Failure(seed: seed, sql: sql, detail: "\(name) threw \(error)"))
+                    }
+                }
+            }
+        }
+        return (cases, failures, decided)
+    }
+
+    /// 6 × 10 seeded tables × 60 queries (40 scan, 20 grouped) × 3 engines = 10,800 comparisons.
+    @Test(arguments: 0..<6)
+    func randomScanAndGroupQueriesMatchOracle(block: Int) {
+        let seeds = UInt64(block * 10)..<UInt64(block * 10 + 10)
+        let (cases, failures, decided) = Self.sweep(tables: seeds, scanQueries: 40, groupQueries: 20)
+        #expect(cases == 600)
+        #expect(decided > 1000, "bounds should decide many masks without reading")
+        for f in failures.prefix(10) { Issue.record("\(f)") }
+        #expect(failures.isEmpty, "\(failures.count) failures")
+    }
+}
