@@ -45,14 +45,15 @@ let package = Package(
             ],
             path: "Tools/masksearch"
         ),
-        .testTarget(name: "MaskKernelsTests", dependencies: ["CMaskKernels"]),
+        .target(name: "MaskTestSupport", path: "Tests/MaskTestSupport"),
+        .testTarget(name: "MaskKernelsTests", dependencies: ["CMaskKernels", "MaskTestSupport"]),
         .testTarget(name: "MaskFormatTests", dependencies: ["MaskFormat"]),
         .testTarget(name: "MaskStorageTests", dependencies: ["MaskStorage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MaskIndexTests", dependencies: ["MaskIndex", "MaskStorage"]),
-        .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex"]),
+        .testTarget(name: "MaskIndexTests", dependencies: ["MaskIndex", "MaskStorage", "MaskTestSupport"]),
+        .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex", "MaskTestSupport"]),
         .testTarget(name: "MaskInspectTests", dependencies: ["MaskInspect", "MaskStorage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets"]),
-        .testTarget(name: "CLITests", dependencies: ["masksearch"]),
+        .testTarget(name: "CLITests", dependencies: ["masksearch", "MaskTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,19 +1,7 @@
 import MaskFormat
 import Testing
+import MaskTestSupport
 @testable import MaskIndex
-
-/// SplitMix64: a small deterministic generator for the property tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A random mask as codes, with runs of equal values, exact 0s and 1s.
 func randomCodes(_ format: PixelFormat, count: Int, rng: inout SplitMix64) -> [UInt32] {

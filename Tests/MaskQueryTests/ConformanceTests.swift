@@ -2,6 +2,7 @@ import Foundation
 import MaskFormat
 import MaskQuery
 import MaskStorage
+import MaskTestSupport
 import Testing
 
 /// The 11 queries of the conformance sample, with exact expected answers (integers as integers,

@@ -1,3 +1,4 @@
+import MaskTestSupport
 import Foundation
 import MaskFormat
 import MaskStorage

@@ -1,5 +1,6 @@
 import MaskFormat
 import MaskQuery
+import MaskTestSupport
 import Testing
 
 @Suite struct ResultFormatterTests {

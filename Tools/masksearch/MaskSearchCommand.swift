@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MaskQuery
 import MaskStorage
 
 /// The `masksearch` tool: a thin shell over the libraries. Each subcommand parses its
@@ -52,6 +53,7 @@ struct CommandFailure: Error {
     static func from(_ error: any Error) -> CommandFailure {
         if let f = error as? CommandFailure { return f }
         if let s = error as? StorageError { return CommandFailure(s) }
+        if let q = error as? QueryError { return CommandFailure(q.description, code: q.exitCode) }
         return CommandFailure("error: \(error)", code: 1)
     }
 }

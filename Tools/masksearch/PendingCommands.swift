@@ -1,11 +1,5 @@
 import ArgumentParser
 
-struct QueryCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "query", abstract: "Run a query.")
-    @Argument var db: String
-    @Argument var sql: String
-    func run() throws { throw CommandFailure("error: query: not implemented yet", code: 1) }
-}
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the web UI (not in this release).")
     @Argument var db: String

@@ -1,6 +1,6 @@
 /// A minimal JSON parser for the conformance expectations, keeping integers and doubles apart
 /// (`0` is an integer, `0.0` a double), which Foundation's JSONSerialization does not promise.
-indirect enum TinyJSON: Equatable {
+public indirect enum TinyJSON: Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -9,7 +9,7 @@ indirect enum TinyJSON: Equatable {
     case array([TinyJSON])
     case object([(String, TinyJSON)])
 
-    static func == (a: TinyJSON, b: TinyJSON) -> Bool {
+    public static func == (a: TinyJSON, b: TinyJSON) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case (.bool(let x), .bool(let y)): return x == y
@@ -22,14 +22,14 @@ indirect enum TinyJSON: Equatable {
         }
     }
 
-    subscript(key: String) -> TinyJSON? {
+    public subscript(key: String) -> TinyJSON? {
         if case .object(let o) = self { return o.first(where: { $0.0 == key })?.1 }
         return nil
     }
 
-    struct ParseError: Error { var message: String }
+    public struct ParseError: Error { public var message: String; public init(message: String) { self.message = message } }
 
-    static func parse(_ text: String) throws -> TinyJSON {
+    public static func parse(_ text: String) throws -> TinyJSON {
         var p = Array(text.unicodeScalars)[...]
         let v = try value(&p)
         skip(&p)

@@ -1,0 +1,39 @@
+import MaskIndex
+import MaskStorage
+
+/// A database opened for queries: the snapshot, its index (unless disabled), and the
+/// engine. Each `run` checks the query (parse and bind) before touching any file, executes
+/// it with filter-verification, then publishes the index entries it built (incremental
+/// indexing, CONTRACT.md section 4). A bad query changes nothing on disk.
+///
+/// When the index cannot be opened for writing (a read-only directory), queries use the
+/// entries that exist, read-only; a damaged index file is an error (exit 1), as any damage.
+/// One session runs one query at a time.
+public final class QuerySession: @unchecked Sendable {
+    public let database: Database
+    public let useIndex: Bool
+    public private(set) var index: DatabaseIndex?
+
+    /// Opens the database at `path`. `useIndex: false` forces the full scan (`--no-index`):
+    /// no index file is read, created or written.
+    public init(path: String, useIndex: Bool = true) throws(StorageError) {
+        database = try Database(path: path)
+        self.useIndex = useIndex
+    }
+
+    /// Runs one query, then makes the entries it indexed durable.
+    public func run(_ sql: String) throws -> QueryResult {
+        _ = try QueryEngine(table: database).explain(sql)
+        if useIndex && index == nil {
+            do throws(StorageError) {
+                index = try DatabaseIndex(database: database, incremental: true)
+            } catch {
+                guard case .system = error else { throw error }
+                index = try DatabaseIndex(database: database, incremental: false)
+            }
+        }
+        let result = try QueryEngine(table: database, bounds: index).run(sql)
+        try index?.flush()
+        return result
+    }
+}

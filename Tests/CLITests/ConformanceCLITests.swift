@@ -1,0 +1,87 @@
+import Foundation
+import MaskTestSupport
+import Testing
+
+/// The public conformance sample (a copy of shared/conformance in Fixtures/), loaded as a
+/// user would: `ingest`, `roi`, then every query through the real binary with
+/// `--format json`, compared exactly (integers as integers, doubles to 1e-9 relative, order
+/// included) — with the index building up query by query, and with `--no-index`.
+@Suite struct ConformanceCLITests {
+    static let root = Bundle.module.resourcePath! + "/Fixtures/conformance"
+
+    struct Case {
+        var name: String
+        var sql: String
+        var columns: TinyJSON
+        var rows: TinyJSON
+    }
+
+    static func cases() throws -> [Case] {
+        let text = try String(contentsOfFile: root + "/queries.jsonl", encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let j = try TinyJSON.parse(String(line))
+            guard case .string(let name)? = j["name"], case .string(let sql)? = j["sql"],
+                  let expected = j["expected"], let columns = expected["columns"], let rows = expected["rows"] else {
+                throw TinyJSON.ParseError(message: "bad case: \(line)")
+            }
+            return Case(name: name, sql: sql, columns: columns, rows: rows)
+        }
+    }
+
+    static func close(_ a: TinyJSON, _ b: TinyJSON) -> Bool {
+        switch (a, b) {
+        case (.double(let x), .double(let y)): return x == y || abs(x - y) <= 1e-9 * max(abs(x), abs(y))
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { close($0, $1) }
+        default: return a == b
+        }
+    }
+
+    func load() throws -> Scratch {
+        let s = Scratch()
+        let db = s.path + "/db"
+        let ingest = try CLI.run(["ingest", db, Self.root + "/data/masks.npy", "--meta", Self.root + "/data/meta.csv"])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        let roi = try CLI.run(["roi", db, "object", Self.root + "/data/rois/object.csv"])
+        #expect(roi.status == 0, "\(roi.stderr)")
+        return s
+    }
+
+    @Test(arguments: [false, true])
+    func everyCaseMatches(noIndex: Bool) throws {
+        let s = try load()
+        // Twice: the first pass builds the index incrementally, the second uses it.
+        for pass in 0..<2 {
+            for c in try Self.cases() {
+                let r = try CLI.run(["query", s.path + "/db", c.sql, "--format", "json"] + (noIndex ? ["--no-index"] : []))
+                #expect(r.status == 0, "\(c.name): \(r.stderr)")
+                let json = try TinyJSON.parse(r.stdout)
+                #expect(json["columns"] == c.columns, "\(c.name) columns")
+                #expect(Self.close(try #require(json["rows"]), c.rows), "\(c.name) pass \(pass): \(r.stdout)")
+                guard let stats = json["stats"] else { Issue.record("\(c.name): no stats"); continue }
+                for key in ["masks_total", "masks_targeted", "pruned", "accepted_by_index", "verified", "newly_indexed"] {
+                    guard case .int? = stats[key] else { Issue.record("\(c.name): stats.\(key) is not an integer"); continue }
+                }
+                if noIndex { #expect(stats["newly_indexed"] == .int(0) && stats["accepted_by_index"] == .int(0)) }
+            }
+        }
+    }
+
+    @Test func badQueriesExitTwoAndChangeNothing() throws {
+        let s = try load()
+        let db = s.path + "/db"
+        let before = try FileManager.default.contentsOfDirectory(atPath: db).sorted()
+        for sql in ["SELECT mask_id FROM masks WHERE CP(mask, objetc, 0.5, 1) > 3",
+                    "SELECT nope FROM masks", "SELEC mask_id FROM masks",
+                    "SELECT CP(INTERSECT(mask > 0.5), full, 0.5, 1) FROM masks"] {
+            let r = try CLI.run(["query", db, sql])
+            #expect(r.status == 2, "\(sql): \(r.stderr)")
+            #expect(r.stderr.contains("error at 1:"), "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: db).sorted() == before)
+        let missing = try CLI.run(["query", s.path + "/nowhere", "SELECT mask_id FROM masks"])
+        #expect(missing.status == 2 && missing.stderr.contains("not a masksearch database"))
+        let usage = try CLI.run(["query", db])
+        #expect(usage.status == 2)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import MaskQuery
+import MaskStorage
+
+struct QueryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Run a query (the SQL subset of CONTRACT.md section 3) and print its rows.",
+        discussion: """
+        Example: masksearch query DB "SELECT mask_id, CP(mask, object, 0.8, 1.0) / AREA(object) AS r
+                 FROM masks WHERE mask_type = 1 ORDER BY r ASC LIMIT 25"
+        Masks the index cannot decide are read, and indexed then (the entries are kept).
+        """)
+
+    @Argument(help: "The database directory.") var db: String
+    @Argument(help: "The query.") var sql: String
+    @Option(help: "Output format: table, csv or json.") var format: String = "table"
+    @Flag(help: "Do not use or build the index: read every targeted mask.") var noIndex = false
+    @Flag(help: "Print the plan and the bound outcomes (to stderr with --format json).") var explain = false
+
+    func validate() throws {
+        guard OutputFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be table, csv or json, not '\(format)'")
+        }
+    }
+
+    func run() throws {
+        let output = OutputFormat(rawValue: format)!
+        let result = try runReportingErrors {
+            let session = try QuerySession(path: db, useIndex: !noIndex)
+            return try session.run(sql)
+        }
+        if explain {
+            let text = result.explain.hasSuffix("\n") ? result.explain : result.explain + "\n"
+            if output == .json {
+                FileHandle.standardError.write(Data(text.utf8))
+            } else {
+                print(text)
+            }
+        }
+        FileHandle.standardOutput.write(Data(ResultFormatter.format(result, as: output).utf8))
+    }
+}
