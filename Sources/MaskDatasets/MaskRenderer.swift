@@ -44,25 +44,24 @@ struct MaskRenderer: Sendable {
     /// `s` from `normalisingScale`: the clamp below 0 also performs the ReLU, the maximum maps
     /// to exactly 1, and last-ulp differences between mathematically equal samples are absorbed.
     ///
+    /// Pixels whose two source table rows are both at or below the zero level are written by
+    /// memset (see `support` below): typically the background of focused and spurious maps.
+    ///
     /// - Complexity: O(grid · W + H · W) time with O(grid · W) scratch; the extrema cost at most
     ///   4 · grid² evaluations.
     func renderSaliency<Encoder: MaskPixelEncoder>(_ grid: ActivationGrid, _: Encoder.Type,
                                                    into destination: UnsafeMutableRawPointer, scratch: RenderScratch) {
         let g = grid.size, W = width
         let table = scratch.table
-        let rowMaxima = scratch.rowMaxima
         // Horizontal pass: table[i][x] = a_x · G[i][lower_x] + b_x · G[i][upper_x].
         grid.values.withUnsafeBufferPointer { G in
             for i in 0..<g {
                 let row = table + i * W
                 let gridRow = G.baseAddress! + i * g
-                var rowMaximum = -Float.infinity
                 for x in 0..<W {
                     row[x] = columns.lowerWeight[x] * gridRow[columns.lower[x]]
                         + columns.upperWeight[x] * gridRow[columns.upper[x]]
-                    rowMaximum = max(rowMaximum, row[x])
                 }
-                rowMaxima[i] = rowMaximum
             }
         }
         // Extrema, from the corner samples of every bilinear patch.
@@ -83,6 +82,20 @@ struct MaskRenderer: Sendable {
             return
         }
         let scale = Self.normalisingScale(span: highest - lowest)
+        // Support of each table row: the column range outside which the row is at most
+        // `floor`. A pixel whose two source rows are both at most `floor` has
+        // raw = fl(a·r0 + b·r1) < lowest (or <= 0 when lowest = 0): rounding is monotone and
+        // a + b <= 1 + 2^-23, so the 2^-20 margin absorbs the three roundings. Such pixels are 0,
+        // exactly what the full computation gives, and are written by memset.
+        let floor = lowest > 0 ? lowest * (1 - 0x1p-20) : 0
+        let support = scratch.support
+        for i in 0..<g {
+            let row = table + i * W
+            var first = 0, end = W
+            while first < W, row[first] <= floor { first += 1 }
+            while end > first, row[end - 1] <= floor { end -= 1 }
+            support[i] = (first, end)
+        }
         @inline(__always) func value(_ raw: Float) -> Float {
             let v = (raw - lowest) * scale
             return v > 0 ? (v < 1 ? v : 1) : 0
@@ -91,16 +104,21 @@ struct MaskRenderer: Sendable {
             let r0 = table + rows.lower[y] * W, r1 = table + rows.upper[y] * W
             let a = rows.lowerWeight[y], b = rows.upperWeight[y]
             let out = destination + y * bytesPerRow
-            // Rounding is monotone, so every computed raw value of this row is at most this
-            // bound; at or below `lowest` the whole row is 0 (typically the background rows of
-            // focused and spurious maps).
-            if a * rowMaxima[rows.lower[y]] + b * rowMaxima[rows.upper[y]] <= lowest {
+            var (start, end) = support[rows.lower[y]]
+            if b != 0 {
+                let other = support[rows.upper[y]]
+                if other.0 < other.1 { (start, end) = start < end ? (min(start, other.0), max(end, other.1)) : other }
+            }
+            guard start < end else {
                 out.initializeMemory(as: UInt8.self, repeating: 0, count: bytesPerRow)
                 continue
             }
+            let elementBytes = Encoder.byteCount
+            out.initializeMemory(as: UInt8.self, repeating: 0, count: start * elementBytes)
+            (out + end * elementBytes).initializeMemory(as: UInt8.self, repeating: 0, count: (W - end) * elementBytes)
             var redo = Lanes(repeating: 0), tailRedo: Float = 0
-            var x = 0
-            while x + Lanes.scalarCount <= W {
+            var x = start
+            while x + Lanes.scalarCount <= end {
                 let raw = a * UnsafeRawPointer(r0 + x).loadUnaligned(as: Lanes.self)
                     + b * UnsafeRawPointer(r1 + x).loadUnaligned(as: Lanes.self)
                 var v = (raw - lowest) * scale
@@ -109,11 +127,11 @@ struct MaskRenderer: Sendable {
                 Encoder.store(v, into: out, at: x, redo: &redo)
                 x += Lanes.scalarCount
             }
-            for x in x..<W {
+            for x in x..<end {
                 Encoder.store(value(a * r0[x] + b * r1[x]), into: out, at: x, redo: &tailRedo)
             }
             if Encoder.needsRedo(redo, tailRedo) {
-                for x in 0..<W { Encoder.storeExactly(value(a * r0[x] + b * r1[x]), into: out, at: x) }
+                for x in start..<end { Encoder.storeExactly(value(a * r0[x] + b * r1[x]), into: out, at: x) }
             }
         }
     }
@@ -187,25 +205,25 @@ struct MaskRenderer: Sendable {
 }
 
 /// One worker's scratch memory for `MaskRenderer`: the `grid × W` horizontal table, its row
-/// maxima and the two
+/// supports and the two
 /// human-attention profiles. Allocated once per work item, not per mask.
 final class RenderScratch {
     let table: UnsafeMutablePointer<Float>
-    /// The maximum of each table row.
-    let rowMaxima: UnsafeMutablePointer<Float>
+    /// The support (column range above the zero floor) of each table row.
+    let support: UnsafeMutablePointer<(Int, Int)>
     let profileX: UnsafeMutablePointer<Float>
     let profileY: UnsafeMutablePointer<Float>
 
     init(configuration c: DatasetGenerator.Configuration) {
         table = .allocate(capacity: c.activationGridSize * c.width)
-        rowMaxima = .allocate(capacity: c.activationGridSize)
+        support = .allocate(capacity: c.activationGridSize)
         profileX = .allocate(capacity: c.width)
         profileY = .allocate(capacity: c.height)
     }
 
     deinit {
         table.deallocate()
-        rowMaxima.deallocate()
+        support.deallocate()
         profileX.deallocate()
         profileY.deallocate()
     }
