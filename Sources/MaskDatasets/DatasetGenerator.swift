@@ -19,10 +19,11 @@ import Foundation
 /// so the files depend only on the configuration, not on batching or thread count, and a
 /// smaller N gives a prefix of a larger one.
 ///
-/// Throughput: images are generated in batches of about 32 MB of mask data; within a batch,
-/// `DispatchQueue.concurrentPerform` renders contiguous image ranges straight into the batch
-/// buffer, which is then appended to `masks.npy` with one write. Memory stays O(batch), so N is
-/// not limited by RAM.
+/// Throughput: images are generated in batches of about 32 MB of mask data. Within a batch,
+/// `DispatchQueue.concurrentPerform` workers render contiguous image ranges straight into the
+/// batch buffer; a background thread appends the previous batch to `masks.npy` with one write
+/// meanwhile (two buffers alternate, see `BackgroundBatchWriter`). Memory stays O(batch), so N
+/// is not limited by RAM. The pixel work is in `MaskRenderer`.
 public struct DatasetGenerator: Sendable {
     public let configuration: Configuration
 
@@ -33,9 +34,11 @@ public struct DatasetGenerator: Sendable {
         self.configuration = configuration
     }
 
-    /// Writes the dataset into `directory` (created if missing; files of an earlier dataset
-    /// there are replaced). `progress(masksWritten, maskCount)` is called on the calling
-    /// thread after each batch.
+    /// Writes the dataset into `directory` (created if missing). `masks.npy`, `meta.csv` and
+    /// `rois/object.csv` are written under temporary names and renamed into place at the end,
+    /// replacing those of an earlier dataset; thumbnails are written in place (thumbnails of an
+    /// earlier, larger dataset are not removed). `progress(masksWritten, maskCount)` is called
+    /// on the calling thread as batches reach the file.
     ///
     /// - Throws: `DatasetGenerationError` (`.invalidConfiguration` before anything is written,
     ///   `.ioFailure` naming the file).
@@ -48,11 +51,14 @@ public struct DatasetGenerator: Sendable {
         try createDirectory(roisDirectory)
         if c.writeImages { try createDirectory(imagesDirectory) }
 
-        let masksFile = try OutputFile(directory.appendingPathComponent("masks.npy"))
-        let metaFile = try OutputFile(directory.appendingPathComponent("meta.csv"))
-        let objectFile = try OutputFile(roisDirectory.appendingPathComponent("object.csv"))
-        let files = [masksFile, metaFile, objectFile]
+        var files: [OutputFile] = []
         do throws(DatasetGenerationError) {
+            let masksFile = try OutputFile(directory.appendingPathComponent("masks.npy"))
+            files.append(masksFile)
+            let metaFile = try OutputFile(directory.appendingPathComponent("meta.csv"))
+            files.append(metaFile)
+            let objectFile = try OutputFile(roisDirectory.appendingPathComponent("object.csv"))
+            files.append(objectFile)
             let header = NPYHeader(descriptor: c.elementType.npyDescriptor, shape: [c.maskCount, c.height, c.width])
             try masksFile.write(try header.encoded())
             try metaFile.write(CSVRowWriter.metaHeader)
@@ -106,11 +112,7 @@ public struct DatasetGenerator: Sendable {
                 shared.outputs[item] = self.generate(images: lower..<upper, firstMaskOfBatch: firstMask,
                                                      into: shared.buffer, renderer: renderer, imagesDirectory: images)
             }
-            if threads == 1 || itemCount == 1 {
-                for item in 0..<itemCount { work(item) }
-            } else {
-                DispatchQueue.concurrentPerform(iterations: itemCount, execute: work)
-            }
+            Self.run(itemCount, items: work, onThreads: threads)
             let outputs = Array(slots)
             slots.deinitialize().deallocate()
 
@@ -124,6 +126,20 @@ public struct DatasetGenerator: Sendable {
         }
         try writer.finish()
         progress?(c.maskCount, c.maskCount)
+    }
+
+    /// Runs `items(0..<count)` on up to `threads` threads: the calling thread alone when
+    /// `threads` is 1, otherwise `concurrentPerform` workers taking the next item from a shared
+    /// counter (so a worker delayed by another process does not hold up the batch).
+    private static func run(_ count: Int, items: @escaping @Sendable (Int) -> Void, onThreads threads: Int) {
+        guard threads > 1, count > 1 else {
+            for item in 0..<count { items(item) }
+            return
+        }
+        let next = ItemCounter()
+        DispatchQueue.concurrentPerform(iterations: min(threads, count)) { _ in
+            while let item = next.take(below: count) { items(item) }
+        }
     }
 
     /// Plans and renders `images`, writing their masks into `buffer` (mask m of the dataset at
@@ -169,4 +185,18 @@ private struct WorkItemOutput {
     var meta = CSVRowWriter()
     var objects = CSVRowWriter()
     var error: DatasetGenerationError?
+}
+
+/// Hands out item numbers 0, 1, 2, … to the workers of one batch.
+private final class ItemCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+
+    func take(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
 }
