@@ -46,6 +46,14 @@ let package = Package(
             path: "Tools/masksearch"
         ),
         .target(name: "MaskTestSupport", path: "Tests/MaskTestSupport"),
+        .executableTarget(
+            name: "masksearch-bench",
+            dependencies: [
+                "MaskQuery", "MaskIndex", "MaskStorage", "MaskFormat", "CMaskKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/bench"
+        ),
         .testTarget(name: "MaskKernelsTests", dependencies: ["CMaskKernels", "MaskTestSupport"]),
         .testTarget(name: "MaskFormatTests", dependencies: ["MaskFormat"]),
         .testTarget(name: "MaskStorageTests", dependencies: ["MaskStorage"], resources: [.copy("Fixtures")]),
