@@ -80,13 +80,32 @@ public final class DatabaseIndex: @unchecked Sendable {
 
     // MARK: Bounds
 
+    /// The last plan made, reused while queries ask for the same (box, codes) — every mask of
+    /// a constant ROI — so that planning costs once per query, not once per mask.
+    private let lastPlan = Mutex<(PixelBox, CodeInterval, BoundsPlan)?>(nil)
+
+    func plan(box: PixelBox, codes: CodeInterval) -> BoundsPlan {
+        if let (b, c, p) = lastPlan.withLock({ $0 }), b == box, c == codes { return p }
+        let p = BoundsPlan(grid: grid, box: box, codes: codes)
+        lastPlan.withLock { $0 = (box, codes, p) }
+        return p
+    }
+
     /// Bounds on CP(mask at `row`, `box` (clipped, non-empty), codes in `codes`), or nil
     /// when the mask has no valid index entry.
     /// - Complexity: O(log bins) to plan plus at most 32 entry loads.
     public func bounds(row: Int, box: PixelBox, codes: CodeInterval) -> ClosedRange<Int>? {
         let (s, local) = database.locate(row: row)
         guard let f = files[s], f.isValid(local) else { return nil }
-        return f.bounds(BoundsPlan(grid: grid, box: box, codes: codes), mask: local)
+        return f.bounds(plan(box: box, codes: codes), mask: local)
+    }
+
+    /// True when reading mask `row` whole would let `observe` index it.
+    public func wantsWholeMask(row: Int) -> Bool {
+        guard incremental else { return false }
+        let (s, local) = database.locate(row: row)
+        guard let f = files[s] else { return false }
+        return !f.isValid(local)
     }
 
     /// True when mask `row` has a valid index entry.

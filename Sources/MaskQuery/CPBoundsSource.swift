@@ -10,4 +10,13 @@ public protocol CPBoundsSource: Sendable {
     /// read a whole mask (so the index can build the mask's entry incrementally). Return true if a
     /// new entry was created. May be called from several threads at once (different rows).
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool
+    /// See the default implementation below.
+    func wantsWholeMask(row: Int) -> Bool
+}
+
+extension CPBoundsSource {
+    /// True when the executor should read the whole mask at `row` (not only the rows its boxes
+    /// cover) so that `observe` can index it. Defaults to true; the database index answers
+    /// false for masks that are already indexed or cannot be indexed.
+    public func wantsWholeMask(row: Int) -> Bool { true }
 }

@@ -5,8 +5,8 @@ import MaskStorage
 /// filter-verification.
 ///
 /// For each requested row, the CP terms whose state is not yet exact are computed from one read
-/// of the mask: the image rows covering the terms' boxes, or the whole mask when a bounds source
-/// is present (then the source `observe`s the mask and may index it). Rows are spread over the
+/// of the mask: the image rows covering the terms' boxes, or the whole mask when the bounds source
+/// wants it (a mask not yet indexed: the source `observe`s the mask and indexes it). Rows are spread over the
 /// cores in chunks, each chunk with its own scratch buffer; results land in per-row slots, so the
 /// outcome does not depend on scheduling.
 /// - Complexity: O(Σ box areas) counting plus the reads, per row.
@@ -62,7 +62,7 @@ struct PixelVerifier {
                     }
                 }
                 if !needed { continue }
-                let wholeMask = source != nil
+                let wholeMask = source?.wantsWholeMask(row: row) ?? false
                 let readRange = wholeMask ? 0..<height : (y0 < y1 ? y0..<y1 : 0..<0)
                 if !readRange.isEmpty {
                     do {
