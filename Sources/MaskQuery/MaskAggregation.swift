@@ -1,3 +1,4 @@
+import CMaskKernels
 import MaskFormat
 import MaskStorage
 
@@ -86,62 +87,81 @@ struct MaskAggregation {
                 for t in terms where !(group.boxes[t.roi]?.isEmpty ?? true) && !sources.contains(t.source) {
                     sources.append(t.source)
                 }
+                // INTERSECT/UNION keep 0/1 flags (vector kernels); AVG/MIN/MAX keep Doubles.
+                var flags: [[UInt8]] = sources.map { s in
+                    switch s {
+                    case .intersect: return [UInt8](repeating: 1, count: n)
+                    case .union: return [UInt8](repeating: 0, count: n)
+                    default: return []
+                    }
+                }
                 var accumulators: [[Double]] = sources.map { s in
                     switch s {
-                    case .intersect: return [Double](repeating: 1, count: n)
+                    case .intersect, .union: return []
                     case .minimum: return [Double](repeating: .infinity, count: n)
                     case .maximum: return [Double](repeating: -.infinity, count: n)
                     default: return [Double](repeating: 0, count: n)
                     }
                 }
                 var decoded = [Double](repeating: 0, count: n)
-                let wholeMask = source != nil
-                let readRange = wholeMask ? 0..<height : y0..<y1
-                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, readRange.count * rowBytes), alignment: 64)
+                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
                 defer { scratch.deallocate() }
                 var indexed = 0
                 for member in group.members {
+                    // The whole mask when the index wants it (to index it), else only the rows needed.
+                    let wholeMask = !alreadyRead[member] && (source?.wantsWholeMask(row: member) ?? false)
+                    let readRange = wholeMask ? 0..<height : y0..<y1
                     do {
-                        try table.readPixels(row: member, rows: readRange, into: scratch)
+                        try table.readPixels(row: member, rows: readRange,
+                                             into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(readRange.count * rowBytes)]))
                     } catch {
                         errors[g] = QueryError(kind: .io, location: nil, token: "",
                                                message: "reading mask \(table.maskID(row: member)) (row \(member)): \(error)")
                         break
                     }
-                    if wholeMask, let source, !alreadyRead[member],
-                       source.observe(row: member, pixels: UnsafeRawBufferPointer(scratch)) {
+                    if wholeMask, let source,
+                       source.observe(row: member, pixels: UnsafeRawBufferPointer(rebasing: scratch[0..<(height * rowBytes)])) {
                         indexed += 1
                     }
                     let base = UnsafeRawPointer(scratch.baseAddress!) + (y0 - readRange.lowerBound) * rowBytes
                     decoded.withUnsafeMutableBufferPointer { d in
                         switch format {
                         case .uint8:
-                            let p = base.assumingMemoryBound(to: UInt8.self)
                             levelValue.withUnsafeBufferPointer { lv in
-                                for i in 0..<n { d[i] = lv[Int(p[i])] }
+                                cmk_decode_u8(base.assumingMemoryBound(to: UInt8.self), n, lv.baseAddress!, d.baseAddress!)
                             }
                         case .float16:
-                            let p = base.assumingMemoryBound(to: UInt16.self)
-                            for i in 0..<n { d[i] = Double(Float16(bitPattern: UInt16(littleEndian: p[i]))) }
+                            cmk_decode_f16(base.assumingMemoryBound(to: UInt16.self), n, d.baseAddress!)
                         case .float32:
-                            let p = base.assumingMemoryBound(to: UInt32.self)
-                            for i in 0..<n { d[i] = Double(Float(bitPattern: UInt32(littleEndian: p[i]))) }
+                            cmk_decode_f32(base.assumingMemoryBound(to: Float.self), n, d.baseAddress!)
                         }
                     }
                     for (si, s) in sources.enumerated() {
+                        switch s {
+                        case .intersect(let t, let strict):
+                            flags[si].withUnsafeMutableBufferPointer { f in
+                                decoded.withUnsafeBufferPointer { cmk_flags_and($0.baseAddress!, n, t, strict ? 1 : 0, f.baseAddress!) }
+                            }
+                            continue
+                        case .union(let t, let strict):
+                            flags[si].withUnsafeMutableBufferPointer { f in
+                                decoded.withUnsafeBufferPointer { cmk_flags_or($0.baseAddress!, n, t, strict ? 1 : 0, f.baseAddress!) }
+                            }
+                            continue
+                        default: break
+                        }
                         accumulators[si].withUnsafeMutableBufferPointer { acc in
                             decoded.withUnsafeBufferPointer { d in
+                                let a = acc.baseAddress!, v = d.baseAddress!
                                 switch s {
-                                case .intersect(let t, let strict):
-                                    for i in 0..<n where !(strict ? d[i] > t : d[i] >= t) { acc[i] = 0 }
-                                case .union(let t, let strict):
-                                    for i in 0..<n where (strict ? d[i] > t : d[i] >= t) { acc[i] = 1 }
+                                case .intersect, .union:
+                                    break
                                 case .average:
-                                    for i in 0..<n { acc[i] += d[i] }
+                                    cmk_acc_add(v, n, a)
                                 case .minimum:
-                                    for i in 0..<n where d[i] < acc[i] { acc[i] = d[i] }
+                                    cmk_acc_min(v, n, a)
                                 case .maximum:
-                                    for i in 0..<n where d[i] > acc[i] { acc[i] = d[i] }
+                                    cmk_acc_max(v, n, a)
                                 case .mask:
                                     break
                                 }
@@ -161,13 +181,22 @@ struct MaskAggregation {
                 for (ti, t) in terms.enumerated() {
                     guard let b = group.boxes[t.roi], !b.isEmpty, let si = sources.firstIndex(of: t.source) else { continue }
                     var count = 0
+                    if !flags[si].isEmpty {
+                        // A 0/1 mask: CP counts its ones when 1.0 is in range, its zeros when 0.0 is.
+                        let ones = flags[si].withUnsafeBufferPointer { f in
+                            Int(cmk_count_box_u8(f.baseAddress! + (b.y0 - y0) * width + b.x0, width, b.width, b.height, 1, 2))
+                        }
+                        count = (Self.inRange(1.0, lower: t.lower, upper: t.upper) ? ones : 0)
+                            + (Self.inRange(0.0, lower: t.lower, upper: t.upper) ? b.area - ones : 0)
+                        out[g * termCount + ti] = Int64(count)
+                        continue
+                    }
+                    // CP's rule on Doubles, branch-free: lv <= v < uv, or v >= lv when uv >= 1 (values never exceed 1).
+                    let lower = t.lower, upper = t.upper >= 1.0 ? Double.infinity : t.upper
                     accumulators[si].withUnsafeBufferPointer { acc in
                         for y in b.y0..<b.y1 {
-                            let rowStart = (y - y0) * width
-                            for x in b.x0..<b.x1
-                            where Self.inRange(acc[rowStart + x], lower: t.lower, upper: t.upper) {
-                                count += 1
-                            }
+                            let row = acc.baseAddress! + (y - y0) * width
+                            for x in b.x0..<b.x1 { count &+= (row[x] >= lower) && (row[x] < upper) ? 1 : 0 }
                         }
                     }
                     out[g * termCount + ti] = Int64(count)
