@@ -173,6 +173,13 @@ public enum Ingester {
             for f in files {
                 let encoder = PixelEncoder(input: f.elementType, bigEndian: f.bigEndian, output: format, clip: options.clip)
                 try f.forEachChunk(chunk: options.chunkMasks) { (first, k, bytes) throws(StorageError) in
+                    if f.elementType == .uint8 && format == .uint8 {
+                        // Stored as given: no check or conversion needed, compress in place.
+                        try writer.append(codes: bytes, count: k)
+                        done += k
+                        progress?(done, total)
+                        return
+                    }
                     let out = UnsafeMutableRawBufferPointer(rebasing: codes[0..<(k * pixels * format.bytesPerPixel)])
                     do throws(PixelEncoder.BadPixel) {
                         try encoder.encode(bytes, count: k * pixels, into: out)

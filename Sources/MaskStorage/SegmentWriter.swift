@@ -90,20 +90,20 @@ public final class SegmentWriter {
                 }
             }
         }
-        // Write the blocks in order, coalescing them into one write per chunk.
-        var packed = [UInt8]()
-        packed.reserveCapacity(jobs * (SegmentLayout.blockHeaderSize + bandBytes / 2))
+        // Write the blocks in order straight from the arena, up to IOV_MAX blocks per writev.
+        var iovecs: [iovec] = []
+        iovecs.reserveCapacity(jobs)
+        var written = 0
         for job in 0..<jobs {
-            let stored = sizes[job]
-            let total = SegmentLayout.blockHeaderSize + stored
-            let src = UnsafeRawBufferPointer(rebasing: arena[(job * slot)..<(job * slot + total)])
-            let h = BlockDescriptor.blockHeader(src, offset: UInt64(offset + packed.count))
-            blocks.append(h)
-            packed.append(contentsOf: src)
+            let total = SegmentLayout.blockHeaderSize + sizes[job]
+            let start = arena.baseAddress! + job * slot
+            blocks.append(BlockDescriptor.blockHeader(UnsafeRawBufferPointer(start: start, count: total), offset: UInt64(offset + written)))
+            iovecs.append(iovec(iov_base: start, iov_len: total))
+            written += total
         }
-        try SystemCalls.writeAll(fd, packed, path: path)
-        offset += packed.count
-        storedBytes += packed.count
+        try SystemCalls.writeAll(fd, iovecs, path: path)
+        offset += written
+        storedBytes += written
         rawBytes += count * maskBytes
         maskCount += count
     }

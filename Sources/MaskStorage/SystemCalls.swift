@@ -47,6 +47,27 @@ enum SystemCalls {
         try result.get()
     }
 
+    /// Writes the buffers of `iovecs` in order (`writev`, at most IOV_MAX at a time),
+    /// resuming after short writes.
+    static func writeAll(_ fd: Int32, _ iovecs: [iovec], path: String) throws(StorageError) {
+        var pending = iovecs[...]
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(1024))
+            var n = try batch.withUnsafeBufferPointer { (b) throws(StorageError) -> Int in
+                try retrying("writev", path) { Glibc.writev(fd, b.baseAddress, Int32(b.count)) }
+            }
+            // Drop what was written; finish a partially written buffer with plain writes.
+            while let first = pending.first, n >= first.iov_len {
+                n -= first.iov_len
+                pending.removeFirst()
+            }
+            if n > 0, let first = pending.first {
+                try writeAll(fd, UnsafeRawBufferPointer(start: first.iov_base! + n, count: first.iov_len - n), path: path)
+                pending.removeFirst()
+            }
+        }
+    }
+
     /// Writes all of `buffer` at `offset`.
     static func pwriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, offset: Int, path: String) throws(StorageError) {
         var done = 0
