@@ -21,6 +21,7 @@ struct ExecutionCounts: Sendable {
     var accepted = 0
     var verified = 0
     var newlyIndexed = 0
+    var boundWidths: [Int] = []
 }
 
 /// Runs a `QueryPlan` against a `MaskTable` by filter-verification (MaskSearch, VLDB 2024, §4):
@@ -50,6 +51,8 @@ struct Executor {
 
     var outcomes: [RowOutcome] = []
     var newlyIndexed = 0
+    /// Bound widths of CP terms the index bounded, by `QueryStats.bucket(ofWidth:)`.
+    var boundWidths = [Int](repeating: 0, count: QueryStats.boundWidthBuckets.count)
     let states: RowStates
     let evaluator: ExpressionEvaluator
 
@@ -83,6 +86,7 @@ struct Executor {
         var counts = ExecutionCounts()
         counts.total = table.count
         counts.newlyIndexed = newlyIndexed
+        counts.boundWidths = boundWidths
         for o in outcomes {
             switch o {
             case .untargeted: break
@@ -139,6 +143,7 @@ struct Executor {
                             lo = max(lo, b.lowerBound)
                             hi = min(hi, b.upperBound)
                             if lo > hi { (lo, hi) = (0, area) }  // inconsistent bounds: ignore them
+                            boundWidths[QueryStats.bucket(ofWidth: hi - lo)] += 1
                         }
                         state = lo == hi ? .exact(.int(Int64(lo))) : .range(lo: Double(lo), hi: Double(hi), maybeNull: false)
                     } else {

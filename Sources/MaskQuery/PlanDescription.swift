@@ -49,6 +49,10 @@ enum PlanDescription {
             lines.append("  masks_total \(s.masksTotal), masks_targeted \(s.masksTargeted), pruned \(s.pruned), "
                          + "accepted_by_index \(s.acceptedByIndex), verified \(s.verified), fml \(s.fml), "
                          + "newly_indexed \(s.newlyIndexed)")
+            if s.boundWidthHistogram.contains(where: { $0 > 0 }) {
+                let cells = zip(QueryStats.boundWidthBuckets, s.boundWidthHistogram).map { "\($0): \($1)" }
+                lines.append("  bound widths (upper - lower, per CP term and mask): " + cells.joined(separator: ", "))
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -27,9 +27,10 @@ public struct QueryEngine: Sendable {
         let (rows, counts) = try executor.run()
         let elapsed = clock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        let stats = QueryStats(masksTotal: counts.total, masksTargeted: counts.targeted, pruned: counts.pruned,
+        var stats = QueryStats(masksTotal: counts.total, masksTargeted: counts.targeted, pruned: counts.pruned,
                                acceptedByIndex: counts.accepted, verified: counts.verified,
                                newlyIndexed: counts.newlyIndexed, elapsedMilliseconds: ms)
+        stats.boundWidthHistogram = counts.boundWidths
         return QueryResult(columns: plan.columnNames, rows: rows, stats: stats,
                            explain: PlanDescription.describe(plan, table: table, bounds: bounds != nil, stats: stats))
     }

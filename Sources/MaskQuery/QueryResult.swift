@@ -1,3 +1,4 @@
+import Foundation
 import MaskFormat
 
 /// The counters of CONTRACT.md section 4 (`--format json` "stats").
@@ -20,6 +21,17 @@ public struct QueryStats: Sendable, Hashable {
     /// Masks the bounds source indexed during this query (`observe` returned true).
     public var newlyIndexed: Int
     public var elapsedMilliseconds: Double
+    /// Width (upper − lower) of the index bounds of CP terms after the row pass, bucketed by
+    /// `QueryStats.boundWidthBuckets`; bounds that met (width 0) first. Empty without an index.
+    public var boundWidthHistogram: [Int] = []
+
+    /// Upper edges of the bound-width buckets: 0, 1–9, 10–99, 100–999, 1000–9999, 10000+.
+    public static let boundWidthBuckets = ["0", "1-9", "10-99", "100-999", "1000-9999", "10000+"]
+
+    /// The bucket of a bound width.
+    static func bucket(ofWidth w: Int) -> Int {
+        w <= 0 ? 0 : min(5, 1 + Int(log10(Double(w))))
+    }
 
     /// Fraction of masks loaded: verified / total (0 for an empty table).
     public var fml: Double { masksTotal == 0 ? 0 : Double(verified) / Double(masksTotal) }
