@@ -401,11 +401,11 @@ public struct SegmentInspection: Sendable {
         if d.isRaw {
             block.decodeOK = d.storedSize == d.rawSize
         } else {
-            switch LZ4BlockDecoder.decode(payload, rawSize: Int(d.rawSize)) {
-            case .success: block.decodeOK = true
-            case .failure(let why):
-                block.decodeOK = false
-                report(.decompressionFailed, d.payloadOffset, why.reason)
+            let out = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, Int(d.rawSize)), alignment: 64)
+            defer { out.deallocate() }
+            block.decodeOK = LZ4Codec.decompress(payload, into: UnsafeMutableRawBufferPointer(rebasing: out[0..<Int(d.rawSize)]))
+            if block.decodeOK != true {
+                report(.decompressionFailed, d.payloadOffset, "does not decode to exactly \(d.rawSize) bytes")
             }
         }
     }
