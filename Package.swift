@@ -45,7 +45,7 @@ let package = Package(
             ],
             path: "Tools/masksearch"
         ),
-        .target(name: "MaskTestSupport", path: "Tests/MaskTestSupport"),
+        .target(name: "MaskTestSupport", dependencies: ["MaskInspect"], path: "Tests/MaskTestSupport"),
         .executableTarget(
             name: "masksearch-bench",
             dependencies: [

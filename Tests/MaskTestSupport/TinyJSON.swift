@@ -1,27 +1,11 @@
-/// A minimal JSON parser for the conformance expectations, keeping integers and doubles apart
-/// (`0` is an integer, `0.0` a double), which Foundation's JSONSerialization does not promise.
-public indirect enum TinyJSON: Equatable {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case double(Double)
-    case string(String)
-    case array([TinyJSON])
-    case object([(String, TinyJSON)])
+import MaskInspect
 
-    public static func == (a: TinyJSON, b: TinyJSON) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case (.bool(let x), .bool(let y)): return x == y
-        case (.int(let x), .int(let y)): return x == y
-        case (.double(let x), .double(let y)): return x == y
-        case (.string(let x), .string(let y)): return x == y
-        case (.array(let x), .array(let y)): return x == y
-        case (.object(let x), .object(let y)): return x.map(\.0) == y.map(\.0) && x.map(\.1) == y.map(\.1)
-        default: return false
-        }
-    }
+/// A minimal JSON parser for the tests, onto the dumper's `JSONValue` (ordered keys), keeping
+/// integers and doubles apart (`0` is an integer, `0.0` a double), which Foundation's
+/// JSONSerialization does not promise.
+public typealias TinyJSON = JSONValue
 
+extension JSONValue {
     public subscript(key: String) -> TinyJSON? {
         if case .object(let o) = self { return o.first(where: { $0.0 == key })?.1 }
         return nil
