@@ -36,6 +36,7 @@ public enum FileKind: String, Sendable, Equatable {
     case segment
     case manifest
     case roiSet = "roi set"
+    case index
 
     public static let roiMagic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x52, 0x4F, 0x49, 0x0A]
     /// `\x89MSK` — every masksearch magic starts with these four bytes.
@@ -49,6 +50,7 @@ public enum FileKind: String, Sendable, Equatable {
         if head == SegmentLayout.magic { return .segment }
         if head == Manifest.magic { return .manifest }
         if head == roiMagic { return .roiSet }
+        if head == IndexLayout.magic { return .index }
         if Array(bytes[(bytes.count - 8)...]) == SegmentLayout.magic { return .segment }
         return nil
     }
@@ -76,7 +78,7 @@ public enum FileDump {
             throw DumpError.missing(path: path, reason: "no such file")
         }
         guard !isDirectory.boolValue else {
-            throw DumpError.missing(path: path, reason: "is a directory (dump its MANIFEST, seg-*.mss or roi-*.msr files)")
+            throw DumpError.missing(path: path, reason: "is a directory (dump its MANIFEST, seg-*.mss, roi-*.msr or chi-*.chi files)")
         }
         let file: MappedFile
         do throws(StorageError) {
@@ -88,12 +90,13 @@ public enum FileDump {
             let prefix = file.count >= 4 && Array(file.bytes[0..<4]) == FileKind.familyPrefix
             throw DumpError.notMasksearchFile(
                 path: path,
-                reason: prefix ? "unknown masksearch magic (index files are not dumped yet)" : "no masksearch magic at its start or end")
+                reason: prefix ? "unknown masksearch magic" : "no masksearch magic at its start or end")
         }
         switch kind {
         case .segment: return SegmentDump(file: file)
         case .manifest: return ManifestDump(file: file)
         case .roiSet: return ROISetDump(file: file)
+        case .index: return IndexDump(file: file)
         }
     }
 

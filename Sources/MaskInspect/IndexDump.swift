@@ -1,0 +1,109 @@
+import MaskFormat
+import MaskStorage
+
+/// The dump of a Cumulative Histogram Index file (`chi-NNNNNN.chi`, Format/index.md): the
+/// header (checked by `IndexHeader.decode`), the layout it implies against the file size,
+/// the validity bitmap, and the checksum of every valid mask's entries recomputed from the
+/// entry columns. `--blocks` lists the masks. Corruption of one mask is reported and the
+/// dump goes on with the next.
+public struct IndexDump: FileDumper {
+    public struct MaskRow: Sendable, Equatable {
+        public var mask: Int
+        public var valid: Bool
+        /// nil for masks not valid (their entries are not used).
+        public var checksumOK: Bool?
+    }
+
+    public let displayName: String
+    public let fileSize: Int
+    public let header: IndexHeader?
+    public let masks: [MaskRow]
+    public let corruptions: [FormatError]
+    let head: [UInt8]
+
+    init(file: MappedFile) {
+        displayName = FileDump.lastComponent(file.path)
+        let bytes = file.bytes
+        fileSize = bytes.count
+        head = Array(bytes.prefix(IndexLayout.headerSize))
+        var found: [FormatError] = []
+        var rows: [MaskRow] = []
+        var header: IndexHeader?
+        do throws(FormatError) {
+            let h = try IndexHeader.decode(bytes)
+            header = h
+            if bytes.count < h.fileSize {
+                found.append(FormatError(.outOfBounds, structure: "index entries", offset: UInt64(bytes.count),
+                                         detail: "file is \(bytes.count) bytes, the header implies \(h.fileSize)"))
+            } else {
+                let keys = h.keyCount, width = h.entryWidth
+                for m in 0..<h.maskCount {
+                    let valid = bytes[h.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+                    guard valid else { rows.append(MaskRow(mask: m, valid: false, checksumOK: nil)); continue }
+                    var w = ByteWriter(capacity: keys * width)
+                    for k in 0..<keys {
+                        let at = h.entriesOffset + k * h.columnStride + m * width
+                        if width == 2 { w.u16(loadLittleEndian(UInt16.self, from: bytes, at: at)) } else { w.u32(loadLittleEndian(UInt32.self, from: bytes, at: at)) }
+                    }
+                    let stored = loadLittleEndian(UInt32.self, from: bytes, at: h.checksumsOffset + m * 4)
+                    let computed = CRC32C.checksum(w.bytes)
+                    rows.append(MaskRow(mask: m, valid: true, checksumOK: stored == computed))
+                    if stored != computed {
+                        found.append(FormatError(.checksumMismatch, structure: "index entries of mask \(m)",
+                                                 offset: UInt64(h.checksumsOffset + m * 4),
+                                                 detail: "stored \(hex32(stored)), computed \(hex32(computed))"))
+                    }
+                }
+            }
+        } catch {
+            found.append(error)
+        }
+        self.header = header
+        masks = rows
+        corruptions = found
+    }
+
+    var validCount: Int { masks.filter(\.valid).count }
+
+    @discardableResult
+    public func write<Out: TextOutputStream>(_ options: DumpOptions, to out: inout Out) -> Int {
+        if options.json {
+            out.write(json().rendered() + "\n")
+            return corruptions.count
+        }
+        func line(_ k: String, _ v: String) { out.write((k + ":").padding(to: 14) + v + "\n") }
+        line("file", displayName)
+        line("kind", "index")
+        line("size", "\(fileSize) bytes")
+        if let h = header {
+            line("shape", "\(h.height)x\(h.width) \(h.pixelFormat)")
+            line("bins", "\(h.bins)")
+            line("cell", "\(h.cell) (\(h.cornerRows)x\(h.cornerCols) corners, \(h.keyCount) keys of \(h.entryWidth) bytes)")
+            line("masks", "\(h.maskCount) (header) \(validCount) valid")
+            line("layout", "validity @\(h.validityOffset), checksums @\(h.checksumsOffset), entries @\(h.entriesOffset), stride \(h.columnStride), \(h.fileSize) bytes (declared) \(fileSize) (file)")
+            line("segment", "footer CRC \(hex32(h.segmentFooterCRC))")
+        }
+        if options.header {
+            out.write("\nindex header: bytes 0..<\(head.count)\n")
+            for l in Text.hexLines(head, baseOffset: 0) { out.write(l + "\n") }
+        }
+        if options.blocks {
+            out.write("\nmasks\n")
+            let rows = masks.map { [String($0.mask), $0.valid ? "yes" : "no", $0.checksumOK.map { $0 ? "OK" : "BAD" } ?? "-"] }
+            for l in Text.table(["mask", "valid", "checksum"], rows, rightAligned: [true, false, false]) { out.write(l + "\n") }
+        }
+        FileDump.writeCorruptions(corruptions, to: &out)
+        return corruptions.count
+    }
+
+    public func json() -> JSONValue {
+        var fields: [(String, JSONValue)] = [("file", .string(displayName)), ("kind", .string("index")), ("size", .int(fileSize))]
+        if let h = header {
+            fields += [("height", .int(h.height)), ("width", .int(h.width)), ("pixel_format", .string(h.pixelFormat.description)),
+                       ("bins", .int(h.bins)), ("cell", .int(h.cell)), ("keys", .int(h.keyCount)), ("entry_width", .int(h.entryWidth)),
+                       ("masks", .int(h.maskCount)), ("valid_masks", .int(validCount))]
+        }
+        fields += [("corruptions", .array(corruptions.map(FileDump.json))), ("corruption_count", .int(corruptions.count))]
+        return .object(fields)
+    }
+}
