@@ -95,8 +95,8 @@ public final class CHIFile: @unchecked Sendable {
 
     /// Stores the entries of masks `first ..< first + count`, given mask-major
     /// (`entries[i * keyCount + k]`): written key by key so that each key column receives
-    /// `count` consecutive values at once (one cache line for 32 masks of u16 entries)
-    /// instead of one scattered store per (mask, key).
+    /// `count` consecutive values at once (8 cache lines for 256 masks of u16 entries)
+    /// instead of one scattered store per (mask, key). Callers pass batches of ~256 masks.
     public func storeBatch(first: Int, count: Int, entries values: UnsafeBufferPointer<UInt32>) {
         let keys = grid.keyCount
         let out = file.mutableBytes.baseAddress!
@@ -115,16 +115,26 @@ public final class CHIFile: @unchecked Sendable {
             }
             out.storeBytes(of: crc.littleEndian, toByteOffset: header.checksumsOffset + (first + i) * 4, as: UInt32.self)
         }
+        // Transpose in tiles of 16 keys: each tile reads whole cache lines of the mask-major
+        // buffer and writes `count` consecutive entries into 16 key columns (16 pages), so
+        // both sides stay in cache and the TLB.
         let width = header.entryWidth
-        for k in 0..<keys {
-            let column = out + header.entriesOffset + k * stride + first * width
-            if wide {
-                for i in 0..<count { column.storeBytes(of: values[i * keys + k].littleEndian, toByteOffset: i * 4, as: UInt32.self) }
-            } else {
-                for i in 0..<count {
-                    column.storeBytes(of: UInt16(truncatingIfNeeded: values[i * keys + k]).littleEndian, toByteOffset: i * 2, as: UInt16.self)
+        let tile = 16
+        var k0 = 0
+        while k0 < keys {
+            let k1 = min(k0 + tile, keys)
+            for i in 0..<count {
+                let src = values.baseAddress! + i * keys
+                for k in k0..<k1 {
+                    let column = out + header.entriesOffset + k * stride + (first + i) * width
+                    if wide {
+                        column.storeBytes(of: src[k].littleEndian, as: UInt32.self)
+                    } else {
+                        column.storeBytes(of: UInt16(truncatingIfNeeded: src[k]).littleEndian, as: UInt16.self)
+                    }
                 }
             }
+            k0 = k1
         }
     }
 

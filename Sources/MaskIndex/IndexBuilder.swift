@@ -70,7 +70,7 @@ public enum IndexBuilder {
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
                 defer { buffer.deallocate() }
                 // Masks are built in batches of consecutive ids and stored key by key.
-                let batch = 32, keys = grid.keyCount
+                let batch = 256, keys = grid.keyCount
                 var entries = [UInt32](repeating: 0, count: batch * keys)
                 var i = range.lowerBound
                 while i < range.upperBound {

@@ -6,7 +6,7 @@ import MaskInspect
 struct DumpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dump",
-        abstract: "Inspect a segment (seg-*.mss), MANIFEST or ROI set (roi-*.msr) file and check it.",
+        abstract: "Inspect a segment (seg-*.mss), MANIFEST, ROI set (roi-*.msr) or index (chi-*.chi) file and check it.",
         discussion: """
         Prints a summary with declared counts beside recomputed ones, a `corruption:` line per
         problem found (the dump goes on past damage) and the number of corruptions.
