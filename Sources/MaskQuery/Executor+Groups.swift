@@ -198,7 +198,7 @@ extension Executor {
 
     /// Reads what the listed groups still need: members' CP terms of aggregate arguments
     /// (`PixelVerifier`, all groups in one parallel pass) and the mask aggregates (`MaskAggregation`).
-    mutating func verifyGroups(_ list: [Int], _ groups: inout Groups) throws(QueryError) {
+    func verifyGroups(_ list: [Int], _ groups: inout Groups) throws(QueryError) {
         let needed = aggregateTerms
         let termCount = plan.cpTerms.count
         var rows: [Int] = []
@@ -241,7 +241,7 @@ extension Executor {
     /// HAVING is evaluated on aggregate bounds (certainly failing groups are pruned unread), and
     /// with ORDER BY + LIMIT groups are visited in order of their first key's best bound and
     /// verified in batches until no remaining group can enter the top k (as for rows).
-    mutating func runGrouped(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
+    func runGrouped(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
         if boundsSource == nil {
             let needed = aggregateTerms
             try verify(candidates.filter { needsRead($0, needed: needed) }.map(\.row))

@@ -44,7 +44,7 @@ struct ExecutionCounts: Sendable {
 /// 4. Grouped queries: rows passing WHERE are grouped (members in mask_id order), mask aggregates
 ///    are computed by `MaskAggregation`, scalar aggregates over members' exact values, then
 ///    HAVING, projection, sort, limit.
-struct Executor {
+final class Executor {
     let table: any MaskTable
     let plan: QueryPlan
     let boundsSource: (any CPBoundsSource)?
@@ -71,7 +71,7 @@ struct Executor {
         var filter: TruthSet
     }
 
-    mutating func run() throws(QueryError) -> ([[ColumnValue]], ExecutionCounts) {
+    func run() throws(QueryError) -> ([[ColumnValue]], ExecutionCounts) {
         let candidates = rowPass()
         var rows: [ResultRow]
         if plan.isGrouped {
@@ -107,7 +107,7 @@ struct Executor {
 
     /// Targets masks by the metadata filter, sets boxes and CP states, and evaluates the residual
     /// filter on bounds. - Complexity: O(rows × (terms + filter size)), no pixel reads.
-    mutating func rowPass() -> [Candidate] {
+    func rowPass() -> [Candidate] {
         var candidates: [Candidate] = []
         let width = table.width, height = table.height
         let full = PixelBox.full(width: width, height: height)
@@ -179,7 +179,7 @@ struct Executor {
         return false
     }
 
-    mutating func verify(_ rows: [Int]) throws(QueryError) {
+    func verify(_ rows: [Int]) throws(QueryError) {
         let verifier = PixelVerifier(table: table, terms: plan.cpTerms, boundsSource: boundsSource)
         let outcome = try verifier.verify(rows: rows, states: states)
         for r in outcome.readRows { outcomes[r] = .verified }
@@ -188,7 +188,7 @@ struct Executor {
 
     /// The exact filter, projections and sort keys of a mask whose needed CP values are exact;
     /// nil when WHERE is not true. Marks the outcome.
-    mutating func finish(_ c: Candidate) throws(QueryError) -> ResultRow? {
+    func finish(_ c: Candidate) throws(QueryError) -> ResultRow? {
         let passes = try plan.residualFilter.map { (p) throws(QueryError) in try evaluator.exactTruth(p, row: c.row) } ?? .true
         guard passes == .true else { return nil }
         if outcomes[c.row] != .verified { outcomes[c.row] = .accepted }
@@ -203,7 +203,7 @@ struct Executor {
     // MARK: Scan
 
     /// Verifies every undecided candidate (in parallel), then evaluates all exactly.
-    mutating func runScan(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
+    func runScan(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
         let needed = outputTerms
         try verify(candidates.filter { needsRead($0, needed: needed) }.map(\.row))
         var rows: [ResultRow] = []
@@ -224,7 +224,7 @@ struct Executor {
         }
     }
 
-    mutating func runTopK(_ candidates: [Candidate], k: Int) throws(QueryError) -> [ResultRow] {
+    func runTopK(_ candidates: [Candidate], k: Int) throws(QueryError) -> [ResultRow] {
         if k == 0 { return [] }
         let firstKey = plan.sortKeys.first
         let descending = firstKey?.descending ?? false

@@ -23,7 +23,7 @@ public struct QueryEngine: Sendable {
         let start = clock.now
         let statement = try Parser.parse(sql)
         let plan = try Binder.bind(statement, table: table)
-        var executor = Executor(table: table, plan: plan, boundsSource: bounds)
+        let executor = Executor(table: table, plan: plan, boundsSource: bounds)
         let (rows, counts) = try executor.run()
         let elapsed = clock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
