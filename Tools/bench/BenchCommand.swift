@@ -37,12 +37,24 @@ func median(_ xs: [Double]) -> Double {
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
 
-/// One warm-up call, then `repeats` timed calls; returns the median and all times.
-func measure(repeats: Int, _ body: () -> Void) -> (median: Double, runs: [Double]) {
+/// CPU seconds used by the process so far (all threads).
+func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// One warm-up call, then `repeats` timed calls; returns the median wall time, all wall
+/// times, and the median CPU time (all threads) of a call.
+func measure(repeats: Int, _ body: () -> Void) -> (median: Double, runs: [Double], cpu: Double) {
     body()
-    var runs: [Double] = []
-    for _ in 0..<max(1, repeats) { runs.append(timeSeconds(body)) }
-    return (median(runs), runs)
+    var runs: [Double] = [], cpu: [Double] = []
+    for _ in 0..<max(1, repeats) {
+        let c0 = processCPUSeconds()
+        runs.append(timeSeconds(body))
+        cpu.append(processCPUSeconds() - c0)
+    }
+    return (median(runs), runs, median(cpu))
 }
 
 /// Minimal JSON writer (numbers, strings, nested objects and arrays).
@@ -80,10 +92,12 @@ indirect enum JSON {
     }
 }
 
-/// A figure measured with 1 and 2 (or more) threads.
-func threadFigure(_ unit: String, _ perThreads: [(Int, Double, [Double])]) -> JSON {
-    .object([("unit", .string(unit))] + perThreads.map { t, m, runs in
-        ("threads_\(t)", JSON.object([("median", .number(m)), ("runs", .array(runs.map { .number($0) }))]))
+/// A figure measured with 1 and 2 (or more) threads: median work/s (wall), each run, and
+/// work per CPU-second (median; "per core", insensitive to other processes on the machine).
+func threadFigure(_ unit: String, _ perThreads: [(Int, Double, [Double], Double)]) -> JSON {
+    .object([("unit", .string(unit))] + perThreads.map { t, m, runs, perCPU in
+        ("threads_\(t)", JSON.object([("median", .number(m)), ("runs", .array(runs.map { .number($0) })),
+                                      ("per_cpu_second", .number(perCPU))]))
     })
 }
 

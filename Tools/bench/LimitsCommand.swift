@@ -30,10 +30,13 @@ struct LimitsCommand: ParsableCommand {
     @Option(help: "ROI of the bound figure: x0,y0,x1,y1.") var box: String = "56,56,168,168"
     @Option(help: "Value range of the bound and count figures.") var lv: Double = 0.8
     @Option(help: "Value range of the bound and count figures.") var uv: Double = 1.0
+    @Option(help: "Only these figure groups, comma-separated: lz4, count, crc, chi, bounds (default all; for profiling).")
+    var only: String = "lz4,count,crc,chi,bounds"
 
     func run() throws {
         let database: Database
         do { database = try Database(path: db) } catch { throw BenchFailure("cannot open \(db): \(error)") }
+        let groups = Set(only.split(separator: ",").map(String.init))
         let threadCounts = threads.split(separator: ",").compactMap { Int($0) }
         let format = database.pixelFormat
         let (h, w) = (database.height, database.width)
@@ -63,10 +66,10 @@ struct LimitsCommand: ParsableCommand {
         out.append(("stored_block_bytes", .int(storedTotal)))
         out.append(("segment_file_bytes", .int(database.segments.reduce(0) { $0 + $1.file.count })))
 
-        func perThreads(_ work: Double, _ body: (Int) -> Void) -> [(Int, Double, [Double])] {
+        func perThreads(_ work: Double, _ body: (Int) -> Void) -> [(Int, Double, [Double], Double)] {
             threadCounts.map { t in
                 let m = measure(repeats: repeats) { body(t) }
-                return (t, work / m.median, m.runs.map { work / $0 })
+                return (t, work / m.median, m.runs.map { work / $0 }, work / m.cpu)
             }
         }
         let failures = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
@@ -82,6 +85,7 @@ struct LimitsCommand: ParsableCommand {
         }
 
         // ---- LZ4 decode as the engine does it (checks + CRC + decompress)
+        if groups.contains("lz4") {
         let engineDecode = perThreads(Double(rawTotal) / 1e9) { t in
             forBlocks(t) { b, scratch, worker in
                 let (s, i) = blocks[b]
@@ -110,17 +114,19 @@ struct LimitsCommand: ParsableCommand {
             }
         }
         out.append(("lz4_decode_raw", threadFigure("GB/s of decoded bytes", rawDecode)))
+        }
 
         // ---- decoded buffer
-        let bufferMasks = max(1, min(database.count, bufferMb * 1_000_000 / maskBytes))
+        let needBuffer = !groups.isDisjoint(with: ["lz4", "count", "crc", "chi"])
+        let bufferMasks = needBuffer ? max(1, min(database.count, bufferMb * 1_000_000 / maskBytes)) : 1
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferMasks * maskBytes, alignment: 64)
         defer { buffer.deallocate() }
-        Parallel.forEachChunk(count: bufferMasks) { range in
+        if needBuffer { Parallel.forEachChunk(count: bufferMasks) { range in
             for m in range {
                 let dst = UnsafeMutableRawBufferPointer(rebasing: buffer[(m * maskBytes)..<((m + 1) * maskBytes)])
                 do { try database.readPixels(row: m, rows: 0..<h, into: dst) } catch { failures[63] += 1 }
             }
-        }
+        } }
         let bufferBytes = Double(bufferMasks * maskBytes)
         out.append(("buffer_masks", .int(bufferMasks)))
         func forMasks(_ t: Int, _ body: (Int, Int) -> Void) {
@@ -136,6 +142,7 @@ struct LimitsCommand: ParsableCommand {
         // ---- LZ4 compress (liblz4 alone) of the decoded bands
         let bandBytes = (database.segments.first?.header.bandRows ?? h) * w * format.bytesPerPixel
         let bandsPerMask = (maskBytes + bandBytes - 1) / bandBytes
+        if groups.contains("lz4") {
         let compress = perThreads(bufferBytes / 1e9) { t in
             forMasks(t) { m, worker in
                 withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(LZ4_compressBound(Int32(bandBytes)))) { dst in
@@ -148,6 +155,7 @@ struct LimitsCommand: ParsableCommand {
             }
         }
         out.append(("lz4_compress_raw", threadFigure("GB/s of raw input", compress)))
+        }
 
         // ---- counting
         func count(_ base: UnsafeRawPointer, _ x0: Int, _ y0: Int, _ x1: Int, _ y1: Int) -> UInt64 {
@@ -159,6 +167,7 @@ struct LimitsCommand: ParsableCommand {
             case .float32: return cmk_count_box_u32(p.assumingMemoryBound(to: UInt32.self), w, x1 - x0, y1 - y0, codes.lo, codes.hi)
             }
         }
+        if groups.contains("count") {
         let inCacheIterations = max(1, 256_000_000 / maskBytes)
         let inCache = perThreads(Double(inCacheIterations * maskBytes) / 1e9) { t in
             Parallel.run(workers: t) { worker in
@@ -171,18 +180,22 @@ struct LimitsCommand: ParsableCommand {
             forMasks(t) { m, worker in sinks[worker * 8] &+= count(UnsafeRawPointer(buffer.baseAddress! + m * maskBytes), 0, 0, w, h) }
         }
         out.append(("count_streaming", threadFigure("GB/s of mask (full box, decoded buffer)", streaming)))
+        }
 
         // ---- CRC-32C
+        if groups.contains("crc") {
         let crc = perThreads(bufferBytes / 1e9) { t in
             forMasks(t) { m, worker in sinks[worker * 8] &+= UInt64(cmk_crc32c(0, buffer.baseAddress! + m * maskBytes, maskBytes)) }
         }
         out.append(("crc32c", threadFigure("GB/s", crc)))
+        }
 
         // ---- CHI build
         let params = database.manifest.index ?? Manifest.IndexParameters(bins: IndexLayout.defaultBins, cell: IndexLayout.defaultCell)
         let grid = CHIGrid(height: h, width: w, cell: params.cell, bins: params.bins, pixelFormat: format)
+        if groups.contains("chi") {
         let chiMasks = min(bufferMasks, max(64, 400_000_000 / maskBytes))
-        let chi = threadCounts.map { t -> (Int, Double, [Double]) in
+        let chi = threadCounts.map { t -> (Int, Double, [Double], Double) in
             let builders = (0..<t).map { _ in CHIBuilder(grid: grid) }
             let m = measure(repeats: repeats) {
                 Parallel.run(workers: t) { worker in
@@ -193,16 +206,18 @@ struct LimitsCommand: ParsableCommand {
                 }
             }
             let gb = Double(chiMasks * maskBytes) / 1e9
-            return (t, gb / m.median, m.runs.map { gb / $0 })
+            return (t, gb / m.median, m.runs.map { gb / $0 }, gb / m.cpu)
         }
         out.append(("chi_build", threadFigure("GB/s of mask (all threads; divide by threads for per core)", chi)))
         out.append(("chi_parameters", .object([("bins", .int(params.bins)), ("cell", .int(params.cell)), ("keys", .int(grid.keyCount))])))
+        }
 
         // ---- bound evaluation
         let parts = box.split(separator: ",").compactMap { Int($0) }
         guard parts.count == 4 else { throw BenchFailure("--box must be x0,y0,x1,y1") }
         let roi = PixelBox(x0: parts[0], y0: parts[1], x1: parts[2], y1: parts[3]).clipped(width: w, height: h)
-        if database.manifest.index != nil, let index = try? DatabaseIndex(database: database, incremental: false),
+        if !groups.contains("bounds") {
+        } else if database.manifest.index != nil, let index = try? DatabaseIndex(database: database, incremental: false),
            index.files.allSatisfy({ $0 != nil }) {
             let n = database.count
             let missing = UnsafeMutableBufferPointer<Int>.allocate(capacity: 64)
