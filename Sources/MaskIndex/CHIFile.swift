@@ -72,6 +72,51 @@ public final class CHIFile: @unchecked Sendable {
         plan.evaluate { entry(key: $0, mask: m) }
     }
 
+    /// Bounds of every mask of the file for one plan, vectorised over masks: each of the
+    /// plan's four sums is accumulated key column by key column (contiguous loads of
+    /// `maskCount` entries), then combined as `BoundsPlan.bounds` does. Masks without a valid
+    /// entry get `lower = -1`.
+    /// - Complexity: O(terms × masks) with unit-stride loops; tens of millions of masks/s.
+    public func boundsForAllMasks(_ plan: BoundsPlan, lower: UnsafeMutablePointer<Int32>, upper: UnsafeMutablePointer<Int32>) {
+        let n = maskCount
+        guard n > 0 else { return }
+        if let e = plan.exact {
+            for m in 0..<n {
+                let ok = isValid(m)
+                lower[m] = ok ? Int32(e) : -1
+                upper[m] = Int32(e)
+            }
+            return
+        }
+        func accumulate(_ sum: BoundsPlan.Sum, into acc: UnsafeMutablePointer<Int32>) {
+            acc.initialize(repeating: Int32(sum.constant), count: n)
+            for i in 0..<sum.count {
+                let column = entries + Int(sum.keys[i]) * stride
+                let sign = sum.signs[i]
+                if wide {
+                    let c = column.assumingMemoryBound(to: UInt32.self)
+                    if sign > 0 { for m in 0..<n { acc[m] &+= Int32(truncatingIfNeeded: c[m]) } } else { for m in 0..<n { acc[m] &-= Int32(truncatingIfNeeded: c[m]) } }
+                } else {
+                    let c = column.assumingMemoryBound(to: UInt16.self)
+                    if sign > 0 { for m in 0..<n { acc[m] &+= Int32(c[m]) } } else { for m in 0..<n { acc[m] &-= Int32(c[m]) } }
+                }
+            }
+        }
+        let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * n)
+        defer { scratch.deallocate() }
+        let ii = scratch, oi = scratch + n, oo = scratch + 2 * n, io = scratch + 3 * n
+        accumulate(plan.innerInner, into: ii)
+        accumulate(plan.outerInner, into: oi)
+        accumulate(plan.outerOuter, into: oo)
+        accumulate(plan.innerOuter, into: io)
+        let outside = Int32(plan.outerArea - plan.boxArea), missing = Int32(plan.boxArea - plan.innerArea), area = Int32(plan.boxArea)
+        for m in 0..<n {
+            let lo = max(ii[m], oi[m] - outside, 0)
+            lower[m] = isValid(m) ? lo : -1
+            upper[m] = max(lo, min(oo[m], io[m] + missing, area))
+        }
+    }
+
     /// Stores mask `m`'s entries (key order, `grid.keyCount` values) and its checksum.
     /// Safe from several threads for different masks. Not visible until `publish`.
     public func store(mask m: Int, entries values: UnsafeBufferPointer<UInt32>) {

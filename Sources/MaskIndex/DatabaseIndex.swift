@@ -100,6 +100,25 @@ public final class DatabaseIndex: @unchecked Sendable {
         return f.bounds(plan(box: box, codes: codes), mask: local)
     }
 
+    /// Bounds of every row for one (box, codes) — a constant ROI — computed column-wise over
+    /// each segment's index file (`CHIFile.boundsForAllMasks`). `lower[row] == -1` where the
+    /// mask has no valid entry.
+    public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+        let count = database.count
+        var lower = [Int32](repeating: -1, count: count), upper = [Int32](repeating: 0, count: count)
+        let plan = BoundsPlan(grid: grid, box: box, codes: codes)
+        lower.withUnsafeMutableBufferPointer { lo in
+            upper.withUnsafeMutableBufferPointer { hi in
+                for (s, file) in files.enumerated() {
+                    guard let file else { continue }
+                    let start = database.segmentStarts[s]
+                    file.boundsForAllMasks(plan, lower: lo.baseAddress! + start, upper: hi.baseAddress! + start)
+                }
+            }
+        }
+        return (lower, upper)
+    }
+
     /// True when reading mask `row` whole would let `observe` index it.
     public func wantsWholeMask(row: Int) -> Bool {
         guard incremental else { return false }

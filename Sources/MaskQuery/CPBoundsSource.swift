@@ -12,6 +12,9 @@ public protocol CPBoundsSource: Sendable {
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool
     /// See the default implementation below.
     func wantsWholeMask(row: Int) -> Bool
+    /// Bounds of every row for one constant (box, codes), in one vectorised pass; `lower[row]`
+    /// is -1 where the row has no entry. nil when the source only answers row by row.
+    func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
 }
 
 extension CPBoundsSource {
@@ -19,4 +22,7 @@ extension CPBoundsSource {
     /// cover) so that `observe` can index it. Defaults to true; the database index answers
     /// false for masks that are already indexed or cannot be indexed.
     public func wantsWholeMask(row: Int) -> Bool { true }
+
+    /// Row by row only, by default.
+    public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
 }

@@ -113,6 +113,20 @@ final class Executor {
         let full = PixelBox.full(width: width, height: height)
         let codeEnd = table.pixelFormat.codeOfOne + 1
         let roiCount = plan.rois.count, termCount = plan.cpTerms.count
+        // Terms over a constant ROI get every row's bounds in one vectorised pass.
+        var allRows = [(lower: [Int32], upper: [Int32])?](repeating: nil, count: termCount)
+        if let source = boundsSource {
+            for (t, term) in plan.cpTerms.enumerated() {
+                let box: PixelBox
+                switch plan.rois[term.roi] {
+                case .full: box = full
+                case .box(let b): box = b.clipped(width: width, height: height)
+                case .named: continue
+                }
+                if box.isEmpty || term.codes.isEmpty || (term.codes.lo == 0 && term.codes.hi >= codeEnd) { continue }
+                allRows[t] = source.boundsForAllRows(box: box, codes: term.codes)
+            }
+        }
         for row in 0..<table.count {
             // Boxes first: AREA(named) may appear in the metadata filter.
             if roiCount > 0 {
@@ -139,7 +153,13 @@ final class Executor {
                         state = .exact(.int(Int64(area)))
                     } else if let source = boundsSource {
                         var lo = 0, hi = area
-                        if let b = source.bounds(row: row, box: box, codes: term.codes) {
+                        let found: ClosedRange<Int>?
+                        if let pre = allRows[t] {
+                            found = pre.lower[row] >= 0 ? Int(pre.lower[row])...Int(pre.upper[row]) : nil
+                        } else {
+                            found = source.bounds(row: row, box: box, codes: term.codes)
+                        }
+                        if let b = found {
                             lo = max(lo, b.lowerBound)
                             hi = min(hi, b.upperBound)
                             if lo > hi { (lo, hi) = (0, area) }  // inconsistent bounds: ignore them

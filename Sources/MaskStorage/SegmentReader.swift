@@ -89,7 +89,8 @@ public final class SegmentReader: @unchecked Sendable {
     /// (`rawSize` bytes).
     public func decodeBlock(_ index: Int, into out: UnsafeMutableRawBufferPointer) throws(FormatError) {
         let d = block(index)
-        let s = "block \(index) (mask \(index / header.bandsPerMask), band \(index % header.bandsPerMask))"
+        // The structure's name, built only when an error is thrown (this is the hot path).
+        var s: String { "block \(index) (mask \(index / header.bandsPerMask), band \(index % header.bandsPerMask))" }
         guard let head = file.slice(offset: d.offset, length: UInt64(SegmentLayout.blockHeaderSize)),
               let payload = file.slice(offset: d.payloadOffset, length: UInt64(d.storedSize)) else {
             throw FormatError(.outOfBounds, structure: s, file: path, offset: d.offset)
