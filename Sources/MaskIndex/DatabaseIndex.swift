@@ -100,6 +100,31 @@ public final class DatabaseIndex: @unchecked Sendable {
         return f.bounds(plan(box: box, codes: codes), mask: local)
     }
 
+    /// Bounds of `rows[i]` over its own box `boxes[i]` (clipped, non-empty) for one code
+    /// interval — a named ROI. `lower[i] == -1` where the mask has no valid entry. A plan is
+    /// made per run of equal boxes (the masks of one image share its box) without locking.
+    /// - Complexity: O(rows × (plan + 32 entry loads)), plans O(log bins) each.
+    public func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
+        var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
+        var last: (box: PixelBox, plan: BoundsPlan)?
+        for (i, row) in rows.enumerated() {
+            let (s, local) = database.locate(row: row)
+            guard let f = files[s], f.isValid(local) else { continue }
+            let box = boxes[i]
+            let plan: BoundsPlan
+            if let last, last.box == box {
+                plan = last.plan
+            } else {
+                plan = BoundsPlan(grid: grid, box: box, codes: codes)
+                last = (box, plan)
+            }
+            let b = f.bounds(plan, mask: local)
+            lower[i] = Int32(b.lowerBound)
+            upper[i] = Int32(b.upperBound)
+        }
+        return (lower, upper)
+    }
+
     /// Bounds of every row for one (box, codes) — a constant ROI — computed column-wise over
     /// each segment's index file (`CHIFile.boundsForAllMasks`). `lower[row] == -1` where the
     /// mask has no valid entry.

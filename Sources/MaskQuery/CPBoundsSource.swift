@@ -15,6 +15,9 @@ public protocol CPBoundsSource: Sendable {
     /// Bounds of every row for one constant (box, codes), in one vectorised pass; `lower[row]`
     /// is -1 where the row has no entry. nil when the source only answers row by row.
     func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
+    /// Bounds of `rows[i]` with its own box `boxes[i]` (clipped, non-empty) — a named ROI — for
+    /// one code interval; `lower[i]` is -1 where the row has no entry.
+    func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])
 }
 
 extension CPBoundsSource {
@@ -22,6 +25,17 @@ extension CPBoundsSource {
     /// cover) so that `observe` can index it. Defaults to true; the database index answers
     /// false for masks that are already indexed or cannot be indexed.
     public func wantsWholeMask(row: Int) -> Bool { true }
+
+    /// Row by row, by default.
+    public func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
+        var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
+        for (i, row) in rows.enumerated() {
+            guard let b = bounds(row: row, box: boxes[i], codes: codes) else { continue }
+            lower[i] = Int32(clamping: max(0, b.lowerBound))  // -1 only marks a missing entry
+            upper[i] = Int32(clamping: b.upperBound)
+        }
+        return (lower, upper)
+    }
 
     /// Row by row only, by default.
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }

@@ -146,12 +146,32 @@ extension Executor {
         if !countsOnes && !countsZeros { return .exact(.int(0)) }
         guard let source = boundsSource else { return trivial }
         let codes = table.pixelFormat.codeInterval(lower: strict ? threshold.nextUp : threshold, upper: 1.0)
+        // A constant box: every row's bounds from one column pass, kept for the query.
+        var all: (lower: [Int32], upper: [Int32])?
+        switch plan.rois[term.roi] {
+        case .full, .box:
+            let key = ConstantBoundsKey(box: box, codes: codes)
+            if let cached = constantBounds[key] {
+                all = cached
+            } else if !codes.isEmpty {
+                all = source.boundsForAllRows(box: box, codes: codes)
+                constantBounds[key] = all
+            }
+        case .named:
+            all = nil
+        }
         var sumLo = 0, sumHi = 0, minHi = area, maxLo = 0
         for m in members {
             var lo = 0, hi = area
+            var found: ClosedRange<Int>?
             if codes.isEmpty {
                 hi = 0
-            } else if let b = source.bounds(row: m, box: box, codes: codes) {
+            } else if let all {
+                found = all.lower[m] >= 0 ? Int(all.lower[m])...Int(all.upper[m]) : nil
+            } else {
+                found = source.bounds(row: m, box: box, codes: codes)
+            }
+            if let b = found {
                 lo = max(0, b.lowerBound)
                 hi = min(area, b.upperBound)
                 if lo > hi { (lo, hi) = (0, area) }
@@ -217,7 +237,7 @@ extension Executor {
         if !plan.groupCPTerms.isEmpty && !pending.isEmpty {
             let aggregation = MaskAggregation(table: table, terms: plan.groupCPTerms, boundsSource: boundsSource)
             let inputs = pending.map { MaskAggregation.GroupInput(members: groups.members[$0], boxes: groups.boxes[$0]) }
-            let outcome = try aggregation.compute(groups: inputs, alreadyRead: outcomes.map { $0 == .verified })
+            let outcome = try aggregation.compute(groups: inputs, alreadyRead: UnsafeBufferPointer(outcomes))
             for r in outcome.readRows { outcomes[r] = .verified }
             newlyIndexed += outcome.newlyIndexed
             for (i, g) in pending.enumerated() { groups.groupCP[g] = outcome.values[i] }
@@ -249,29 +269,40 @@ extension Executor {
             try verify(candidates.filter { !$0.filter.certainlyPasses }.map(\.row))
         }
         var groups = Groups()
-        var groupIndex: [ColumnValue: Int] = [:]
         if plan.groupColumn == nil {
             groups.keys = [.null]
             groups.members = [[]]
         }
+        // Builtin (INT64, never NULL) group columns are hashed as Int64, others as values.
+        let builtinKeys = plan.groupColumn.flatMap { $0 < 4 ? table.builtinColumn($0) : nil }
+        var intIndex: [Int64: Int] = [:]
+        var valueIndex: [ColumnValue: Int] = [:]
         for c in candidates {
             let passes = try plan.residualFilter.map { (p) throws(QueryError) in try evaluator.exactTruth(p, row: c.row) } ?? .true
             guard passes == .true else { continue }
-            if let gc = plan.groupColumn {
-                let key = ValueSemantics.normalised(table.value(row: c.row, column: gc))
-                if let g = groupIndex[key] {
-                    groups.members[g].append(c.row)
-                } else {
-                    groupIndex[key] = groups.keys.count
-                    groups.keys.append(key)
-                    groups.members.append([c.row])
-                }
-            } else {
+            guard let gc = plan.groupColumn else {
                 groups.members[0].append(c.row)
+                continue
+            }
+            let existing: Int?
+            if let builtinKeys {
+                existing = intIndex[builtinKeys[c.row]]
+                if existing == nil { intIndex[builtinKeys[c.row]] = groups.keys.count }
+            } else {
+                let key = ValueSemantics.normalised(table.value(row: c.row, column: gc))
+                existing = valueIndex[key]
+                if existing == nil { valueIndex[key] = groups.keys.count }
+            }
+            if let g = existing {
+                groups.members[g].append(c.row)
+            } else {
+                groups.keys.append(builtinKeys.map { .int($0[c.row]) } ?? ValueSemantics.normalised(table.value(row: c.row, column: gc)))
+                groups.members.append([c.row])
             }
         }
-        for g in groups.members.indices {
-            groups.members[g].sort { table.maskID(row: $0) < table.maskID(row: $1) }
+        let maskIDs = table.builtinColumn(0)
+        for g in groups.members.indices where groups.members[g].count > 1 {
+            groups.members[g].sort { maskIDs[$0] < maskIDs[$1] }
         }
         groups.boxes = groups.members.map { m in plan.rois.indices.map { groupBox(roi: $0, members: m) } }
         groups.groupCP = Array(repeating: nil, count: groups.keys.count)

@@ -13,6 +13,12 @@ enum RowOutcome: UInt8, Sendable {
     case verified
 }
 
+/// A constant box and code interval: the key of `Executor.constantBounds`.
+struct ConstantBoundsKey: Hashable {
+    var box: PixelBox
+    var codes: CodeInterval
+}
+
 /// Counts of one run, before timing.
 struct ExecutionCounts: Sendable {
     var total = 0
@@ -49,12 +55,15 @@ final class Executor {
     let plan: QueryPlan
     let boundsSource: (any CPBoundsSource)?
 
-    var outcomes: [RowOutcome] = []
+    /// Per row; an unsafe buffer so that row loops pay no exclusivity check per access.
+    let outcomes: UnsafeMutableBufferPointer<RowOutcome>
     var newlyIndexed = 0
     /// Bound widths of CP terms the index bounded, by `QueryStats.bucket(ofWidth:)`.
     var boundWidths = [Int](repeating: 0, count: QueryStats.boundWidthBuckets.count)
     let states: RowStates
     let evaluator: ExpressionEvaluator
+    /// Every row's bounds for a constant (box, codes), computed once per query when first needed.
+    var constantBounds: [ConstantBoundsKey: (lower: [Int32], upper: [Int32])?] = [:]
 
     init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?) {
         self.table = table
@@ -62,8 +71,11 @@ final class Executor {
         self.boundsSource = boundsSource
         states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
         evaluator = ExpressionEvaluator(table: table, states: states)
-        outcomes = Array(repeating: .untargeted, count: table.count)
+        outcomes = .allocate(capacity: table.count)
+        outcomes.initialize(repeating: .untargeted)
     }
+
+    deinit { outcomes.deallocate() }
 
     /// A mask that may pass WHERE, with what bounds say about its filter.
     struct Candidate {
@@ -106,79 +118,116 @@ final class Executor {
     // MARK: Row pass
 
     /// Targets masks by the metadata filter, sets boxes and CP states, and evaluates the residual
-    /// filter on bounds. - Complexity: O(rows × (terms + filter size)), no pixel reads.
+    /// filter on bounds, in three passes: (1) per row, boxes and the metadata filter; (2) per CP
+    /// term, the bounds of every targeted row in one call to the bounds source (one vectorised
+    /// column pass for a constant ROI, a batch of per-row plans for a named one); (3) per
+    /// targeted row, the CP states and the residual filter.
+    /// - Complexity: O(rows × (terms + filter size)), no pixel reads.
     func rowPass() -> [Candidate] {
-        var candidates: [Candidate] = []
-        let width = table.width, height = table.height
+        let width = table.width, height = table.height, rowCount = table.count
         let full = PixelBox.full(width: width, height: height)
         let codeEnd = table.pixelFormat.codeOfOne + 1
-        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
-        // Terms over a constant ROI get every row's bounds in one vectorised pass.
-        var allRows = [(lower: [Int32], upper: [Int32])?](repeating: nil, count: termCount)
-        if let source = boundsSource {
-            for (t, term) in plan.cpTerms.enumerated() {
-                let box: PixelBox
-                switch plan.rois[term.roi] {
-                case .full: box = full
-                case .box(let b): box = b.clipped(width: width, height: height)
-                case .named: continue
+        let rois = plan.rois, terms = plan.cpTerms
+        let roiCount = rois.count, termCount = terms.count
+        let boxes = states.boxes, cp = states.cp, outcomes = self.outcomes
+        let evaluator = self.evaluator
+        let hasSource = boundsSource != nil
+
+        // (1) Boxes first: AREA(named) may appear in the metadata filter.
+        if roiCount > 0 {
+            let maskIDs = table.builtinColumn(0), imageIDs = table.builtinColumn(1)
+            for (r, roi) in rois.enumerated() {
+                switch roi {
+                case .full:
+                    for row in 0..<rowCount { boxes[row * roiCount + r] = full }
+                case .box(let b):
+                    for row in 0..<rowCount { boxes[row * roiCount + r] = b }
+                case .named(let set):
+                    let byImage = set.key == .imageID, setBoxes = set.boxes
+                    for row in 0..<rowCount {
+                        let key = byImage ? imageIDs[row] : maskIDs[row]
+                        boxes[row * roiCount + r] = setBoxes[key]?.clipped(width: width, height: height)
+                    }
                 }
-                if box.isEmpty || term.codes.isEmpty || (term.codes.lo == 0 && term.codes.hi >= codeEnd) { continue }
-                allRows[t] = source.boundsForAllRows(box: box, codes: term.codes)
             }
         }
-        for row in 0..<table.count {
-            // Boxes first: AREA(named) may appear in the metadata filter.
-            if roiCount > 0 {
-                let maskID = table.maskID(row: row), imageID = table.imageID(row: row)
-                for (r, roi) in plan.rois.enumerated() {
-                    let box: PixelBox?
-                    switch roi {
-                    case .full: box = full
-                    case .box(let b): box = b
-                    case .named(let set): box = set.box(maskID: maskID, imageID: imageID)?.clipped(width: width, height: height)
-                    }
-                    states.boxes[row * roiCount + r] = box
-                }
-            }
-            if let m = plan.metadataFilter, evaluator.truth(m, row: row) != .true { continue }
-            outcomes[row] = .pruned
-            for (t, term) in plan.cpTerms.enumerated() {
+        var targeted: [Int] = []
+        targeted.reserveCapacity(rowCount)
+        if let m = plan.metadataFilter {
+            for row in 0..<rowCount where evaluator.truth(m, row: row) == .true { targeted.append(row) }
+        } else {
+            targeted.append(contentsOf: 0..<rowCount)
+        }
+        for row in targeted { outcomes[row] = .pruned }
+
+        // (2) Bounds per term, for every targeted row whose box and range need them.
+        var widths = boundWidths
+        for (t, term) in terms.enumerated() {
+            let codes = term.codes
+            let allCodes = codes.lo == 0 && codes.hi >= codeEnd
+            // Exact without the index: NULL box, empty box or range, or every code.
+            var pending: [Int] = []
+            for row in targeted {
                 let state: IntervalValue
-                if let box = states.boxes[row * roiCount + term.roi] {
+                if let box = boxes[row * roiCount + term.roi] {
                     let area = box.area
-                    if area == 0 || term.codes.isEmpty {
+                    if area == 0 || codes.isEmpty {
                         state = .exact(.int(0))
-                    } else if term.codes.lo == 0 && term.codes.hi >= codeEnd {
+                    } else if allCodes {
                         state = .exact(.int(Int64(area)))
-                    } else if let source = boundsSource {
-                        var lo = 0, hi = area
-                        let found: ClosedRange<Int>?
-                        if let pre = allRows[t] {
-                            found = pre.lower[row] >= 0 ? Int(pre.lower[row])...Int(pre.upper[row]) : nil
-                        } else {
-                            found = source.bounds(row: row, box: box, codes: term.codes)
-                        }
-                        if let b = found {
-                            lo = max(lo, b.lowerBound)
-                            hi = min(hi, b.upperBound)
-                            if lo > hi { (lo, hi) = (0, area) }  // inconsistent bounds: ignore them
-                            boundWidths[QueryStats.bucket(ofWidth: hi - lo)] += 1
-                        }
-                        state = lo == hi ? .exact(.int(Int64(lo))) : .range(lo: Double(lo), hi: Double(hi), maybeNull: false)
+                    } else if hasSource {
+                        pending.append(row)
+                        state = .range(lo: 0, hi: Double(area), maybeNull: false)
                     } else {
                         state = .range(lo: -.infinity, hi: .infinity, maybeNull: false)
                     }
                 } else {
                     state = .exact(.null)
                 }
-                states.cp[row * termCount + t] = state
+                cp[row * termCount + t] = state
             }
-            let filter = plan.residualFilter.map { evaluator.truth($0, row: row) } ?? .true
-            if filter.certainlyFails { continue }
-            candidates.append(Candidate(row: row, filter: filter))
+            guard let source = boundsSource, !pending.isEmpty else { continue }
+            var constantBox: PixelBox?
+            switch rois[term.roi] {
+            case .full, .box: constantBox = boxes[pending[0] * roiCount + term.roi]
+            case .named: constantBox = nil
+            }
+            if let box = constantBox, let all = source.boundsForAllRows(box: box, codes: codes) {
+                for row in pending where all.lower[row] >= 0 {
+                    widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], all.lower[row], all.upper[row]))] += 1
+                }
+            } else {
+                let found = source.bounds(rows: pending, boxes: pending.map { boxes[$0 * roiCount + term.roi]! }, codes: codes)
+                for (i, row) in pending.enumerated() where found.lower[i] >= 0 {
+                    widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], found.lower[i], found.upper[i]))] += 1
+                }
+            }
+        }
+        boundWidths = widths
+
+        // (3) The residual filter over the states.
+        var candidates: [Candidate] = []
+        if let residual = plan.residualFilter {
+            for row in targeted {
+                let filter = evaluator.truth(residual, row: row)
+                if !filter.certainlyFails { candidates.append(Candidate(row: row, filter: filter)) }
+            }
+        } else {
+            candidates = targeted.map { Candidate(row: $0, filter: .true) }
         }
         return candidates
+    }
+
+    /// Narrows a CP state `0...area` by index bounds `lower...upper` (ignored when inconsistent);
+    /// returns the width of the result.
+    @inline(__always)
+    static func narrow(_ state: inout IntervalValue, _ lower: Int32, _ upper: Int32) -> Int {
+        guard case .range(_, let hiArea, _) = state else { return 0 }
+        let area = Int(hiArea)
+        var lo = max(0, Int(lower)), hi = min(area, Int(upper))
+        if lo > hi { (lo, hi) = (0, area) }  // inconsistent bounds: ignore them
+        state = lo == hi ? .exact(.int(Int64(lo))) : .range(lo: Double(lo), hi: Double(hi), maybeNull: false)
+        return hi - lo
     }
 
     // MARK: Verification

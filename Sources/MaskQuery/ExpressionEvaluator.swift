@@ -8,14 +8,23 @@ final class RowStates: @unchecked Sendable {
     let roiCount: Int
     let termCount: Int
     /// nil: the mask has no box in the named set (CP and AREA are NULL).
-    var boxes: [PixelBox?]
-    var cp: [IntervalValue]
+    /// Unsafe buffers, not arrays: the row loops read and write them per row from several
+    /// places, and array storage in a class pays a dynamic exclusivity check per access.
+    let boxes: UnsafeMutableBufferPointer<PixelBox?>
+    let cp: UnsafeMutableBufferPointer<IntervalValue>
 
     init(rows: Int, roiCount: Int, termCount: Int) {
         self.roiCount = roiCount
         self.termCount = termCount
-        boxes = Array(repeating: nil, count: rows * roiCount)
-        cp = Array(repeating: .unbounded, count: rows * termCount)
+        boxes = .allocate(capacity: rows * roiCount)
+        boxes.initialize(repeating: nil)
+        cp = .allocate(capacity: rows * termCount)
+        cp.initialize(repeating: .unbounded)
+    }
+
+    deinit {
+        boxes.deallocate()
+        cp.deinitialize().deallocate()
     }
 
     @inline(__always) func box(row: Int, roi: Int) -> PixelBox? { boxes[row * roiCount + roi] }

@@ -5,14 +5,16 @@ import MaskStorage
 /// CP over pixel-wise aggregates of a group's masks (CONTRACT.md section 3, mask aggregation):
 /// `INTERSECT(mask > t)`, `UNION(mask > t)` (or `>=`), `AVG(mask)`, `MIN(mask)`, `MAX(mask)`.
 ///
-/// Algorithm, per group: read each member once (only the image rows covering the terms' boxes, or
-/// the whole mask when a bounds source is present so that it can index the mask), decode codes to
-/// Double (`PixelFormat.value(ofCode:)`; a 256-entry table for uint8), fold into one Double
-/// accumulator per distinct aggregate, then count each term's box with CP's rule on Doubles:
-/// `lv <= v < uv`, or `v >= lv` when `uv >= 1.0`.
+/// Algorithm, per group: read each member once (only the bands covering the terms' boxes, or
+/// the whole mask when the index wants to index it). `INTERSECT`/`UNION` fold 0/1 flags by
+/// comparing the stored codes with the threshold's first code (exact, no conversion);
+/// `AVG`/`MIN`/`MAX` decode codes to Double (`PixelFormat.value(ofCode:)`; a 256-entry table for
+/// uint8) and fold into one Double accumulator per aggregate; then each term's box is counted
+/// with CP's rule: on the flags, or on Doubles (`lv <= v < uv`, or `v >= lv` when `uv >= 1.0`).
 /// `AVG(mask)` sums members in ascending mask_id order, then divides by the member count.
 /// An empty group (only possible without GROUP BY) gives NULL.
-/// Groups run in parallel (one scratch set per group). - Complexity: O(members × rows read × width).
+/// Groups run in parallel; each chunk of groups allocates its scratch once.
+/// - Complexity: O(members × rows read × width).
 struct MaskAggregation {
     let table: any MaskTable
     let terms: [GroupCPTerm]
@@ -32,13 +34,33 @@ struct MaskAggregation {
         var newlyIndexed: Int
     }
 
+    /// `flags[i] = flags[i] && code_i >= threshold` (intersect) or `||` (union) over `count`
+    /// stored codes at `codes`; flags are 0/1.
+    static func foldFlags(_ codes: UnsafeRawPointer, format: PixelFormat, count n: Int, threshold: UInt32,
+                          intersect: Bool, into flags: UnsafeMutablePointer<UInt8>) {
+        // TEMPORARY Swift loops until the C kernels land.
+        func fold<T: FixedWidthInteger & UnsignedInteger>(_ c: UnsafePointer<T>) {
+            if intersect {
+                for i in 0..<n { flags[i] &= UInt32(c[i]) >= threshold ? 1 : 0 }
+            } else {
+                for i in 0..<n { flags[i] |= UInt32(c[i]) >= threshold ? 1 : 0 }
+            }
+        }
+        switch format {
+        case .uint8: fold(codes.assumingMemoryBound(to: UInt8.self))
+        case .float16: fold(codes.assumingMemoryBound(to: UInt16.self))
+        case .float32: fold(codes.assumingMemoryBound(to: UInt32.self))
+        }
+    }
+
     /// CP's predicate on a Double value: `lv <= v < uv`, with the closed top edge for `uv >= 1`.
     @inline(__always)
     static func inRange(_ v: Double, lower: Double, upper: Double) -> Bool {
         v >= lower && (upper >= 1.0 || v < upper)
     }
 
-    func compute(groups: [GroupInput], alreadyRead: [Bool]) throws(QueryError) -> Outcome {
+    /// `outcomes[row] == .verified` marks members already read (their index entry exists).
+    func compute(groups: [GroupInput], alreadyRead outcomes: UnsafeBufferPointer<RowOutcome>) throws(QueryError) -> Outcome {
         let termCount = terms.count
         var values = Array(repeating: Array(repeating: IntervalValue.exact(.null), count: termCount), count: groups.count)
         guard termCount > 0, !groups.isEmpty else { return Outcome(values: values, readRows: [], newlyIndexed: 0) }
@@ -62,17 +84,53 @@ struct MaskAggregation {
         var levelValue = [Double](repeating: 0, count: 256)
         if format == .uint8 { for q in 0..<256 { levelValue[q] = format.value(ofCode: UInt32(q)) } }
         let table = self.table, terms = self.terms, source = self.boundsSource
+        // The distinct aggregates of the query; per group, those of its terms with a non-empty box.
+        var allSources: [SyntaxMaskSource] = []
+        for t in terms where !allSources.contains(t.source) { allSources.append(t.source) }
+        // INTERSECT/UNION compare stored codes with the threshold's first code (exact: the
+        // codes of values > t, or >= t, are those >= that code), so their members are never
+        // widened to Double.
+        let thresholdCodes: [UInt32] = allSources.map { s in
+            let codes: CodeInterval
+            switch s {
+            case .intersect(let t, let strict), .union(let t, let strict):
+                codes = format.codeInterval(lower: strict ? t.nextUp : t, upper: 1.0)
+            default: return 0
+            }
+            return codes.isEmpty ? UInt32.max : codes.lo
+        }
+        let needsDecoded = allSources.contains { s in
+            switch s {
+            case .average, .minimum, .maximum: return true
+            default: return false
+            }
+        }
+        let pixels = height * width
 
         ParallelChunks.run(count: groups.count, minimumChunk: 1) { _, range in
+            // Scratch for the chunk: the stored codes of one member, its values as Doubles (only
+            // for AVG/MIN/MAX), and one flag or accumulator plane per aggregate.
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
+            let decoded = UnsafeMutableBufferPointer<Double>.allocate(capacity: needsDecoded ? max(1, pixels) : 1)
+            let flags = allSources.map { _ in UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, pixels)) }
+            let accumulators = allSources.map { s -> UnsafeMutableBufferPointer<Double> in
+                switch s {
+                case .average, .minimum, .maximum: return .allocate(capacity: max(1, pixels))
+                default: return .allocate(capacity: 1)
+                }
+            }
+            defer {
+                scratch.deallocate()
+                decoded.deallocate()
+                for f in flags { f.deallocate() }
+                for a in accumulators { a.deallocate() }
+            }
             for g in range {
                 let group = groups[g]
                 if group.members.isEmpty { continue }
                 var y0 = Int.max, y1 = Int.min
                 for t in terms {
-                    guard let b = group.boxes[t.roi] else { continue }
-                    if b.isEmpty {
-                        continue
-                    }
+                    guard let b = group.boxes[t.roi], !b.isEmpty else { continue }
                     y0 = min(y0, b.y0)
                     y1 = max(y1, b.y1)
                 }
@@ -80,40 +138,29 @@ struct MaskAggregation {
                     if let b = group.boxes[t.roi], b.isEmpty { out[g * termCount + ti] = 0 }
                 }
                 if y0 >= y1 { continue }
-                let span = y1 - y0
-                let n = span * width
-                // Distinct aggregates among the terms that need pixels.
-                var sources: [SyntaxMaskSource] = []
-                for t in terms where !(group.boxes[t.roi]?.isEmpty ?? true) && !sources.contains(t.source) {
-                    sources.append(t.source)
+                let n = (y1 - y0) * width
+                // The aggregates this group needs (terms with a non-empty box).
+                var used = [Bool](repeating: false, count: allSources.count)
+                for t in terms where !(group.boxes[t.roi]?.isEmpty ?? true) {
+                    used[allSources.firstIndex(of: t.source)!] = true
                 }
-                // INTERSECT/UNION keep 0/1 flags (vector kernels); AVG/MIN/MAX keep Doubles.
-                var flags: [[UInt8]] = sources.map { s in
+                for (si, s) in allSources.enumerated() where used[si] {
                     switch s {
-                    case .intersect: return [UInt8](repeating: 1, count: n)
-                    case .union: return [UInt8](repeating: 0, count: n)
-                    default: return []
+                    case .intersect: flags[si].baseAddress!.initialize(repeating: 1, count: n)
+                    case .union: flags[si].baseAddress!.initialize(repeating: 0, count: n)
+                    case .minimum: accumulators[si].baseAddress!.initialize(repeating: .infinity, count: n)
+                    case .maximum: accumulators[si].baseAddress!.initialize(repeating: -.infinity, count: n)
+                    case .average: accumulators[si].baseAddress!.initialize(repeating: 0, count: n)
+                    case .mask: break
                     }
                 }
-                var accumulators: [[Double]] = sources.map { s in
-                    switch s {
-                    case .intersect, .union: return []
-                    case .minimum: return [Double](repeating: .infinity, count: n)
-                    case .maximum: return [Double](repeating: -.infinity, count: n)
-                    default: return [Double](repeating: 0, count: n)
-                    }
-                }
-                var decoded = [Double](repeating: 0, count: n)
-                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
-                defer { scratch.deallocate() }
                 var indexed = 0
                 for member in group.members {
                     // The whole mask when the index wants it (to index it), else only the rows needed.
-                    let wholeMask = !alreadyRead[member] && (source?.wantsWholeMask(row: member) ?? false)
-                    let readRange = wholeMask ? 0..<height : y0..<y1
+                    let wholeMask = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
+                    var readRange = wholeMask ? 0..<height : y0..<y1
                     do {
-                        try table.readPixels(row: member, rows: readRange,
-                                             into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(readRange.count * rowBytes)]))
+                        readRange = try table.readCoveringRows(row: member, rows: readRange, into: scratch)
                     } catch {
                         errors[g] = QueryError(kind: .io, location: nil, token: "",
                                                message: "reading mask \(table.maskID(row: member)) (row \(member)): \(error)")
@@ -124,78 +171,57 @@ struct MaskAggregation {
                         indexed += 1
                     }
                     let base = UnsafeRawPointer(scratch.baseAddress!) + (y0 - readRange.lowerBound) * rowBytes
-                    decoded.withUnsafeMutableBufferPointer { d in
-                        switch format {
-                        case .uint8:
-                            levelValue.withUnsafeBufferPointer { lv in
-                                cmk_decode_u8(base.assumingMemoryBound(to: UInt8.self), n, lv.baseAddress!, d.baseAddress!)
-                            }
-                        case .float16:
-                            cmk_decode_f16(base.assumingMemoryBound(to: UInt16.self), n, d.baseAddress!)
-                        case .float32:
-                            cmk_decode_f32(base.assumingMemoryBound(to: Float.self), n, d.baseAddress!)
-                        }
-                    }
-                    for (si, s) in sources.enumerated() {
+                    var haveDecoded = false
+                    for (si, s) in allSources.enumerated() where used[si] {
                         switch s {
-                        case .intersect(let t, let strict):
-                            flags[si].withUnsafeMutableBufferPointer { f in
-                                decoded.withUnsafeBufferPointer { cmk_flags_and($0.baseAddress!, n, t, strict ? 1 : 0, f.baseAddress!) }
-                            }
-                            continue
-                        case .union(let t, let strict):
-                            flags[si].withUnsafeMutableBufferPointer { f in
-                                decoded.withUnsafeBufferPointer { cmk_flags_or($0.baseAddress!, n, t, strict ? 1 : 0, f.baseAddress!) }
-                            }
-                            continue
-                        default: break
-                        }
-                        accumulators[si].withUnsafeMutableBufferPointer { acc in
-                            decoded.withUnsafeBufferPointer { d in
-                                let a = acc.baseAddress!, v = d.baseAddress!
-                                switch s {
-                                case .intersect, .union:
-                                    break
-                                case .average:
-                                    cmk_acc_add(v, n, a)
-                                case .minimum:
-                                    cmk_acc_min(v, n, a)
-                                case .maximum:
-                                    cmk_acc_max(v, n, a)
-                                case .mask:
-                                    break
+                        case .intersect, .union:
+                            let isAnd: Bool
+                            if case .intersect = s { isAnd = true } else { isAnd = false }
+                            MaskAggregation.foldFlags(base, format: format, count: n, threshold: thresholdCodes[si],
+                                                      intersect: isAnd, into: flags[si].baseAddress!)
+                        case .average, .minimum, .maximum:
+                            if !haveDecoded {
+                                let d = decoded.baseAddress!
+                                switch format {
+                                case .uint8:
+                                    levelValue.withUnsafeBufferPointer { lv in
+                                        cmk_decode_u8(base.assumingMemoryBound(to: UInt8.self), n, lv.baseAddress!, d)
+                                    }
+                                case .float16: cmk_decode_f16(base.assumingMemoryBound(to: UInt16.self), n, d)
+                                case .float32: cmk_decode_f32(base.assumingMemoryBound(to: Float.self), n, d)
                                 }
+                                haveDecoded = true
                             }
+                            let a = accumulators[si].baseAddress!, v = UnsafePointer(decoded.baseAddress!)
+                            if case .average = s { cmk_acc_add(v, n, a) } else if case .minimum = s { cmk_acc_min(v, n, a) } else { cmk_acc_max(v, n, a) }
+                        case .mask:
+                            break
                         }
                     }
                 }
                 if errors[g] != nil { continue }
                 readFlags[g] = true
                 newly[g] = indexed
-                if let ai = sources.firstIndex(of: .average) {
+                if let ai = allSources.firstIndex(of: .average), used[ai] {
                     let count = Double(group.members.count)
-                    accumulators[ai].withUnsafeMutableBufferPointer { acc in
-                        for i in 0..<n { acc[i] /= count }
-                    }
+                    let acc = accumulators[ai]
+                    for i in 0..<n { acc[i] /= count }
                 }
                 for (ti, t) in terms.enumerated() {
-                    guard let b = group.boxes[t.roi], !b.isEmpty, let si = sources.firstIndex(of: t.source) else { continue }
+                    guard let b = group.boxes[t.roi], !b.isEmpty, let si = allSources.firstIndex(of: t.source) else { continue }
                     var count = 0
-                    if !flags[si].isEmpty {
+                    switch t.source {
+                    case .intersect, .union:
                         // A 0/1 mask: CP counts its ones when 1.0 is in range, its zeros when 0.0 is.
-                        let ones = flags[si].withUnsafeBufferPointer { f in
-                            Int(cmk_count_box_u8(f.baseAddress! + (b.y0 - y0) * width + b.x0, width, b.width, b.height, 1, 2))
-                        }
+                        let ones = Int(cmk_count_box_u8(flags[si].baseAddress! + (b.y0 - y0) * width + b.x0, width, b.width, b.height, 1, 2))
                         count = (Self.inRange(1.0, lower: t.lower, upper: t.upper) ? ones : 0)
                             + (Self.inRange(0.0, lower: t.lower, upper: t.upper) ? b.area - ones : 0)
-                        out[g * termCount + ti] = Int64(count)
-                        continue
-                    }
-                    // CP's rule on Doubles, branch-free: lv <= v < uv, or v >= lv when uv >= 1 (values never exceed 1).
-                    let lower = t.lower, upper = t.upper >= 1.0 ? Double.infinity : t.upper
-                    accumulators[si].withUnsafeBufferPointer { acc in
+                    default:
+                        // CP's rule on Doubles, branch-free: lv <= v < uv, or v >= lv when uv >= 1 (values never exceed 1).
+                        let lower = t.lower, upper = t.upper >= 1.0 ? Double.infinity : t.upper
+                        let acc = accumulators[si].baseAddress!
                         for y in b.y0..<b.y1 {
-                            let row = acc.baseAddress! + (y - y0) * width
+                            let row = acc + (y - y0) * width
                             for x in b.x0..<b.x1 { count &+= (row[x] >= lower) && (row[x] < upper) ? 1 : 0 }
                         }
                     }

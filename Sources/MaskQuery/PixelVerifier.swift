@@ -63,11 +63,10 @@ struct PixelVerifier {
                 }
                 if !needed { continue }
                 let wholeMask = source?.wantsWholeMask(row: row) ?? false
-                let readRange = wholeMask ? 0..<height : (y0 < y1 ? y0..<y1 : 0..<0)
+                var readRange = wholeMask ? 0..<height : (y0 < y1 ? y0..<y1 : 0..<0)
                 if !readRange.isEmpty {
                     do {
-                        try table.readPixels(row: row, rows: readRange,
-                                             into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(readRange.count * rowBytes)]))
+                        readRange = try table.readCoveringRows(row: row, rows: readRange, into: scratch)
                     } catch {
                         errors[chunk] = QueryError(kind: .io, location: nil, token: "",
                                                    message: "reading mask \(table.maskID(row: row)) (row \(row)): \(error)")

@@ -142,6 +142,15 @@ public final class Database: MaskTable, @unchecked Sendable {
         }
     }
 
+    public func readCoveringRows(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws -> Range<Int> {
+        let (s, local) = locate(row: row)
+        do throws(FormatError) {
+            return try segments[s].readCoveringBands(mask: local, rows: rows, into: buffer)
+        } catch {
+            throw StorageError.corrupt(error)
+        }
+    }
+
     /// Drops the page cache of every file of the database (posix_fadvise DONTNEED): for
     /// cold-cache benchmarks.
     public func dropPageCache() {

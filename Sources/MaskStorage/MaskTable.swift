@@ -23,6 +23,12 @@ public protocol MaskTable: AnyObject, Sendable {
     /// `buffer`, which holds at least `rows.count * width * pixelFormat.bytesPerPixel` bytes,
     /// row-major. Decodes only the blocks that cover `rows`.
     func readPixels(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws
+    /// Decodes at least image rows `rows` of mask `row` into `buffer` (room for `height` rows)
+    /// and returns the rows decoded, which may extend `rows` to whole storage blocks (so that
+    /// nothing is decoded twice or copied). Default: exactly `rows`, by `readPixels`.
+    func readCoveringRows(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws -> Range<Int>
+    /// A builtin column (0 mask_id, 1 image_id, 2 model_id, 3 mask_type) of every row.
+    func builtinColumn(_ i: Int) -> [Int64]
 }
 
 extension MaskTable {
@@ -33,6 +39,17 @@ extension MaskTable {
     public func imageID(row: Int) -> Int64 {
         if case .int(let v) = value(row: row, column: 1) { return v }
         return 0
+    }
+    public func readCoveringRows(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws -> Range<Int> {
+        try readPixels(row: row, rows: rows, into: buffer)
+        return rows
+    }
+    /// Row by row, by default.
+    public func builtinColumn(_ i: Int) -> [Int64] {
+        (0..<count).map { row in
+            if case .int(let v) = value(row: row, column: i) { return v }
+            return 0
+        }
     }
 }
 

@@ -8,7 +8,8 @@ import MaskQuery
 /// (one SQL query per line) runs it once untimed (warm-up: page cache, index open, and with
 /// the index any incremental indexing), then `--repeats` times. Prints one JSON object per
 /// query: `{"sql", "elapsed_ms": [engine-reported], "wall_ms": [session.run], "result": <the
-/// `--format json` object of the last run>}`.
+/// `--format json` object of the last run>, "cpu_ms": [process CPU time of session.run, all
+/// threads — a figure that other processes on the machine disturb less than wall time]}`.
 struct QueriesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "queries", abstract: "Run SQL lines of FILE warm, several times each.")
 
@@ -25,16 +26,18 @@ struct QueriesCommand: ParsableCommand {
             let sql = line.trimmingCharacters(in: .whitespaces)
             if sql.isEmpty || sql.hasPrefix("#") { continue }
             var last = noWarmup ? nil : try session.run(sql)
-            var engine: [JSON] = [], wall: [JSON] = []
+            var engine: [JSON] = [], wall: [JSON] = [], cpu: [JSON] = []
             for _ in 0..<max(1, repeats) {
                 var r: QueryResult?
+                let c0 = processCPUSeconds()
                 let s = try timeSeconds2 { r = try session.run(sql) }
+                cpu.append(.number((processCPUSeconds() - c0) * 1000))
                 last = r
                 engine.append(.number(r!.stats.elapsedMilliseconds))
                 wall.append(.number(s * 1000))
             }
             let result = ResultFormatter.format(last!, as: .json).trimmingCharacters(in: .whitespacesAndNewlines)
-            let line = JSON.object([("sql", .string(sql)), ("elapsed_ms", .array(engine)), ("wall_ms", .array(wall)),
+            let line = JSON.object([("sql", .string(sql)), ("elapsed_ms", .array(engine)), ("wall_ms", .array(wall)), ("cpu_ms", .array(cpu)),
                                     ("result", .raw(result))]).text
             FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }

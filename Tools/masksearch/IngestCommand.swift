@@ -22,6 +22,8 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Clip values into [0, 1] instead of rejecting them (NaN is still rejected).") var clip = false
     @Option(help: "Shape N,H,W of raw dump inputs.") var rawShape: String?
     @Option(help: "Element type of raw dump inputs: uint8, float16, float32 or float64 (little-endian).") var rawDtype: String?
+    @Option(help: ArgumentHelp("Image rows per compressed block (fixed once the database exists).", visibility: .hidden))
+    var bandRows: Int?
 
     func validate() throws {
         if let dtype, PixelFormat(name: dtype) == nil {
@@ -46,6 +48,7 @@ struct IngestCommand: ParsableCommand {
         options.metaPath = meta
         options.pixelFormat = dtype.flatMap(PixelFormat.init(name:))
         options.clip = clip
+        if let bandRows { options.bandRows = bandRows }
         if let rawShape, let rawDtype, let type = NpyHeader.ElementType(name: rawDtype) {
             let p = rawShape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             options.raw = .init(count: p[0], height: p[1], width: p[2], elementType: type)
