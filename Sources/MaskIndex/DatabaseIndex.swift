@@ -105,20 +105,28 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// made per run of equal boxes (the masks of one image share its box) without locking.
     /// - Complexity: O(rows × (plan + 32 entry loads)), plans O(log bins) each.
     public func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
-        var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
-        var last: (box: PixelBox, plan: BoundsPlan)?
-        for (i, row) in rows.enumerated() {
-            let (s, local) = database.locate(row: row)
+        let n = rows.count
+        var lower = [Int32](repeating: -1, count: n), upper = [Int32](repeating: 0, count: n)
+        // Plans (one per run of equal boxes) and where each row's entries are.
+        var plans: [BoundsPlan] = []
+        var planOf = [Int32](repeating: -1, count: n), segmentOf = [Int32](repeating: 0, count: n), localOf = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let (s, local) = database.locate(row: rows[i])
             guard let f = files[s], f.isValid(local) else { continue }
-            let box = boxes[i]
-            let plan: BoundsPlan
-            if let last, last.box == box {
-                plan = last.plan
-            } else {
-                plan = BoundsPlan(grid: grid, box: box, codes: codes)
-                last = (box, plan)
+            if plans.isEmpty || boxes[i] != boxes[i - 1] || planOf[i - 1] < 0 {
+                plans.append(BoundsPlan(grid: grid, box: boxes[i], codes: codes))
             }
-            let b = f.bounds(plan, mask: local)
+            planOf[i] = Int32(plans.count - 1)
+            segmentOf[i] = Int32(s)
+            localOf[i] = local
+        }
+        // Each mask reads up to 32 entries from as many key columns (pages): prefetching a few
+        // masks ahead overlaps those misses.
+        let distance = 8
+        for i in 0..<n where planOf[i] >= 0 {
+            let j = i + distance
+            if j < n, planOf[j] >= 0, let g = files[Int(segmentOf[j])] { g.prefetch(plans[Int(planOf[j])], mask: localOf[j]) }
+            let b = files[Int(segmentOf[i])]!.bounds(plans[Int(planOf[i])], mask: localOf[i])
             lower[i] = Int32(b.lowerBound)
             upper[i] = Int32(b.upperBound)
         }
@@ -126,18 +134,23 @@ public final class DatabaseIndex: @unchecked Sendable {
     }
 
     /// Bounds of every row for one (box, codes) — a constant ROI — computed column-wise over
-    /// each segment's index file (`CHIFile.boundsForAllMasks`). `lower[row] == -1` where the
-    /// mask has no valid entry.
+    /// each segment's index file (`CHIFile.boundsForMasks`), the masks split between the
+    /// cores. `lower[row] == -1` where the mask has no valid entry.
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
         let count = database.count
         var lower = [Int32](repeating: -1, count: count), upper = [Int32](repeating: 0, count: count)
         let plan = BoundsPlan(grid: grid, box: box, codes: codes)
         lower.withUnsafeMutableBufferPointer { lo in
             upper.withUnsafeMutableBufferPointer { hi in
+                let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
                 for (s, file) in files.enumerated() {
                     guard let file else { continue }
                     let start = database.segmentStarts[s]
-                    file.boundsForAllMasks(plan, lower: lo.baseAddress! + start, upper: hi.baseAddress! + start)
+                    // Below ~16k masks a second thread costs more than it saves.
+                    Parallel.forEachChunk(count: file.maskCount, minimumChunk: 16_384) { range in
+                        file.boundsForMasks(range, plan: plan, lower: lo.value + start + range.lowerBound,
+                                            upper: hi.value + start + range.lowerBound)
+                    }
                 }
             }
         }

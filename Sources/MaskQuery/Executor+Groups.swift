@@ -80,45 +80,61 @@ extension Executor {
             values.append(v)
         }
         if allExact { return .exact(try aggregateValue(term, members: members)) }
-        let bounds = values.map(\.bounds)
-        let possible = bounds.filter { !$0.isNull }
-        let certain = possible.filter { !$0.maybeNull }
+        // One pass over the members' bounds: "possible" members may be non-NULL, "certain" ones
+        // are never NULL.
+        var possibleCount = 0, certainCount = 0
+        var sumLo = 0.0, sumHi = 0.0            // SUM: maybe-NULL members count as min(0, lo) / max(0, hi)
+        var allLo = 0.0, allHi = 0.0            // AVG when every member is certain
+        var minLo = Double.infinity, maxHi = -Double.infinity          // over possible members
+        var minHiCertain = Double.infinity, maxLoCertain = -Double.infinity  // over certain members
+        for v in values {
+            let b = v.bounds
+            if b.isNull { continue }
+            possibleCount += 1
+            sumLo += b.maybeNull ? min(0, b.lo) : b.lo
+            sumHi += b.maybeNull ? max(0, b.hi) : b.hi
+            minLo = min(minLo, b.lo)
+            maxHi = max(maxHi, b.hi)
+            if !b.maybeNull {
+                certainCount += 1
+                allLo += b.lo
+                allHi += b.hi
+                minHiCertain = min(minHiCertain, b.hi)
+                maxLoCertain = max(maxLoCertain, b.lo)
+            }
+        }
         let isInt = term.argumentType != .double
         func widened(_ lo: Double, _ hi: Double, maybeNull: Bool) -> IntervalValue {
             let l = lo - abs(lo) * 1e-9 - 1e-300, h = hi + abs(hi) * 1e-9 + 1e-300
             return IntervalValue.normalisedDouble(lo: l, hi: h, maybeNull: maybeNull)
         }
+        let noneCertain = certainCount == 0
         switch term.function {
         case .count:
-            return IntervalValue.normalisedInt(lo: Double(certain.count), hi: Double(possible.count), maybeNull: false)
+            return IntervalValue.normalisedInt(lo: Double(certainCount), hi: Double(possibleCount), maybeNull: false)
         case .sum:
-            if possible.isEmpty { return .exact(.null) }
-            var lo = 0.0, hi = 0.0
-            for b in possible {
-                lo += b.maybeNull ? min(0, b.lo) : b.lo
-                hi += b.maybeNull ? max(0, b.hi) : b.hi
-            }
-            return isInt ? IntervalValue.normalisedInt(lo: lo, hi: hi, maybeNull: certain.isEmpty)
-                         : widened(lo, hi, maybeNull: certain.isEmpty)
+            if possibleCount == 0 { return .exact(.null) }
+            return isInt ? IntervalValue.normalisedInt(lo: sumLo, hi: sumHi, maybeNull: noneCertain)
+                         : widened(sumLo, sumHi, maybeNull: noneCertain)
         case .avg:
-            if possible.isEmpty { return .exact(.null) }
-            if certain.count == bounds.count {
-                let n = Double(bounds.count)
-                return widened(bounds.reduce(0) { $0 + $1.lo } / n, bounds.reduce(0) { $0 + $1.hi } / n, maybeNull: false)
+            if possibleCount == 0 { return .exact(.null) }
+            if certainCount == values.count {
+                let n = Double(values.count)
+                return widened(allLo / n, allHi / n, maybeNull: false)
             }
-            return widened(possible.map(\.lo).min() ?? 0, possible.map(\.hi).max() ?? 0, maybeNull: certain.isEmpty)
+            return widened(minLo, maxHi, maybeNull: noneCertain)
         case .min, .max:
-            if possible.isEmpty { return .exact(.null) }
+            if possibleCount == 0 { return .exact(.null) }
             let lo: Double, hi: Double
             if term.function == .min {
-                lo = possible.map(\.lo).min() ?? 0
-                hi = certain.isEmpty ? (possible.map(\.hi).max() ?? 0) : (certain.map(\.hi).min() ?? 0)
+                lo = minLo
+                hi = noneCertain ? maxHi : minHiCertain
             } else {
-                hi = possible.map(\.hi).max() ?? 0
-                lo = certain.isEmpty ? (possible.map(\.lo).min() ?? 0) : (certain.map(\.lo).max() ?? 0)
+                hi = maxHi
+                lo = noneCertain ? minLo : maxLoCertain
             }
-            return isInt ? IntervalValue.normalisedInt(lo: lo, hi: hi, maybeNull: certain.isEmpty)
-                         : .range(lo: lo, hi: hi, maybeNull: certain.isEmpty)
+            return isInt ? IntervalValue.normalisedInt(lo: lo, hi: hi, maybeNull: noneCertain)
+                         : .range(lo: lo, hi: hi, maybeNull: noneCertain)
         }
     }
 
@@ -310,17 +326,25 @@ extension Executor {
         // Which groups to evaluate, in which order.
         var live: [Int] = []
         var best: [ColumnValue] = []
+        var firstKeyBounds: [(IntervalValue, Bool)] = []
         let firstKey = plan.sortKeys.first
         for g in groups.keys.indices {
             if boundsSource != nil {
                 let values = try groupValues(groups, g)
                 let row = groups.members[g].first ?? 0
-                if let h = plan.having, evaluator.truth(h, row: row, group: values).certainlyFails {
-                    for m in groups.members[g] where outcomes[m] != .verified { outcomes[m] = .pruned }
-                    continue
+                var certain = true
+                if let h = plan.having {
+                    let truth = evaluator.truth(h, row: row, group: values)
+                    if truth.certainlyFails {
+                        for m in groups.members[g] where outcomes[m] != .verified { outcomes[m] = .pruned }
+                        continue
+                    }
+                    certain = truth.certainlyPasses
                 }
                 if let firstKey {
-                    switch evaluator.value(firstKey.expression, row: row, group: values) {
+                    let v = evaluator.value(firstKey.expression, row: row, group: values)
+                    firstKeyBounds.append((v, certain))
+                    switch v {
                     case .exact(let v): best.append(v)
                     case .range(let lo, let hi, _): best.append(.double(firstKey.descending ? hi : lo))
                     }
@@ -329,6 +353,21 @@ extension Executor {
                 }
             }
             live.append(g)
+        }
+        // Top-k pruning of groups before any is read (see `TopKCutoff`); pruned groups' members
+        // stay unread.
+        if let k = plan.limit, let firstKey, boundsSource != nil,
+           let cutoff = TopKCutoff.compute(k: k, descending: firstKey.descending, firstKeyBounds) {
+            var keptLive: [Int] = [], keptBest: [ColumnValue] = []
+            for (i, g) in live.enumerated() {
+                if cutoff.excludes(best[i]) {
+                    for m in groups.members[g] where outcomes[m] != .verified { outcomes[m] = .pruned }
+                } else {
+                    keptLive.append(g)
+                    keptBest.append(best[i])
+                }
+            }
+            (live, best) = (keptLive, keptBest)
         }
         var rows: [ResultRow] = []
         guard let k = plan.limit, boundsSource != nil, live.count > k else {

@@ -298,8 +298,18 @@ final class Executor {
         let firstKey = plan.sortKeys.first
         let descending = firstKey?.descending ?? false
         let singleKey = plan.sortKeys.count <= 1
-        var order: [(best: ColumnValue, maskID: Int64, candidate: Candidate)] = candidates.map {
-            (bestKey(row: $0.row, key: firstKey), table.maskID(row: $0.row), $0)
+        let maskIDs = table.builtinColumn(0)
+        var order: [(best: ColumnValue, maskID: Int64, candidate: Candidate)] = []
+        if let firstKey, let cutoff = TopKCutoff.compute(k: k, descending: descending, candidates.lazy.map { c in
+            (self.evaluator.value(firstKey.expression, row: c.row), c.filter.certainlyPasses)
+        }) {
+            for c in candidates {
+                let best = bestKey(row: c.row, key: firstKey)
+                if cutoff.excludes(best) { continue }
+                order.append((best, maskIDs[c.row], c))
+            }
+        } else {
+            order = candidates.map { (bestKey(row: $0.row, key: firstKey), maskIDs[$0.row], $0) }
         }
         order.sort {
             let c = ResultOrdering.compareKey($0.best, $1.best, descending: descending)

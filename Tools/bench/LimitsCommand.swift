@@ -246,6 +246,20 @@ struct LimitsCommand: ParsableCommand {
                 }
             }
             out.append(("bounds_planned", threadFigure("M masks/s (one BoundsPlan, CHIFile.bounds)", planned)))
+            // The executor's path for a constant ROI: every mask's bounds column-wise.
+            let lowerAll = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n)), upperAll = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
+            defer { lowerAll.deallocate(); upperAll.deallocate() }
+            let columnWise = perThreads(Double(n) / 1e6) { t in
+                Parallel.run(workers: t) { worker in
+                    for (s, f) in index.files.enumerated() {
+                        guard let f else { continue }
+                        let lo = f.maskCount * worker / t, hi = f.maskCount * (worker + 1) / t
+                        let start = database.segmentStarts[s] + lo
+                        f.boundsForMasks(lo..<hi, plan: plan, lower: lowerAll + start, upper: upperAll + start)
+                    }
+                }
+            }
+            out.append(("bounds_column_wise", threadFigure("M masks/s (one BoundsPlan, CHIFile.boundsForMasks: the executor's constant-ROI path)", columnWise)))
             out.append(("bounds_unindexed_masks", .int(missing.reduce(0, +) / max(1, threadCounts.count * (repeats + 1)))))
             out.append(("bounds_box", .string("\(roi)")))
         } else {

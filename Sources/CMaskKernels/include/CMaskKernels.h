@@ -71,6 +71,16 @@ void cmk_acc_max(const double *v, size_t n, double *acc);
 /// (pass 0 to start). SSE4.2 when available, else slicing-by-8 tables.
 uint32_t cmk_crc32c(uint32_t crc, const void *data, size_t len);
 
+/// Hints that `p` will be read soon (a no-op where the compiler has no prefetch). Inline, so
+/// that Swift callers pay no call: the index gathers entries of many masks from many columns.
+static inline void cmk_prefetch(const void *p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void)p;
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif
