@@ -18,6 +18,9 @@ public protocol CPBoundsSource: Sendable {
     /// Bounds of `rows[i]` with its own box `boxes[i]` (clipped, non-empty) — a named ROI — for
     /// one code interval; `lower[i]` is -1 where the row has no entry.
     func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])
+    /// Tighter (and costlier) bounds of the same kind, asked for the rows the first bounds
+    /// left undecided; nil when the source has none.
+    func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
 }
 
 extension CPBoundsSource {
@@ -36,6 +39,9 @@ extension CPBoundsSource {
         }
         return (lower, upper)
     }
+
+    /// No refinement, by default.
+    public func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
 
     /// Row by row only, by default.
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }

@@ -215,7 +215,55 @@ final class Executor {
         } else {
             candidates = targeted.map { Candidate(row: $0, filter: .true) }
         }
+
+        // (4) Candidates the filter leaves undecided get the source's tighter bounds, then the
+        // filter again: each one decided here is a mask not read.
+        if let residual = plan.residualFilter, boundsSource != nil {
+            let undecided = candidates.indices.filter { !candidates[$0].filter.certainlyPasses }
+            if !undecided.isEmpty && refine(rows: undecided.map { candidates[$0].row }) {
+                var kept: [Candidate] = []
+                kept.reserveCapacity(candidates.count)
+                var next = 0
+                for (i, c) in candidates.enumerated() {
+                    guard next < undecided.count, undecided[next] == i else {
+                        kept.append(c)
+                        continue
+                    }
+                    next += 1
+                    let filter = evaluator.truth(residual, row: c.row)
+                    if !filter.certainlyFails { kept.append(Candidate(row: c.row, filter: filter)) }
+                }
+                candidates = kept
+            }
+        }
         return candidates
+    }
+
+    /// Narrows the CP states of `rows` (ascending) that are still ranges with the bounds
+    /// source's refined bounds. Returns false when the source has none.
+    /// - Complexity: O(rows × terms × refined-plan size).
+    func refine(rows: [Int]) -> Bool {
+        guard let source = boundsSource, !rows.isEmpty else { return false }
+        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
+        let boxes = states.boxes, cp = states.cp
+        var refined = false
+        for (t, term) in plan.cpTerms.enumerated() {
+            let pending = rows.filter { row in
+                if case .range = cp[row * termCount + t], boxes[row * roiCount + term.roi] != nil { return true }
+                return false
+            }
+            guard !pending.isEmpty,
+                  let found = source.refinedBounds(rows: pending, boxes: pending.map { boxes[$0 * roiCount + term.roi]! }, codes: term.codes)
+            else { continue }
+            refined = true
+            for (i, row) in pending.enumerated() where found.lower[i] >= 0 {
+                guard case .range(let lo, let hi, _) = cp[row * termCount + t] else { continue }
+                let l = max(Int(lo), Int(found.lower[i])), h = min(Int(hi), Int(found.upper[i]))
+                if l > h { continue }  // inconsistent with the first bounds: keep those
+                cp[row * termCount + t] = l == h ? .exact(.int(Int64(l))) : .range(lo: Double(l), hi: Double(h), maybeNull: false)
+            }
+        }
+        return refined
     }
 
     /// Narrows a CP state `0...area` by index bounds `lower...upper` (ignored when inconsistent);
@@ -303,11 +351,15 @@ final class Executor {
         if let firstKey, let cutoff = TopKCutoff.compute(k: k, descending: descending, candidates.lazy.map { c in
             (self.evaluator.value(firstKey.expression, row: c.row), c.filter.certainlyPasses)
         }) {
-            for c in candidates {
-                let best = bestKey(row: c.row, key: firstKey)
-                if cutoff.excludes(best) { continue }
-                order.append((best, maskIDs[c.row], c))
+            var survivors = candidates.filter { !cutoff.excludes(bestKey(row: $0.row, key: firstKey)) }
+            // The survivors' refined bounds give a higher cutoff and fewer survivors.
+            if refine(rows: survivors.map(\.row)),
+               let second = TopKCutoff.compute(k: k, descending: descending, survivors.lazy.map { c in
+                   (self.evaluator.value(firstKey.expression, row: c.row), c.filter.certainlyPasses)
+               }) {
+                survivors = survivors.filter { !second.excludes(bestKey(row: $0.row, key: firstKey)) }
             }
+            order = survivors.map { (bestKey(row: $0.row, key: firstKey), maskIDs[$0.row], $0) }
         } else {
             order = candidates.map { (bestKey(row: $0.row, key: firstKey), maskIDs[$0.row], $0) }
         }

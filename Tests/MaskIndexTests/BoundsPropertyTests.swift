@@ -86,11 +86,12 @@ func referenceCP(_ codes: [UInt32], _ format: PixelFormat, width: Int, box: Pixe
         return b
     }
 
-    /// ≥ 100k random cases: lower <= CP <= upper, always.
+    /// ≥ 100k random cases: lower <= CP <= upper, always, for `BoundsPlan` and for the
+    /// cell-by-cell `CellBoundsPlan`, which is never looser.
     @Test(arguments: PixelFormat.allCases)
     func boundsAreValid(format: PixelFormat) throws {
         var rng = SplitMix64(seed: 0xC0FFEE ^ UInt64(format.rawValue))
-        var cases = 0, exact = 0
+        var cases = 0, exact = 0, tighter = 0
         while cases < 36_000 {
             let h = Int.random(in: 1...40, using: &rng), w = Int.random(in: 1...40, using: &rng)
             let cell = Int.random(in: 1...12, using: &rng), bins = [2, 3, 7, 16, 20, 32].randomElement(using: &rng)!
@@ -110,10 +111,22 @@ func referenceCP(_ codes: [UInt32], _ format: PixelFormat, width: Int, box: Pixe
                     return
                 }
                 if b.lowerBound == b.upperBound { exact += 1 }
+                // The cell-by-cell refinement: valid, and never looser.
+                let r = CellBoundsPlan(grid: grid, box: box, codes: format.codeInterval(lower: lv, upper: uv)).evaluate { Int(entries[$0]) }
+                if !(r.lowerBound <= cp && cp <= r.upperBound) {
+                    Issue.record("invalid refined bounds \(r) for CP \(cp): \(h)x\(w) cell \(cell) bins \(bins) box \(box) range [\(lv), \(uv))")
+                    return
+                }
+                if r.lowerBound < b.lowerBound || r.upperBound > b.upperBound {
+                    Issue.record("refined bounds \(r) looser than \(b): \(h)x\(w) cell \(cell) bins \(bins) box \(box) range [\(lv), \(uv))")
+                    return
+                }
+                if r.count < b.count { tighter += 1 }
                 cases += 1
             }
         }
         #expect(exact > 0)
+        #expect(tighter > 0)
     }
 
     /// Grid-aligned boxes and bin-aligned code intervals give exact bounds.

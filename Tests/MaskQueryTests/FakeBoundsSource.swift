@@ -51,6 +51,29 @@ final class FakeBoundsSource: CPBoundsSource, @unchecked Sendable {
         return max(0, exact - down)...(exact + up)
     }
 
+    /// Tighter bounds for the executor's refinement step: the first bounds' slack halved (a
+    /// quarter of the rows exact, a tenth without an entry), so that refinement decides some
+    /// masks and leaves others to be read.
+    func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+        var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
+        for (i, row) in rows.enumerated() {
+            let box = boxes[i]
+            var g = SplitMix64(seed: seed ^ 0x5EED ^ SplitMix64.hash([row, box.x0, box.y0, box.x1, box.y1, Int(codes.lo), Int(codes.hi)]))
+            let roll = g.next() % 100
+            if roll < 10 { continue }
+            let exact = Self.exactCount(table, row: row, box: box, codes: codes)
+            // Like the index: no refined bounds where there are no first bounds.
+            guard let first = bounds(row: row, box: box, codes: codes) else { continue }
+            if roll < 35 {
+                (lower[i], upper[i]) = (Int32(exact), Int32(exact))
+            } else {
+                lower[i] = Int32(exact - (exact - first.lowerBound) / 2)
+                upper[i] = Int32(exact + (first.upperBound - exact) / 2)
+            }
+        }
+        return (lower, upper)
+    }
+
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
         precondition(pixels.count == table.height * table.width * table.pixelFormat.bytesPerPixel)
         precondition(Array(pixels) == table.pixels[row], "observe got the wrong pixels")

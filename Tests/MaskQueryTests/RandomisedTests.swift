@@ -4,8 +4,9 @@ import MaskQuery
 import MaskStorage
 import Testing
 
-/// Seeded random tables × random queries: the engine (no index, and a fake index with random
-/// slack) must give exactly the brute-force `Oracle`'s rows, and stats must add up.
+/// Seeded random tables × random queries: the engine (no index, a fake index with random
+/// slack, and the index's own bound arithmetic) must give exactly the brute-force `Oracle`'s
+/// rows, and stats must add up.
 @Suite struct RandomisedTests {
     struct Failure: CustomStringConvertible {
         var seed: UInt64
@@ -27,6 +28,8 @@ import Testing
                 ("no index", QueryEngine(table: table)),
                 ("fake index A", QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed))),
                 ("fake index B", QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed ^ 0xFFFF, nilPercent: 0))),
+                ("CHI bounds", QueryEngine(table: table, bounds: CHIBoundsSource(
+                    table: table, cell: 1 + Int(seed % 7), bins: [2, 4, 16, 32][Int(seed % 4)], missingEvery: Int(seed % 5)))),
             ]
             for i in 0..<(scanQueries + groupQueries) {
                 let q = i < scanQueries ? world.scanQuery(table) : world.groupQuery(table)
@@ -64,7 +67,7 @@ import Testing
         return (cases, failures, decided)
     }
 
-    /// 6 × 10 seeded tables × 60 queries (40 scan, 20 grouped) × 3 engines = 10,800 comparisons.
+    /// 6 × 10 seeded tables × 60 queries (40 scan, 20 grouped) × 4 engines = 14,400 comparisons.
     @Test(arguments: 0..<6)
     func randomScanAndGroupQueriesMatchOracle(block: Int) {
         let seeds = UInt64(block * 10)..<UInt64(block * 10 + 10)
