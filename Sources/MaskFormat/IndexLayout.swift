@@ -19,14 +19,21 @@
 /// the last one at the mask's edge; the zero row/column and bin 0 (the area) are implied.
 ///
 /// Column-per-key: a constant-ROI query reads the same few keys of every mask, so it
-/// streams a few contiguous columns (vectorised over masks); the validity bit of a mask is
-/// set only after its entries and checksum are durable, so a torn write never yields a
-/// wrong bound.
+/// streams a few contiguous columns (vectorised over masks). The validity bit of a mask is
+/// set only after its entries and checksum are stored, and either durable or covered by the
+/// header's "unsynced in boot T" mark (bytes 48..<60, outside the header checksum), which makes
+/// every bit untrusted after a crash of the system: a torn write never yields a wrong bound.
 public enum IndexLayout {
     /// `\x89MSKCHI\n`
     public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x43, 0x48, 0x49, 0x0A]
-    public static let writeVersion: UInt16 = 1
-    public static let readVersion: UInt16 = 1
+    /// Version 2 added the unsynced-boot mark (bytes 48..<60); a version-1 reader would take
+    /// the bits of an unsynced file on trust, so version-2 files need a version-2 reader.
+    public static let writeVersion: UInt16 = 2
+    public static let readVersion: UInt16 = 2
+    /// Offsets of the mutable header fields, not covered by the header checksum: the boot tag
+    /// (u64, 0 = every valid entry is durable) and the time it was set (u32, Unix seconds).
+    public static let unsyncedBootOffset = 48
+    public static let unsyncedSinceOffset = 56
     public static let headerSize = 64
     public static let defaultBins = 16
     public static let defaultCell = 16
@@ -51,8 +58,9 @@ public enum IndexLayout {
 /// | 32 | 4 | mask count |
 /// | 36 | 4 | CRC-32C of the segment's footer (binds the index to its segment) |
 /// | 40 | 8 | column stride in bytes (multiple of 64) |
-/// | 48 | 12 | reserved, 0 |
-/// | 60 | 4 | CRC-32C of bytes 0..<60 |
+/// | 48 | 8 | unsynced boot: tag of the boot whose unsynced writes the validity bits may rely on; 0 = none (v1: reserved, 0) |
+/// | 56 | 4 | unsynced since: Unix time the tag was set (v1: reserved, 0) |
+/// | 60 | 4 | CRC-32C of bytes 0..<60, with bytes 48..<60 taken as zero |
 public struct IndexHeader: Sendable, Equatable {
     public var height: Int
     public var width: Int
@@ -103,6 +111,14 @@ public struct IndexHeader: Sendable, Equatable {
         return w.bytes
     }
 
+    /// The header checksum: bytes 0..<60 with the mutable fields (48..<60) taken as zero, so
+    /// that setting or clearing the unsynced mark needs no checksum update.
+    public static func checksum(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
+        let zeros = [UInt8](repeating: 0, count: 12)
+        let head = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<48]))
+        return zeros.withUnsafeBytes { CRC32C.checksum($0, continuing: head) }
+    }
+
     public static func decode(_ buffer: UnsafeRawBufferPointer) throws(FormatError) -> IndexHeader {
         let s = "index header"
         guard buffer.count >= IndexLayout.headerSize else {
@@ -110,7 +126,7 @@ public struct IndexHeader: Sendable, Equatable {
         }
         guard Array(buffer[0..<8]) == IndexLayout.magic else { throw FormatError(.badMagic, structure: s, offset: 0) }
         let stored = loadLittleEndian(UInt32.self, from: buffer, at: 60)
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<60]))
+        let computed = IndexHeader.checksum(buffer)
         guard stored == computed else {
             throw FormatError(.checksumMismatch, structure: s, offset: 60, detail: "stored \(hex32(stored)), computed \(hex32(computed))")
         }
@@ -136,9 +152,7 @@ public struct IndexHeader: Sendable, Equatable {
         guard entryWidth == h.entryWidth, stride == h.columnStride else {
             throw FormatError(.invalidField, structure: s, offset: 25, detail: "entry width or column stride")
         }
-        for _ in 0..<3 where try r.u32() != 0 {
-            throw FormatError(.invalidField, structure: s, offset: 48, detail: "reserved bytes set")
-        }
+        // Bytes 48..<60: the unsynced mark (version 2; zero in version 1), read by `CHIFile`.
         return h
     }
 }

@@ -1,13 +1,24 @@
 import CMaskKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 import MaskFormat
 import MaskStorage
 
 /// One segment's Cumulative Histogram Index file (Format/index.md), memory-mapped.
 ///
 /// Entries are read in place (column per key, `entry(key:mask:)`); a writable mapping also
-/// takes new masks' entries (`store`) and, once they are durable, their validity bits
-/// (`publish`). Until its bit is set, a mask's entries are never used for a bound, so a
-/// crash or a torn write can only lose index entries, never produce a wrong bound.
+/// takes new masks' entries (`store`, `storeBatch`, `storeScattered`) and then their validity
+/// bits (`publish`). Until its bit is set, a mask's entries are never used for a bound.
+///
+/// Durability without waiting for the disk: before the first bit it sets in a boot, a writer
+/// makes the header's mark "unsynced in boot T" durable (`BootSession`); bits are then set
+/// right after the entries are stored, with no sync. Readers trust the bits only when the
+/// mark is 0 or the current boot, so a crash of the system (which loses or reorders unsynced
+/// pages, and always changes the boot) makes the file's bits untrusted instead of wrong; a
+/// process crash loses nothing, since the page cache keeps every store. `settle` syncs the
+/// file and clears the mark once the kernel has written the pages back. Without a boot tag the
+/// writer syncs entries before bits, as version 1 did.
 public final class CHIFile: @unchecked Sendable {
     public let header: IndexHeader
     public let grid: CHIGrid
@@ -46,18 +57,36 @@ public final class CHIFile: @unchecked Sendable {
         entries = file.bytes.baseAddress! + header.entriesOffset
         stride = header.columnStride
         wide = header.entryWidth == 4
+        let mark = UInt64(littleEndian: file.bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self))
+        trusted = mark == 0 || mark == BootSession.tag
     }
 
-    /// True when mask `m`'s entries are complete.
+    /// False when, at open, the header said the bits relied on unsynced writes of an earlier
+    /// boot: then no entry of the file is used by this instance (a writer's `repair` makes the
+    /// file trusted for instances opened afterwards).
+    public let trusted: Bool
+
+    /// The header's unsynced-boot mark (0: every valid entry is durable).
+    public var unsyncedBoot: UInt64 {
+        UInt64(littleEndian: file.bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self))
+    }
+
+    /// True when mask `m`'s entries are complete and trusted.
     @inlinable public func isValid(_ m: Int) -> Bool {
-        file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+        trusted && file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
     }
 
     /// Number of valid masks.
     public var validCount: Int {
+        guard trusted else { return 0 }
         var n = 0
         for i in 0..<((maskCount + 7) / 8) { n += file.bytes[header.validityOffset + i].nonzeroBitCount }
         return n
+    }
+
+    /// The bit of mask `m` as stored, trusted or not (for `dump`).
+    public func storedBit(_ m: Int) -> Bool {
+        file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
     }
 
     /// Entry `key` of mask `m`.
@@ -157,9 +186,13 @@ public final class CHIFile: @unchecked Sendable {
                 lo[m] = l
                 hi[m] = max(l, min(oo[m], io[m] &+ missing, area))
             }
-            for m in 0..<n {
-                let g = first + m
-                if bitmap.load(fromByteOffset: g >> 3, as: UInt8.self) & (1 << UInt8(g & 7)) == 0 { lo[m] = -1 }
+            if trusted {
+                for m in 0..<n {
+                    let g = first + m
+                    if bitmap.load(fromByteOffset: g >> 3, as: UInt8.self) & (1 << UInt8(g & 7)) == 0 { lo[m] = -1 }
+                }
+            } else {
+                for m in 0..<n { lo[m] = -1 }
             }
             first += n
         }
@@ -231,17 +264,100 @@ public final class CHIFile: @unchecked Sendable {
         }
     }
 
-    /// Makes stored entries durable, then marks `masks` valid and makes the bits durable.
-    /// The caller holds the database lock (bits of one byte are shared between masks).
+    /// Marks `masks` (whose entries and checksums are stored) valid. With a boot tag: the
+    /// unsynced mark first (`prepareUnsyncedWrites`), then the bits, no sync. Without one: the
+    /// entries are synced, then the bits set and synced. The caller holds the database lock
+    /// (bits of one byte are shared between masks).
     public func publish(_ masks: [Int]) throws(StorageError) {
         guard !masks.isEmpty else { return }
-        try file.sync(header.checksumsOffset..<header.fileSize)
+        if BootSession.tag != 0 {
+            try prepareUnsyncedWrites()
+        } else {
+            try repair()
+            try file.sync(header.checksumsOffset..<header.fileSize)
+        }
         let out = file.mutableBytes
         for m in masks {
             let at = header.validityOffset + m >> 3
             out[at] |= 1 << UInt8(m & 7)
         }
+        if BootSession.tag == 0 { try file.sync(header.validityOffset..<header.checksumsOffset) }
+    }
+
+    /// Seconds after which the kernel has written dirty pages back (its default
+    /// `dirty_expire_centisecs` is 30 s), so that `settle`'s sync is cheap.
+    public static let settleAfterSeconds = 35
+
+    /// True when this boot's unsynced mark is older than `settleAfterSeconds`.
+    public var needsSettle: Bool {
+        guard unsyncedBoot != 0, unsyncedBoot == BootSession.tag else { return false }
+        let since = Int(UInt32(littleEndian: file.bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexLayout.unsyncedSinceOffset, as: UInt32.self)))
+        return Int(time(nil)) - since >= CHIFile.settleAfterSeconds
+    }
+
+    /// Makes the header's mark "unsynced in this boot" durable before any bit relies on
+    /// unsynced writes; repairs an untrusted file first. The caller holds the database lock.
+    func prepareUnsyncedWrites() throws(StorageError) {
+        guard unsyncedBoot != BootSession.tag else { return }
+        try repair()
+        let out = file.mutableBytes.baseAddress!
+        let now = UInt32(clamping: Int(time(nil)))
+        out.storeBytes(of: now.littleEndian, toByteOffset: IndexLayout.unsyncedSinceOffset, as: UInt32.self)
+        out.storeBytes(of: BootSession.tag.littleEndian, toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
+        try file.sync(0..<IndexLayout.headerSize)
+    }
+
+    /// An untrusted file (unsynced writes of an earlier boot): clears every bit and the mark,
+    /// durably, so that the file can be filled again. The caller holds the database lock.
+    func repair() throws(StorageError) {
+        let mark = unsyncedBoot
+        guard mark != 0 && mark != BootSession.tag else { return }
+        let out = file.mutableBytes
+        for i in header.validityOffset..<header.checksumsOffset { out[i] = 0 }
         try file.sync(header.validityOffset..<header.checksumsOffset)
+        out.baseAddress!.storeBytes(of: UInt64(0), toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
+        try file.sync(0..<IndexLayout.headerSize)
+    }
+
+    /// Once the kernel has had time to write the file back (`needsSettle`, or `force`): syncs the whole file — cheap when the pages are
+    /// already clean — then clears the mark durably. The caller holds the database lock.
+    public func settle(force: Bool = false) throws(StorageError) {
+        guard file.writable, unsyncedBoot != 0, unsyncedBoot == BootSession.tag, force || needsSettle else { return }
+        try file.sync()
+        file.mutableBytes.baseAddress!.storeBytes(of: UInt64(0), toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
+        try file.sync(0..<IndexLayout.headerSize)
+    }
+
+    /// Stores the entries of `masks` (ascending, distinct), given mask-major
+    /// (`entries[i * keyCount + k]` for `masks[i]`, already at the entry width): key by key,
+    /// so that each key column is written in one ascending sweep (its pages touched once per
+    /// call) instead of one scattered store per (mask, key). For incremental indexing, whose
+    /// masks are scattered over the segment. Not visible until `publish`.
+    public func storeScattered(masks: [Int], entries values: UnsafeRawBufferPointer) {
+        let keys = grid.keyCount, width = header.entryWidth
+        let out = file.mutableBytes.baseAddress!
+        for (i, m) in masks.enumerated() {
+            let one = UnsafeRawBufferPointer(rebasing: values[(i * keys * width)..<((i + 1) * keys * width)])
+            out.storeBytes(of: CRC32C.checksum(one).littleEndian, toByteOffset: header.checksumsOffset + m * 4, as: UInt32.self)
+        }
+        let src = values.baseAddress!
+        let tile = 16
+        var k0 = 0
+        while k0 < keys {
+            let k1 = min(k0 + tile, keys)
+            for (i, m) in masks.enumerated() {
+                let row = src + i * keys * width
+                for k in k0..<k1 {
+                    let column = out + header.entriesOffset + k * stride + m * width
+                    if width == 4 {
+                        column.storeBytes(of: row.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self), as: UInt32.self)
+                    } else {
+                        column.storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
+                    }
+                }
+            }
+            k0 = k1
+        }
     }
 
     /// Recomputes mask `m`'s checksum from its entries: true when it matches (for `dump`).

@@ -9,21 +9,31 @@ import Synchronization
 ///
 /// Incremental protocol: when opened `incremental`, missing index files are created empty
 /// (under the database lock, then the manifest names them). `observe` builds the CHI of a
-/// mask the executor has read whole and stores it in the mapping (invisible: its validity
-/// bit is clear); `flush` takes the database lock, makes the entries durable, then sets
-/// and syncs the validity bits. Two processes may store the same mask's entries at once —
-/// they are identical — and validity bits are only ever set under the lock.
+/// mask the executor has read whole into a pending buffer (mask-major, at the entry width);
+/// `flush` takes the database lock, stores the pending masks key by key
+/// (`CHIFile.storeScattered`: one sweep per key column, instead of one scattered store per
+/// entry), then publishes their validity bits (`CHIFile.publish`) and settles files whose
+/// unsynced mark is old enough. Two processes may store the same mask's entries at once —
+/// they are identical — and validity bits are only ever set under the lock. The pending
+/// buffer is bounded (`pendingLimitBytes`): past it, `observe` declines, and the masks are
+/// indexed by a later query.
 public final class DatabaseIndex: @unchecked Sendable {
     public let database: Database
     public let grid: CHIGrid
     public let incremental: Bool
     /// Per segment; nil where the segment has no index file.
     public let files: [CHIFile?]
+    /// The most bytes of entries `observe` keeps for one `flush`.
+    public static let pendingLimitBytes = 64 << 20
 
     private struct State {
         var builders: [CHIBuilder] = []
-        /// Masks stored but not yet published, per segment.
-        var pending: [Set<Int>]
+        /// Masks stored in `pendingEntries` but not yet published, per segment: local mask
+        /// number → slot.
+        var pending: [[Int: Int]]
+        /// Slot i holds `keyCount × entryWidth` bytes.
+        var pendingEntries: [UInt8] = []
+        var slots = 0
         var newlyIndexed = 0
     }
     private let state: Mutex<State>
@@ -50,7 +60,7 @@ public final class DatabaseIndex: @unchecked Sendable {
             files.append(try CHIFile(path: database.path + "/" + name, segment: database.segments[i], writable: incremental))
         }
         self.files = files
-        state = Mutex(State(pending: Array(repeating: [], count: files.count)))
+        state = Mutex(State(pending: Array(repeating: [:], count: files.count)))
     }
 
     /// Creates empty index files for the segments that have none, and commits them.
@@ -203,40 +213,79 @@ public final class DatabaseIndex: @unchecked Sendable {
 
     // MARK: Incremental indexing
 
-    /// Indexes a mask the executor read whole (`pixels`: its stored codes). Returns true
-    /// when a new entry was made (published by the next `flush`).
+    /// Indexes a mask the executor read whole (`pixels`: its stored codes): builds its CHI
+    /// into the pending buffer. Returns true when a new entry was made (published by the next
+    /// `flush`); false when the mask is indexed or pending already, or the buffer is full.
     public func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
         guard incremental else { return false }
         let (s, local) = database.locate(row: row)
         guard let f = files[s], !f.isValid(local) else { return false }
+        let width = f.header.entryWidth, keys = grid.keyCount
+        let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, keys * width))
         let builder: CHIBuilder? = state.withLock { st in
-            guard st.pending[s].insert(local).inserted else { return nil }
-            st.newlyIndexed += 1
+            guard st.pending[s][local] == nil, st.slots < maxSlots else { return nil }
             return st.builders.popLast() ?? CHIBuilder(grid: grid)
         }
         guard let builder else { return false }
         builder.build(codes: pixels)
-        builder.entries.withUnsafeBufferPointer { f.store(mask: local, entries: $0) }
-        state.withLock { $0.builders.append(builder) }
-        return true
+        let inserted: Bool = state.withLock { st in
+            defer { st.builders.append(builder) }
+            guard st.pending[s][local] == nil, st.slots < maxSlots else { return false }
+            let slot = st.slots
+            st.slots += 1
+            st.pending[s][local] = slot
+            st.newlyIndexed += 1
+            let start = st.pendingEntries.count
+            st.pendingEntries.append(contentsOf: repeatElement(0, count: keys * width))
+            st.pendingEntries.withUnsafeMutableBytes { buf in
+                let out = buf.baseAddress! + start
+                builder.entries.withUnsafeBufferPointer { e in
+                    if width == 4 {
+                        for k in 0..<keys { out.storeBytes(of: e[k].littleEndian, toByteOffset: k * 4, as: UInt32.self) }
+                    } else {
+                        for k in 0..<keys { out.storeBytes(of: UInt16(truncatingIfNeeded: e[k]).littleEndian, toByteOffset: k * 2, as: UInt16.self) }
+                    }
+                }
+            }
+            return true
+        }
+        return inserted
     }
 
     /// Masks indexed by `observe` since the index was opened.
     public var newlyIndexed: Int { state.withLock { $0.newlyIndexed } }
 
-    /// Publishes the entries stored by `observe` (durable entries first, then validity
-    /// bits), under the database lock.
+    /// Publishes the entries kept by `observe`, under the database lock: stores them key by
+    /// key, sets their validity bits (`CHIFile.publish`), then settles every file whose
+    /// unsynced mark is old enough (`CHIFile.settle`).
     public func flush() throws(StorageError) {
-        let pending = state.withLock { st -> [Set<Int>] in
-            let p = st.pending
-            st.pending = Array(repeating: [], count: p.count)
-            return p
+        let (pending, entries) = state.withLock { st -> ([[Int: Int]], [UInt8]) in
+            let p = st.pending, e = st.pendingEntries
+            st.pending = Array(repeating: [:], count: p.count)
+            st.pendingEntries = []
+            st.slots = 0
+            return (p, e)
         }
-        guard pending.contains(where: { !$0.isEmpty }) else { return }
+        let hasPending = pending.contains { !$0.isEmpty }
+        let needsSettle = files.contains { $0.map { $0.file.writable && $0.needsSettle } ?? false }
+        guard incremental, hasPending || needsSettle else { return }
         let lock = try DatabaseLock(directory: database.path)
         defer { lock.release() }
-        for (s, masks) in pending.enumerated() where !masks.isEmpty {
-            try files[s]?.publish(masks.sorted())
+        for (s, slots) in pending.enumerated() where !slots.isEmpty {
+            guard let f = files[s] else { continue }
+            let masks = slots.keys.sorted()
+            let bytesPerMask = grid.keyCount * f.header.entryWidth
+            var sorted = [UInt8](repeating: 0, count: masks.count * bytesPerMask)
+            entries.withUnsafeBytes { src in
+                sorted.withUnsafeMutableBytes { dst in
+                    for (i, m) in masks.enumerated() {
+                        (dst.baseAddress! + i * bytesPerMask).copyMemory(from: src.baseAddress! + slots[m]! * bytesPerMask, byteCount: bytesPerMask)
+                    }
+                }
+            }
+            sorted.withUnsafeBytes { f.storeScattered(masks: masks, entries: $0) }
+            try f.publish(masks)
         }
+        for case let f? in files where f.file.writable { try f.settle() }
     }
 }

@@ -19,6 +19,9 @@ public struct IndexDump: FileDumper {
     public let header: IndexHeader?
     public let masks: [MaskRow]
     public let corruptions: [FormatError]
+    /// The header's unsynced-boot mark and when it was set (Format/index.md, write protocol).
+    public let unsyncedBoot: UInt64
+    public let unsyncedSince: UInt32
     let head: [UInt8]
 
     init(file: MappedFile) {
@@ -26,6 +29,9 @@ public struct IndexDump: FileDumper {
         let bytes = file.bytes
         fileSize = bytes.count
         head = Array(bytes.prefix(IndexLayout.headerSize))
+        let hasHeader = bytes.count >= IndexLayout.headerSize
+        unsyncedBoot = hasHeader ? loadLittleEndian(UInt64.self, from: bytes, at: IndexLayout.unsyncedBootOffset) : 0
+        unsyncedSince = hasHeader ? loadLittleEndian(UInt32.self, from: bytes, at: IndexLayout.unsyncedSinceOffset) : 0
         var found: [FormatError] = []
         var rows: [MaskRow] = []
         var header: IndexHeader?
@@ -65,6 +71,13 @@ public struct IndexDump: FileDumper {
 
     var validCount: Int { masks.filter(\.valid).count }
 
+    /// "durable", "unsynced in this boot since T", or "untrusted (unsynced in an earlier boot)".
+    var durability: String {
+        if unsyncedBoot == 0 { return "durable" }
+        if unsyncedBoot == BootSession.tag { return "unsynced in this boot since \(unsyncedSince) (Unix time)" }
+        return "untrusted: bits set in an earlier boot without a sync; queries ignore them until a writer repairs the file"
+    }
+
     @discardableResult
     public func write<Out: TextOutputStream>(_ options: DumpOptions, to out: inout Out) -> Int {
         if options.json {
@@ -82,6 +95,7 @@ public struct IndexDump: FileDumper {
             line("masks", "\(h.maskCount) (header) \(validCount) valid")
             line("layout", "validity @\(h.validityOffset), checksums @\(h.checksumsOffset), entries @\(h.entriesOffset), stride \(h.columnStride), \(h.fileSize) bytes (declared) \(fileSize) (file)")
             line("segment", "footer CRC \(hex32(h.segmentFooterCRC))")
+            line("durability", durability)
         }
         if options.header {
             out.write("\nindex header: bytes 0..<\(head.count)\n")
@@ -101,7 +115,7 @@ public struct IndexDump: FileDumper {
         if let h = header {
             fields += [("height", .int(h.height)), ("width", .int(h.width)), ("pixel_format", .string(h.pixelFormat.description)),
                        ("bins", .int(h.bins)), ("cell", .int(h.cell)), ("keys", .int(h.keyCount)), ("entry_width", .int(h.entryWidth)),
-                       ("masks", .int(h.maskCount)), ("valid_masks", .int(validCount))]
+                       ("masks", .int(h.maskCount)), ("valid_masks", .int(validCount)), ("durability", .string(durability))]
         }
         fields += [("corruptions", .array(corruptions.map(FileDump.json))), ("corruption_count", .int(corruptions.count))]
         return .object(fields)

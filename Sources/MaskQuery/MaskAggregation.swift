@@ -125,6 +125,7 @@ struct MaskAggregation {
                 for f in flags { f.deallocate() }
                 for a in accumulators { a.deallocate() }
             }
+            var budget = IndexingBudget()
             for g in range {
                 let group = groups[g]
                 if group.members.isEmpty { continue }
@@ -158,6 +159,7 @@ struct MaskAggregation {
                 for member in group.members {
                     // The whole mask when the index wants it (to index it), else only the rows needed.
                     let wholeMask = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
+                        && budget.admit(neededBytes: (y1 - y0) * rowBytes, wholeBytes: height * rowBytes)
                     var readRange = wholeMask ? 0..<height : y0..<y1
                     do {
                         readRange = try table.readCoveringRows(row: member, rows: readRange, into: scratch)

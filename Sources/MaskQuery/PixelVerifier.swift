@@ -5,8 +5,9 @@ import MaskStorage
 /// filter-verification.
 ///
 /// For each requested row, the CP terms whose state is not yet exact are computed from one read
-/// of the mask: the image rows covering the terms' boxes, or the whole mask when the bounds source
-/// wants it (a mask not yet indexed: the source `observe`s the mask and indexes it). Rows are spread over the
+/// of the mask: the bands covering the terms' boxes, or the whole mask when the bounds source
+/// wants it (a mask not yet indexed) and the `IndexingBudget` admits it (the source then
+/// `observe`s the mask and indexes it). Rows are spread over the
 /// cores in chunks, each chunk with its own scratch buffer; results land in per-row slots, so the
 /// outcome does not depend on scheduling.
 /// - Complexity: O(Σ box areas) counting plus the reads, per row.
@@ -50,6 +51,7 @@ struct PixelVerifier {
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
             defer { scratch.deallocate() }
             var indexed = 0
+            var budget = IndexingBudget()
             for i in range {
                 let row = rows[i]
                 var y0 = Int.max, y1 = Int.min
@@ -62,8 +64,10 @@ struct PixelVerifier {
                     }
                 }
                 if !needed { continue }
-                let wholeMask = source?.wantsWholeMask(row: row) ?? false
-                var readRange = wholeMask ? 0..<height : (y0 < y1 ? y0..<y1 : 0..<0)
+                let neededRows = y0 < y1 ? y0..<y1 : 0..<0
+                let wholeMask = (source?.wantsWholeMask(row: row) ?? false)
+                    && budget.admit(neededBytes: neededRows.count * rowBytes, wholeBytes: height * rowBytes)
+                var readRange = wholeMask ? 0..<height : neededRows
                 if !readRange.isEmpty {
                     do {
                         readRange = try table.readCoveringRows(row: row, rows: readRange, into: scratch)

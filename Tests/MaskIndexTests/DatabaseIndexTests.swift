@@ -55,4 +55,79 @@ import Testing
             }
         }
     }
+
+    /// Overwrites bytes of a file in place.
+    func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
+        let h = try #require(FileHandle(forUpdatingAtPath: path))
+        defer { try? h.close() }
+        try h.seek(toOffset: UInt64(offset))
+        try h.write(contentsOf: Data(bytes))
+    }
+
+    func indexPath(_ dir: String) throws -> String {
+        let m = try Database.readManifest(dir + "/db")
+        return dir + "/db/" + (try #require(m.segments[0].indexFile))
+    }
+
+    /// The write protocol (Format/index.md): bits set without a sync carry this boot's mark;
+    /// a mark of another boot (a crash of the system) makes every bit untrusted — the index is
+    /// lost, never wrong — until a writer repairs the file; settling clears the mark.
+    @Test func unsyncedBitsOfAnotherBootAreNotTrusted() throws {
+        guard BootSession.tag != 0 else { return }  // no boot tag: the synchronous protocol
+        let dir = NSTemporaryDirectory() + "ms-dbindex-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try database(dir)
+        let path = try indexPath(dir)
+        let box = PixelBox(x0: 3, y0: 2, x1: 30, y1: 20), codes = PixelFormat.uint8.codeInterval(lower: 0.5, upper: 1.0)
+        do {
+            let index = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: false)
+            #expect(index.files[0]!.unsyncedBoot == BootSession.tag)
+            #expect(index.files[0]!.validCount == 40 && index.isIndexed(row: 0))
+        }
+        // A crash of the system: the mark names an earlier boot.
+        var other = (BootSession.tag ^ 0x5A5A).littleEndian
+        try patch(path, at: IndexLayout.unsyncedBootOffset, withUnsafeBytes(of: &other) { Array($0) })
+        do {
+            let index = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: false)
+            #expect(!index.files[0]!.trusted && index.files[0]!.validCount == 0)
+            #expect((0..<40).allSatisfy { !index.isIndexed(row: $0) })
+            let all = try #require(index.boundsForAllRows(box: box, codes: codes))
+            #expect(all.lower.allSatisfy { $0 == -1 })
+            #expect(index.bounds(row: 3, box: box, codes: codes) == nil)
+        }
+        // A writer repairs it and rebuilds every mask.
+        let summary = try IndexBuilder.build(databasePath: dir + "/db", bins: nil, cell: nil)
+        #expect(summary.built == 65 && summary.alreadyIndexed == 0)
+        do {
+            let index = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: true)
+            #expect(index.files[0]!.trusted && index.files[0]!.validCount == 40)
+            #expect(index.files[0]!.unsyncedBoot == BootSession.tag)
+            // Settling syncs the file and clears the mark; the bits stay.
+            let lock = try DatabaseLock(directory: dir + "/db")
+            try index.files[0]!.settle(force: true)
+            lock.release()
+            #expect(index.files[0]!.unsyncedBoot == 0 && index.files[0]!.validCount == 40)
+        }
+        let reopened = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: false)
+        #expect(reopened.files[0]!.trusted && reopened.files[0]!.unsyncedBoot == 0 && reopened.isIndexed(row: 39))
+    }
+
+    /// A version-1 index file (write/read version 1, bytes 48..<60 zero) is read, its bits durable.
+    @Test func versionOneIndexFilesAreRead() throws {
+        let dir = NSTemporaryDirectory() + "ms-dbindex-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try database(dir)
+        let path = try indexPath(dir)
+        var head = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(64))
+        head[8] = 1; head[9] = 0; head[10] = 1; head[11] = 0
+        for i in 48..<60 { head[i] = 0 }
+        let crc = head.withUnsafeBytes { IndexHeader.checksum($0) }
+        head[60] = UInt8(crc & 0xFF); head[61] = UInt8((crc >> 8) & 0xFF); head[62] = UInt8((crc >> 16) & 0xFF); head[63] = UInt8(crc >> 24)
+        try patch(path, at: 0, head)
+        let index = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: false)
+        #expect(index.files[0]!.trusted && index.files[0]!.unsyncedBoot == 0 && index.files[0]!.validCount == 40)
+        #expect(index.bounds(row: 7, box: PixelBox(x0: 0, y0: 0, x1: 37, y1: 23), codes: PixelFormat.uint8.codeInterval(lower: 0.2, upper: 0.7)) != nil)
+    }
 }

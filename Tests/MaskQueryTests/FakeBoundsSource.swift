@@ -74,6 +74,13 @@ final class FakeBoundsSource: CPBoundsSource, @unchecked Sendable {
         return (lower, upper)
     }
 
+    /// Like the index: a mask observed once is indexed and need not be read whole again.
+    func wantsWholeMask(row: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !observed.contains(row)
+    }
+
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
         precondition(pixels.count == table.height * table.width * table.pixelFormat.bytesPerPixel)
         precondition(Array(pixels) == table.pixels[row], "observe got the wrong pixels")
