@@ -198,27 +198,6 @@ public final class CHIFile: @unchecked Sendable {
         }
     }
 
-    /// Stores mask `m`'s entries (key order, `grid.keyCount` values) and its checksum.
-    /// Safe from several threads for different masks. Not visible until `publish`.
-    public func store(mask m: Int, entries values: UnsafeBufferPointer<UInt32>) {
-        let out = file.mutableBytes.baseAddress!
-        let crc: UInt32
-        if wide {
-            let base = out + header.entriesOffset + m * 4
-            for k in 0..<values.count { base.storeBytes(of: values[k].littleEndian, toByteOffset: k * stride, as: UInt32.self) }
-            crc = CRC32C.checksum(UnsafeRawBufferPointer(values))   // little-endian host (checked at build)
-        } else {
-            let narrow = [UInt16](unsafeUninitializedCapacity: values.count) { buf, n in
-                for k in 0..<values.count { buf[k] = UInt16(truncatingIfNeeded: values[k]).littleEndian }
-                n = values.count
-            }
-            let base = out + header.entriesOffset + m * 2
-            for k in 0..<narrow.count { base.storeBytes(of: narrow[k], toByteOffset: k * stride, as: UInt16.self) }
-            crc = narrow.withUnsafeBytes { CRC32C.checksum($0) }
-        }
-        out.storeBytes(of: crc.littleEndian, toByteOffset: header.checksumsOffset + m * 4, as: UInt32.self)
-    }
-
     /// Stores the entries of masks `first ..< first + count`, given mask-major
     /// (`entries[i * keyCount + k]`): written key by key so that each key column receives
     /// `count` consecutive values at once (8 cache lines for 256 masks of u16 entries)

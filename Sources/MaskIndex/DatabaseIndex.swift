@@ -201,8 +201,9 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func wantsWholeMask(row: Int) -> Bool {
         guard incremental else { return false }
         let (s, local) = database.locate(row: row)
-        guard let f = files[s] else { return false }
-        return !f.isValid(local)
+        guard let f = files[s], f.file.writable, !f.isValid(local) else { return false }
+        let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, grid.keyCount * f.header.entryWidth))
+        return state.withLock { $0.pending[s][local] == nil && $0.slots < maxSlots }
     }
 
     /// True when mask `row` has a valid index entry.
