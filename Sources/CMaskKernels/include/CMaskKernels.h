@@ -67,8 +67,21 @@ void cmk_acc_add(const double *v, size_t n, double *acc);
 void cmk_acc_min(const double *v, size_t n, double *acc);
 void cmk_acc_max(const double *v, size_t n, double *acc);
 
+/// Threshold flags directly on codes (no decoding): `flags[i] = flags[i] && (codes[i] >= threshold)`
+/// (and), resp. `||` (or), with results 0/1 (any non-zero flag counts as set). `threshold` is
+/// compared unsigned over the whole uint32 range: 0 passes every code, a threshold above the
+/// largest code of the type (> 255 for u8, > 65535 for u16) none. The caller turns
+/// `mask > v` / `mask >= v` into the first passing code. O(n), memory-bound.
+void cmk_flags_and_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_or_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_and_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_or_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_and_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_or_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+
 /// CRC-32C (Castagnoli, reflected, init/xorout 0xFFFFFFFF) continuing from `crc`
-/// (pass 0 to start). SSE4.2 when available, else slicing-by-8 tables.
+/// (pass 0 to start). SSE4.2 + PCLMULQDQ when available (three interleaved crc32 chains,
+/// combined by carry-less multiplication), SSE4.2 alone (one chain), else slicing-by-8 tables.
 uint32_t cmk_crc32c(uint32_t crc, const void *data, size_t len);
 
 #ifdef __cplusplus
