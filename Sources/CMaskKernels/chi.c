@@ -602,8 +602,8 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
                 range(mask + r0 * rowbytes + vb * (size_t)s, rowbytes, rs - r0, pad, np, &bmin[k], &bmax[k]);
             }
             for (size_t o = fc / 8; o < nocts && 8 * o < lc; o++) {
-                // This octet counts bins [a, b); the other lanes get "never" (lanes below a
-                // are bins < f, rewritten below).
+                // This octet counts bins [a, b); its other lanes stay 0 (lanes below a are
+                // bins < f, rewritten below; lanes from b on are bins >= L or past the end).
                 const size_t a = fc > 8 * o ? fc : 8 * o, b = lc < 8 * o + 8 ? lc : 8 * o + 8;
                 uint32_t *const dst0 = row + 8 * o;
                 const size_t lanes = B - 8 * o;

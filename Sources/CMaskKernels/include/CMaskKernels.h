@@ -37,7 +37,12 @@ uint64_t cmk_count_box_u32(const uint32_t *base, size_t stride, size_t cols, siz
 /// Corners: `gy` row positions `ys[0..gy)` and `gx` column positions `xs[0..gx)` (ascending,
 /// ys[0] may be > 0; every position <= height/width). Output `out[(iy*gx + ix)*bins + b]` =
 /// number of pixels (x, y) with y < ys[iy], x < xs[ix] and bin >= b (reverse-cumulative).
-/// `scratch` must hold (width+1)*bins uint32 values.
+/// `scratch` must hold (width+1)*bins uint32 values (the AVX2 / AVX-512 compare-and-count
+/// path does not use it; the scalar histogram path does).
+/// - Complexity: O(H*W + gy*gx*bins) scalar; AVX2 / AVX-512 count only the bin thresholds
+///   inside each 32/64-column block's code range (chi.c).
+/// Non-monotone u8 tables, non-ascending edges, unsorted positions and bins > 256 take the
+/// histogram path in every variant, with the same results.
 void cmk_chi_build_u8(const uint8_t *mask, size_t height, size_t width,
                       const uint8_t *bin_of_code, uint32_t bins,
                       const uint32_t *ys, size_t gy, const uint32_t *xs, size_t gx,
