@@ -538,5 +538,17 @@ struct KernelTests {
                 }
             }
         }
+        // Long buffers (the three-way split's multipliers are composed from many table entries).
+        let big = (0..<(3 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let lengths = [24 * 4096, 100_003, 1_000_001, (3 << 20) - 5]
+        _ = cmk_force_isa(0)
+        let bigPortable = big.withUnsafeBytes { raw in lengths.map { cmk_crc32c(0, raw.baseAddress! + 5, $0) } }
+        forEachISA { isa in
+            big.withUnsafeBytes { raw in
+                for (len, expected) in zip(lengths, bigPortable) {
+                    #expect(cmk_crc32c(0, raw.baseAddress! + 5, len) == expected, "isa \(isa) len \(len)")
+                }
+            }
+        }
     }
 }
