@@ -37,6 +37,12 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
         (T).acc_add = cmk_acc_add_##SFX;               \
         (T).acc_min = cmk_acc_min_##SFX;               \
         (T).acc_max = cmk_acc_max_##SFX;               \
+        (T).flags_and_codes_u8 = cmk_flags_and_codes_u8_##SFX;   \
+        (T).flags_or_codes_u8 = cmk_flags_or_codes_u8_##SFX;     \
+        (T).flags_and_codes_u16 = cmk_flags_and_codes_u16_##SFX; \
+        (T).flags_or_codes_u16 = cmk_flags_or_codes_u16_##SFX;   \
+        (T).flags_and_codes_u32 = cmk_flags_and_codes_u32_##SFX; \
+        (T).flags_or_codes_u32 = cmk_flags_or_codes_u32_##SFX;   \
         (T).crc32c = cmk_crc32c_sw;                    \
     } while (0)
 
@@ -49,7 +55,10 @@ static void cmk_init(void) {
 #if CMK_X86
     __builtin_cpu_init();
     // The scalar level keeps the portable CRC, so tests can compare it with the instruction.
-    cmk_crc_fn crc = __builtin_cpu_supports("sse4.2") ? cmk_crc32c_sse42 : cmk_crc32c_sw;
+    // Three chains need PCLMULQDQ to combine them; SSE4.2 alone gets the single chain.
+    cmk_crc_fn crc = !__builtin_cpu_supports("sse4.2") ? cmk_crc32c_sw
+                     : __builtin_cpu_supports("pclmul") ? cmk_crc32c_sse42_clmul
+                                                        : cmk_crc32c_sse42;
     int popcnt = __builtin_cpu_supports("popcnt");
     if (popcnt && __builtin_cpu_supports("avx2")) {
         CMK_FILL(g_tables[ISA_AVX2], ISA_AVX2, avx2);
@@ -125,5 +134,23 @@ void cmk_flags_or(const double *v, size_t n, double t, int strict, uint8_t *flag
 void cmk_acc_add(const double *v, size_t n, double *acc) { ops()->acc_add(v, n, acc); }
 void cmk_acc_min(const double *v, size_t n, double *acc) { ops()->acc_min(v, n, acc); }
 void cmk_acc_max(const double *v, size_t n, double *acc) { ops()->acc_max(v, n, acc); }
+void cmk_flags_and_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *flags) {
+    ops()->flags_and_codes_u8(codes, n, threshold, flags);
+}
+void cmk_flags_or_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *flags) {
+    ops()->flags_or_codes_u8(codes, n, threshold, flags);
+}
+void cmk_flags_and_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags) {
+    ops()->flags_and_codes_u16(codes, n, threshold, flags);
+}
+void cmk_flags_or_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags) {
+    ops()->flags_or_codes_u16(codes, n, threshold, flags);
+}
+void cmk_flags_and_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags) {
+    ops()->flags_and_codes_u32(codes, n, threshold, flags);
+}
+void cmk_flags_or_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags) {
+    ops()->flags_or_codes_u32(codes, n, threshold, flags);
+}
 
 uint32_t cmk_crc32c(uint32_t crc, const void *data, size_t len) { return ops()->crc32c(crc, data, len); }

@@ -35,6 +35,9 @@ typedef void (*cmk_decode_f16_fn)(const uint16_t *, size_t, double *);
 typedef void (*cmk_decode_f32_fn)(const float *, size_t, double *);
 typedef void (*cmk_flags_fn)(const double *, size_t, double, int, uint8_t *);
 typedef void (*cmk_acc_fn)(const double *, size_t, double *);
+typedef void (*cmk_flags_codes_u8_fn)(const uint8_t *, size_t, uint32_t, uint8_t *);
+typedef void (*cmk_flags_codes_u16_fn)(const uint16_t *, size_t, uint32_t, uint8_t *);
+typedef void (*cmk_flags_codes_u32_fn)(const uint32_t *, size_t, uint32_t, uint8_t *);
 typedef uint32_t (*cmk_crc_fn)(uint32_t, const void *, size_t);
 
 struct cmk_ops {
@@ -53,6 +56,12 @@ struct cmk_ops {
     cmk_acc_fn acc_add;
     cmk_acc_fn acc_min;
     cmk_acc_fn acc_max;
+    cmk_flags_codes_u8_fn flags_and_codes_u8;
+    cmk_flags_codes_u8_fn flags_or_codes_u8;
+    cmk_flags_codes_u16_fn flags_and_codes_u16;
+    cmk_flags_codes_u16_fn flags_or_codes_u16;
+    cmk_flags_codes_u32_fn flags_and_codes_u32;
+    cmk_flags_codes_u32_fn flags_or_codes_u32;
     cmk_crc_fn crc32c;
 };
 
@@ -76,7 +85,13 @@ struct cmk_ops {
     void cmk_flags_or_##sfx(const double *, size_t, double, int, uint8_t *);                       \
     void cmk_acc_add_##sfx(const double *, size_t, double *);                                      \
     void cmk_acc_min_##sfx(const double *, size_t, double *);                                      \
-    void cmk_acc_max_##sfx(const double *, size_t, double *);
+    void cmk_acc_max_##sfx(const double *, size_t, double *);                                      \
+    void cmk_flags_and_codes_u8_##sfx(const uint8_t *, size_t, uint32_t, uint8_t *);               \
+    void cmk_flags_or_codes_u8_##sfx(const uint8_t *, size_t, uint32_t, uint8_t *);                \
+    void cmk_flags_and_codes_u16_##sfx(const uint16_t *, size_t, uint32_t, uint8_t *);             \
+    void cmk_flags_or_codes_u16_##sfx(const uint16_t *, size_t, uint32_t, uint8_t *);              \
+    void cmk_flags_and_codes_u32_##sfx(const uint32_t *, size_t, uint32_t, uint8_t *);             \
+    void cmk_flags_or_codes_u32_##sfx(const uint32_t *, size_t, uint32_t, uint8_t *);
 
 CMK_DECLARE_VARIANTS(scalar)
 #if CMK_X86
@@ -85,11 +100,13 @@ CMK_DECLARE_VARIANTS(avx512)
 #endif
 
 /// CRC-32C: portable slicing-by-8 (tables built by cmk_crc32c_init_tables, called once from
-/// the dispatch initialiser) and the SSE4.2 instruction path.
+/// the dispatch initialiser), the SSE4.2 instruction as one chain, and three chains combined
+/// with PCLMULQDQ (SSE4.2 + PCLMUL).
 void cmk_crc32c_init_tables(void);
 uint32_t cmk_crc32c_sw(uint32_t crc, const void *data, size_t len);
 #if CMK_X86
 uint32_t cmk_crc32c_sse42(uint32_t crc, const void *data, size_t len);
+uint32_t cmk_crc32c_sse42_clmul(uint32_t crc, const void *data, size_t len);
 #endif
 
 #endif

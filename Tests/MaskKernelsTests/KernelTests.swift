@@ -81,6 +81,104 @@ func sortedPositions(_ rng: inout SplitMix64, count: Int, limit: Int) -> [UInt32
     return p
 }
 
+/// The CHI by columns: per-column histograms of the rows above the current grid row, summed
+/// left to right up to each corner and made reverse-cumulative (an independent formulation;
+/// O(H·W + gy·W·bins)). `ys`, `xs` ascending; `bin[i]` is pixel i's bin.
+func refCHIByColumns(height: Int, width: Int, bins: Int, ys: [UInt32], xs: [UInt32], bin: [Int]) -> [UInt32] {
+    var out = [UInt32](repeating: 0, count: ys.count * xs.count * bins)
+    var col = [UInt32](repeating: 0, count: width * bins)
+    var y = 0
+    for (iy, yp) in ys.enumerated() {
+        while y < min(Int(yp), height) {
+            for x in 0..<width { col[x * bins + bin[y * width + x]] &+= 1 }
+            y += 1
+        }
+        var run = [UInt32](repeating: 0, count: bins)
+        var x = 0
+        for (ix, xp) in xs.enumerated() {
+            while x < min(Int(xp), width) {
+                for b in 0..<bins { run[b] &+= col[x * bins + b] }
+                x += 1
+            }
+            var suffix: UInt32 = 0
+            for b in stride(from: bins - 1, through: 0, by: -1) {
+                suffix &+= run[b]
+                out[(iy * xs.count + ix) * bins + b] = suffix
+            }
+        }
+    }
+    return out
+}
+
+/// Number of edges <= c (edges ascending).
+func binByEdges(_ c: UInt32, _ edges: [UInt32]) -> Int {
+    var lo = 0, hi = edges.count
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if edges[mid] <= c { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+}
+
+/// The first float16 code whose value is >= v (v in [0, 1]).
+func firstHalfCode(atLeast v: Double) -> UInt32 {
+    var lo: UInt32 = 0, hi: UInt32 = 0x3C00
+    while lo < hi {
+        let mid = (lo + hi) / 2
+        if refHalf(UInt16(mid)) < v { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+}
+
+/// The first float32 code whose value is >= v (v in [0, 1]).
+func firstFloatCode(atLeast v: Double) -> UInt32 {
+    var f = Float(v)
+    if Double(f) < v { f = f.nextUp }
+    return f.bitPattern
+}
+
+/// Saliency-like values in [0, 1]: a few smooth blobs (long runs of equal codes once
+/// quantised), or a constant, or noise.
+func maskValues(_ rng: inout SplitMix64, height: Int, width: Int, style: Int) -> [Double] {
+    switch style {
+    case 0:
+        let k = 1 + rng.below(4)
+        let blobs = (0..<k).map { _ in
+            (Double(rng.below(width)), Double(rng.below(height)), Double(4 + rng.below(60)), Double(30 + rng.below(70)) / 100)
+        }
+        return (0..<(height * width)).map { i in
+            let (y, x) = (Double(i / width), Double(i % width))
+            var v = 0.0
+            for (cx, cy, sg, a) in blobs {
+                let d2 = ((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (sg * sg)
+                v += a / (1 + d2 * d2)
+            }
+            return min(v, 1)
+        }
+    case 1:
+        let c = [0.0, 1.0, 0.5, Double(rng.below(1000)) / 999][rng.below(4)]
+        return [Double](repeating: c, count: height * width)
+    default:
+        return (0..<(height * width)).map { _ in Double(rng.below(1001)) / 1000 }
+    }
+}
+
+/// Ascending positions for a grid of `cell`, or random ones with repeats and positions past
+/// `limit` (clamped by the kernel); the first is sometimes > 0.
+func cornerPositions(_ rng: inout SplitMix64, limit: Int, cell: Int) -> [UInt32] {
+    if rng.chance(60) {
+        let n = (limit + cell - 1) / cell
+        var p = (1...max(n, 1)).map { UInt32(min($0 * cell, limit)) }
+        if rng.chance(20) { p.append(UInt32(limit + rng.below(50))) }  // past the edge
+        return p
+    }
+    var p = (0..<(1 + rng.below(25))).map { _ in UInt32(rng.below(limit + 1 + (rng.chance(20) ? 40 : 0))) }
+    if rng.chance(30) { p += [p[0], p[0]] }  // repeats
+    if rng.chance(30) { p.append(0) }
+    p.sort()
+    return p
+}
+
 // MARK: - Tests
 
 /// Every test switches the instruction set, so the suite is serialized.
@@ -311,5 +409,146 @@ struct KernelTests {
         let software = cmk_crc32c(0, data, data.count)
         _ = cmk_force_isa(3)
         #expect(cmk_crc32c(0, data, data.count) == software)
+    }
+    @Test func chiBuildRandomShapes() {
+        var rng = SplitMix64(seed: 7)
+        for iteration in 0..<160 {
+            let big = iteration % 8 == 0
+            let height = 1 + rng.below(big ? 300 : 70), width = 1 + rng.below(big ? 300 : 70)
+            let cell = 1 + rng.below(40)
+            let bins = iteration % 10 == 9 ? 65 + rng.below(192) : 2 + rng.below(63)  // u8 up to 256
+            let ys = cornerPositions(&rng, limit: height, cell: cell)
+            let xs = cornerPositions(&rng, limit: width, cell: cell)
+            let v = maskValues(&rng, height: height, width: width, style: rng.below(3))
+            let m8 = v.map { UInt8(($0 * 255).rounded()) }
+            let m32 = v.map { Float($0).bitPattern }
+            var m16 = v.map { UInt16(firstHalfCode(atLeast: $0)) }
+            if rng.chance(15) { m16 = m16.map { _ in UInt16(truncatingIfNeeded: rng.next()) } }  // any 16-bit code
+            // The index's own binning (monotone), sometimes other ascending edges (0, repeats,
+            // above every code) or a non-monotone u8 table.
+            var table = (0..<256).map { c in UInt8((0..<bins).last { ($0 * 256 + bins - 1) / bins <= c }!) }
+            var e16 = (1..<bins).map { firstHalfCode(atLeast: Double($0) / Double(bins)) }
+            var e32 = (1..<bins).map { firstFloatCode(atLeast: Double($0) / Double(bins)) }
+            switch rng.below(5) {
+            case 0:
+                e16 = (1..<bins).map { _ in rng.chance(10) ? 0 : rng.chance(10) ? 0x10000 + UInt32(rng.below(9)) : UInt32(rng.below(0x3C01)) }.sorted()
+                e32 = (1..<bins).map { _ in rng.chance(10) ? 0 : UInt32(truncatingIfNeeded: rng.next()) }.sorted()
+                table = (0..<256).map { UInt8(min(bins - 1, ($0 / (1 + rng.below(9))) % bins)) }.sorted()
+            case 1:
+                table = (0..<256).map { UInt8((($0 * 7919) >> 3) % bins) }
+            default: break
+            }
+            let r8 = refCHIByColumns(height: height, width: width, bins: bins, ys: ys, xs: xs, bin: m8.map { Int(table[Int($0)]) })
+            let r16 = refCHIByColumns(height: height, width: width, bins: bins, ys: ys, xs: xs, bin: m16.map { binByEdges(UInt32($0), e16) })
+            let r32 = refCHIByColumns(height: height, width: width, bins: bins, ys: ys, xs: xs, bin: m32.map { binByEdges($0, e32) })
+            let what = "\(height)x\(width) bins \(bins) ys \(ys) xs \(xs)"
+            forEachISA { isa in
+                var scratch = [UInt32](repeating: 0xDEAD, count: (width + 1) * bins)
+                var out = [UInt32](repeating: 0xBEEF, count: ys.count * xs.count * bins)
+                cmk_chi_build_u8(m8, height, width, table, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+                #expect(out == r8, "isa \(isa) u8 \(what)")
+                out = out.map { _ in 0xBEEF }
+                cmk_chi_build_u16(m16, height, width, e16, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+                #expect(out == r16, "isa \(isa) u16 \(what)")
+                out = out.map { _ in 0xBEEF }
+                cmk_chi_build_u32(m32, height, width, e32, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+                #expect(out == r32, "isa \(isa) u32 \(what)")
+            }
+        }
+    }
+
+    @Test func chiBuildTallBands() {
+        // Bands taller than 255 (u8 byte counters) rows, a width that is not a multiple of 32 or 8.
+        var rng = SplitMix64(seed: 8)
+        let (h, w, bins) = (700, 37, 16)
+        let v = maskValues(&rng, height: h, width: w, style: 0)
+        let m8 = v.map { UInt8(($0 * 255).rounded()) }
+        let m16 = v.map { UInt16(firstHalfCode(atLeast: $0)) }
+        let m32 = v.map { Float($0).bitPattern }
+        let table = (0..<256).map { UInt8($0 / 16) }
+        let e16 = (1..<bins).map { firstHalfCode(atLeast: Double($0) / Double(bins)) }
+        let e32 = (1..<bins).map { firstFloatCode(atLeast: Double($0) / Double(bins)) }
+        let ys: [UInt32] = [300, 300, 650, 700], xs: [UInt32] = [5, 8, 16, 33, 37]
+        let r8 = refCHIByColumns(height: h, width: w, bins: bins, ys: ys, xs: xs, bin: m8.map { Int(table[Int($0)]) })
+        let r16 = refCHIByColumns(height: h, width: w, bins: bins, ys: ys, xs: xs, bin: m16.map { binByEdges(UInt32($0), e16) })
+        let r32 = refCHIByColumns(height: h, width: w, bins: bins, ys: ys, xs: xs, bin: m32.map { binByEdges($0, e32) })
+        forEachISA { isa in
+            var scratch = [UInt32](repeating: 0, count: (w + 1) * bins)
+            var out = [UInt32](repeating: 0, count: ys.count * xs.count * bins)
+            cmk_chi_build_u8(m8, h, w, table, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+            #expect(out == r8, "isa \(isa) u8")
+            cmk_chi_build_u16(m16, h, w, e16, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+            #expect(out == r16, "isa \(isa) u16")
+            cmk_chi_build_u32(m32, h, w, e32, UInt32(bins), ys, ys.count, xs, xs.count, &scratch, &out)
+            #expect(out == r32, "isa \(isa) u32")
+        }
+    }
+
+    @Test func flagsOnCodes() {
+        var rng = SplitMix64(seed: 9)
+        for n in [0, 1, 7, 31, 32, 33, 63, 64, 65, 100, 257, 1000, 4099] {
+            let c8 = (0..<n).map { _ in rng.chance(10) ? UInt8.max : UInt8(truncatingIfNeeded: rng.next()) }
+            let c16 = (0..<n).map { _ in rng.chance(10) ? UInt16.max : UInt16(truncatingIfNeeded: rng.next()) }
+            let c32 = (0..<n).map { _ in rng.chance(10) ? UInt32.max : rng.chance(10) ? 0 : UInt32(truncatingIfNeeded: rng.next()) }
+            let flags0 = (0..<n).map { _ in rng.chance(40) ? 0 : rng.chance(50) ? 1 : UInt8(truncatingIfNeeded: rng.next()) | 1 }
+            let thresholds: [UInt32] = [0, 1, 2, 255, 256, 0x7FFF, 0x8000, 0xFFFF, 0x10000, 0x7FFF_FFFF, 0x8000_0000,
+                                        .max - 1, .max, UInt32(rng.below(256)), UInt32(rng.below(65536)),
+                                        UInt32(truncatingIfNeeded: rng.next())]
+            func ref(_ codes: [UInt32], _ t: UInt32, or: Bool) -> [UInt8] {
+                zip(flags0, codes).map { f, c in (or ? (f != 0 || c >= t) : (f != 0 && c >= t)) ? 1 : 0 }
+            }
+            forEachISA { isa in
+                for t in thresholds {
+                    for or in [false, true] {
+                        var f = flags0
+                        if or { cmk_flags_or_codes_u8(c8, n, t, &f) } else { cmk_flags_and_codes_u8(c8, n, t, &f) }
+                        #expect(f == ref(c8.map { UInt32($0) }, t, or: or), "isa \(isa) u8 n \(n) t \(t) or \(or)")
+                        f = flags0
+                        if or { cmk_flags_or_codes_u16(c16, n, t, &f) } else { cmk_flags_and_codes_u16(c16, n, t, &f) }
+                        #expect(f == ref(c16.map { UInt32($0) }, t, or: or), "isa \(isa) u16 n \(n) t \(t) or \(or)")
+                        f = flags0
+                        if or { cmk_flags_or_codes_u32(c32, n, t, &f) } else { cmk_flags_and_codes_u32(c32, n, t, &f) }
+                        #expect(f == ref(c32, t, or: or), "isa \(isa) u32 n \(n) t \(t) or \(or)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func crc32cAgainstSlicingBy8() {
+        // Every length 0...10000 at a random alignment: each ISA against the scalar level's
+        // portable slicing-by-8, and the chaining property at a random cut.
+        var rng = SplitMix64(seed: 10)
+        let data = (0..<(10_000 + 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let cases = (0...10_000).map { len in (len: len, start: rng.below(64), cut: rng.below(len + 1)) }
+        let saved = cmk_active_isa()
+        defer { _ = cmk_force_isa(saved) }
+        _ = cmk_force_isa(0)
+        let portable = data.withUnsafeBytes { raw in cases.map { cmk_crc32c(0, raw.baseAddress! + $0.start, $0.len) } }
+        #expect(portable[9] == refCRC32C(Array(data[cases[9].start..<(cases[9].start + 9)])))
+        #expect(portable[10_000] == refCRC32C(Array(data[cases[10_000].start..<(cases[10_000].start + 10_000)])))
+        forEachISA { isa in
+            data.withUnsafeBytes { raw in
+                let base = raw.baseAddress!
+                for (c, expected) in zip(cases, portable) {
+                    let whole = cmk_crc32c(0, base + c.start, c.len)
+                    #expect(whole == expected, "isa \(isa) start \(c.start) len \(c.len)")
+                    let first = cmk_crc32c(0, base + c.start, c.cut)
+                    #expect(cmk_crc32c(first, base + c.start + c.cut, c.len - c.cut) == expected, "isa \(isa) len \(c.len) cut \(c.cut)")
+                }
+            }
+        }
+        // Long buffers (the three-way split's multipliers are composed from many table entries).
+        let big = (0..<(3 << 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let lengths = [24 * 4096, 100_003, 1_000_001, (3 << 20) - 5]
+        _ = cmk_force_isa(0)
+        let bigPortable = big.withUnsafeBytes { raw in lengths.map { cmk_crc32c(0, raw.baseAddress! + 5, $0) } }
+        forEachISA { isa in
+            big.withUnsafeBytes { raw in
+                for (len, expected) in zip(lengths, bigPortable) {
+                    #expect(cmk_crc32c(0, raw.baseAddress! + 5, len) == expected, "isa \(isa) len \(len)")
+                }
+            }
+        }
     }
 }

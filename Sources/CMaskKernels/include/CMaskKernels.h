@@ -37,7 +37,12 @@ uint64_t cmk_count_box_u32(const uint32_t *base, size_t stride, size_t cols, siz
 /// Corners: `gy` row positions `ys[0..gy)` and `gx` column positions `xs[0..gx)` (ascending,
 /// ys[0] may be > 0; every position <= height/width). Output `out[(iy*gx + ix)*bins + b]` =
 /// number of pixels (x, y) with y < ys[iy], x < xs[ix] and bin >= b (reverse-cumulative).
-/// `scratch` must hold (width+1)*bins uint32 values.
+/// `scratch` must hold (width+1)*bins uint32 values (the AVX2 / AVX-512 compare-and-count
+/// path does not use it; the scalar histogram path does).
+/// - Complexity: O(H*W + gy*gx*bins) scalar; AVX2 / AVX-512 count only the bin thresholds
+///   inside each 32/64-column block's code range (chi.c).
+/// Non-monotone u8 tables, non-ascending edges, unsorted positions and bins > 256 take the
+/// histogram path in every variant, with the same results.
 void cmk_chi_build_u8(const uint8_t *mask, size_t height, size_t width,
                       const uint8_t *bin_of_code, uint32_t bins,
                       const uint32_t *ys, size_t gy, const uint32_t *xs, size_t gx,
@@ -67,8 +72,21 @@ void cmk_acc_add(const double *v, size_t n, double *acc);
 void cmk_acc_min(const double *v, size_t n, double *acc);
 void cmk_acc_max(const double *v, size_t n, double *acc);
 
+/// Threshold flags directly on codes (no decoding): `flags[i] = flags[i] && (codes[i] >= threshold)`
+/// (and), resp. `||` (or), with results 0/1 (any non-zero flag counts as set). `threshold` is
+/// compared unsigned over the whole uint32 range: 0 passes every code, a threshold above the
+/// largest code of the type (> 255 for u8, > 65535 for u16) none. The caller turns
+/// `mask > v` / `mask >= v` into the first passing code. O(n), memory-bound.
+void cmk_flags_and_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_or_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_and_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_or_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_and_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+void cmk_flags_or_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+
 /// CRC-32C (Castagnoli, reflected, init/xorout 0xFFFFFFFF) continuing from `crc`
-/// (pass 0 to start). SSE4.2 when available, else slicing-by-8 tables.
+/// (pass 0 to start). SSE4.2 + PCLMULQDQ when available (three interleaved crc32 chains,
+/// combined by carry-less multiplication), SSE4.2 alone (one chain), else slicing-by-8 tables.
 uint32_t cmk_crc32c(uint32_t crc, const void *data, size_t len);
 
 /// Hints that `p` will be read soon (a no-op where the compiler has no prefetch). Inline, so
