@@ -5,7 +5,8 @@ import MaskFormat
 /// column strip, emitted at each grid row; see CMaskKernels.h), then drops the implied
 /// bin 0 to produce `grid.keyCount` entries in key order.
 ///
-/// - Complexity: O(H·W + corners·bins) per mask; about 1 GB/s of uint8 mask per core.
+/// - Complexity: O(H·W + corners·bins) per mask; 3–6 GB/s of uint8 mask per core on smooth
+///   masks (AVX2 compare-and-count; `masksearch-bench limits`: chi_build).
 /// Not thread-safe: one thread uses a builder at a time (it may be handed between threads).
 public final class CHIBuilder: @unchecked Sendable {
     public let grid: CHIGrid
@@ -51,8 +52,9 @@ public final class CHIBuilder: @unchecked Sendable {
         let corners = grid.cornerRows * grid.cornerCols
         full.withUnsafeBufferPointer { src in
             entries.withUnsafeMutableBufferPointer { dst in
+                // Per corner, bins 1..<b are contiguous in both: one block copy each.
                 for c in 0..<corners {
-                    for k in 1..<b { dst[c * (b - 1) + k - 1] = src[c * b + k] }
+                    (dst.baseAddress! + c * (b - 1)).update(from: src.baseAddress! + c * b + 1, count: b - 1)
                 }
             }
         }

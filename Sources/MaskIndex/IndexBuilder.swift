@@ -8,8 +8,9 @@ import MaskStorage
 /// are removed afterwards.
 ///
 /// Algorithm: per segment, the unindexed masks are split between the cores; each worker
-/// decodes a mask, builds its CHI (`CHIBuilder`) and stores it; then entries are synced and
-/// validity bits published, and the manifest committed, all under the database lock.
+/// decodes masks, builds their CHIs (`CHIBuilder`) and stores them 256 at a time, key by key;
+/// then the validity bits are published (`CHIFile.publish`: under this boot's unsynced mark,
+/// without waiting for the disk) and the manifest committed, all under the database lock.
 /// - Complexity: O(total pixels), memory O(cores × mask).
 public enum IndexBuilder {
     public struct Summary: Sendable {

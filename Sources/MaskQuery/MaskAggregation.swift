@@ -38,18 +38,13 @@ struct MaskAggregation {
     /// stored codes at `codes`; flags are 0/1.
     static func foldFlags(_ codes: UnsafeRawPointer, format: PixelFormat, count n: Int, threshold: UInt32,
                           intersect: Bool, into flags: UnsafeMutablePointer<UInt8>) {
-        // TEMPORARY Swift loops until the C kernels land.
-        func fold<T: FixedWidthInteger & UnsignedInteger>(_ c: UnsafePointer<T>) {
-            if intersect {
-                for i in 0..<n { flags[i] &= UInt32(c[i]) >= threshold ? 1 : 0 }
-            } else {
-                for i in 0..<n { flags[i] |= UInt32(c[i]) >= threshold ? 1 : 0 }
-            }
-        }
-        switch format {
-        case .uint8: fold(codes.assumingMemoryBound(to: UInt8.self))
-        case .float16: fold(codes.assumingMemoryBound(to: UInt16.self))
-        case .float32: fold(codes.assumingMemoryBound(to: UInt32.self))
+        switch (format, intersect) {
+        case (.uint8, true): cmk_flags_and_codes_u8(codes.assumingMemoryBound(to: UInt8.self), n, threshold, flags)
+        case (.uint8, false): cmk_flags_or_codes_u8(codes.assumingMemoryBound(to: UInt8.self), n, threshold, flags)
+        case (.float16, true): cmk_flags_and_codes_u16(codes.assumingMemoryBound(to: UInt16.self), n, threshold, flags)
+        case (.float16, false): cmk_flags_or_codes_u16(codes.assumingMemoryBound(to: UInt16.self), n, threshold, flags)
+        case (.float32, true): cmk_flags_and_codes_u32(codes.assumingMemoryBound(to: UInt32.self), n, threshold, flags)
+        case (.float32, false): cmk_flags_or_codes_u32(codes.assumingMemoryBound(to: UInt32.self), n, threshold, flags)
         }
     }
 
