@@ -166,7 +166,8 @@ GROUP BY image_id ORDER BY v DESC NULLS LAST, image_id ASC LIMIT {int(a.k)}"""
 
 
 def sql_topk_iou(info, a):
-    """INTERSECT / UNION of (mask > t): each image row's hot pixels packed BITS to a BIGINT,
+    """INTERSECT / UNION of (mask > t): each image row's hot pixels packed BITS to a BIGINT word
+    (the sum of distinct powers of two: list_sum measured faster than list_aggregate 'bit_or'),
     bit_and / bit_or over the image's masks per (row, word), bit_count, summed per image."""
     h, w, dtype = info
     above = nb.first_at_least(dtype, a.t, strict=True)
@@ -178,7 +179,7 @@ def sql_topk_iou(info, a):
     return f"""SELECT image_id, CASE WHEN sum(uc) = 0 THEN NULL ELSE sum(ic)::DOUBLE / sum(uc) END AS v FROM (
     SELECT image_id, bit_count(bit_and(b)) AS ic, bit_count(bit_or(b)) AS uc FROM (
         SELECT m.image_id, p.y, j.j,
-               list_aggregate(list_transform(p.r[j.j * {BITS} + 1:j.j * {BITS} + {BITS}], lambda v, i: {hot}), 'bit_or') AS b
+               list_sum(list_transform(p.r[j.j * {BITS} + 1:j.j * {BITS} + {BITS}], lambda v, i: {hot}))::BIGINT AS b
         FROM pixels p JOIN meta m USING (mask_id), range({words}) j(j)
         WHERE m.mask_type IN (1, 2))
     GROUP BY image_id, y, j)
