@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Equality check of the peers against Tools/baselines/numpy_baseline.py.
 
-    check.py DATASET [--peers tiledb,duckdb] [--work DIR] [--keep]
+    check.py DATASET [--peers tiledb,duckdb,duckdb-pixels] [--work DIR] [--keep]
 
-Loads DATASET (interchange layout, uint8 or float32) into every peer under a scratch directory,
-runs the five families with many parameter sets (constant boxes aligned, unaligned, partly
-outside, empty and inverted; lv/uv on and off the 1/255 steps, uv = 1.0, lv = uv = 1.0, lv > 1;
-thresholds equal to an actual CP so that ties sit on the boundary, negative thresholds; k = 25,
-k = 0 and k larger than the result; IoU thresholds t giving NULLs) through the real command lines,
-and asserts that each peer's rows equal the baseline's: same length, ids exact, values within
+Loads DATASET (interchange layout, uint8 or float32) into every peer (DuckDB in both of its
+layouts) under a scratch directory, runs the five families with many parameter sets (constant
+boxes aligned, unaligned, partly outside, empty and inverted; lv/uv on and off the 1/255
+steps, uv = 1.0, lv = uv = 1.0, lv > 1; thresholds equal to an actual CP so that ties sit on the
+boundary, negative thresholds; k = 25, k = 0 and k larger than the result; IoU thresholds t giving
+NULLs) through the real command lines, and asserts that each peer's rows equal the baseline's: same length, ids exact, values within
 1e-9, NULLs equal. Prints one line per case and "N passed, N failed"; exits 1 on any failure.
 Run it with the peers' virtualenv Python (Benchmarks/peers/setup.sh).
 """
@@ -27,7 +27,9 @@ BASELINE = os.path.join(HERE, "..", "..", "Tools", "baselines", "numpy_baseline.
 sys.path.insert(0, HERE)
 from common import nb  # noqa: E402
 
-PEERS = {"tiledb": ("tiledb_peer.py", "--array", "tiledb"), "duckdb": ("duckdb_peer.py", "--db", "masks.duckdb")}
+PEERS = {"tiledb": ("tiledb_peer.py", "--array", "tiledb", []),
+         "duckdb": ("duckdb_peer.py", "--db", "rows.duckdb", ["--layout", "rows"]),
+         "duckdb-pixels": ("duckdb_peer.py", "--db", "pixels.duckdb", ["--layout", "pixels"])}
 
 
 def run(cmd):
@@ -102,24 +104,24 @@ def main():
     try:
         stores = {}
         for name in peers:
-            script, option, store = PEERS[name]
+            script, option, store, load_args = PEERS[name]
             stores[name] = os.path.join(work, store)
             for old in (stores[name],):
                 if os.path.isdir(old):
                     shutil.rmtree(old)
                 elif os.path.exists(old):
                     os.remove(old)
-            subprocess.run([py, os.path.join(HERE, script), "load", a.dataset, stores[name]], check=True)
+            subprocess.run([py, os.path.join(HERE, script), "load", a.dataset, stores[name]] + load_args, check=True)
         for case in cases(a.dataset):
             expected = run([py, BASELINE, case[0], a.dataset] + case[1:])["rows"]
             for name in peers:
-                script, option, _ = PEERS[name]
+                script, option, _, _ = PEERS[name]
                 try:
                     got = run([py, os.path.join(HERE, script), case[0], a.dataset, option, stores[name]] + case[1:])["rows"]
                     diff = same(got, expected)
                 except Exception as e:  # a crash is a failure of that case
                     diff = str(e)
-                label = f"{name:7s} {' '.join(case)}  ({len(expected)} rows)"
+                label = f"{name:13s} {' '.join(case)}  ({len(expected)} rows)"
                 if diff is None:
                     passed += 1
                     print(f"ok      {label}", flush=True)

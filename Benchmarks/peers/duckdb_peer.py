@@ -35,6 +35,7 @@ import pyarrow as pa
 from common import nb, raw_object_boxes, parser, run_query, dir_size
 
 THREADS = 2
+DEFAULT_LAYOUT = "rows"
 BITS = 62          # hot pixels packed this many per BIGINT for INTERSECT / UNION (topk-iou)
 
 
@@ -44,7 +45,7 @@ def connect(path, read_only):
 
 # ---------------------------------------------------------------- load
 
-def load(dataset, path, chunk=1024):
+def load(dataset, path, layout=None, chunk=1024):
     start = time.perf_counter()
     if os.path.exists(path):
         sys.exit(f"duckdb_peer: {path} exists; remove it first")
@@ -56,8 +57,9 @@ def load(dataset, path, chunk=1024):
     data = nb.Dataset(dataset)
     boxes = raw_object_boxes(dataset)
     con = connect(path, read_only=False)
-    con.execute("CREATE TABLE info(height INTEGER, width INTEGER, dtype VARCHAR)")
-    con.execute("INSERT INTO info VALUES (?, ?, ?)", [h, w, masks.dtype.name])
+    layout = layout or DEFAULT_LAYOUT
+    con.execute("CREATE TABLE info(height INTEGER, width INTEGER, dtype VARCHAR, layout VARCHAR)")
+    con.execute("INSERT INTO info VALUES (?, ?, ?, ?)", [h, w, masks.dtype.name, layout])
     meta_arrow = pa.table({"mask_id": data.mask_id, "image_id": data.image_id,
                            "model_id": data.model_id, "mask_type": data.mask_type})
     con.execute("CREATE TABLE meta AS SELECT mask_id::BIGINT mask_id, image_id::BIGINT image_id, "
@@ -68,18 +70,29 @@ def load(dataset, path, chunk=1024):
                           "x1": obj[:, 2], "y1": obj[:, 3]})
     con.execute("CREATE TABLE object AS SELECT image_id, x0::DOUBLE x0, y0::DOUBLE y0, x1::DOUBLE x1, "
                 "y1::DOUBLE y1 FROM obj_arrow")
-    con.execute(f"CREATE TABLE pixels(mask_id BIGINT, y SMALLINT, r {sql_type}[])")
+    if layout == "rows":
+        con.execute(f"CREATE TABLE pixels(mask_id BIGINT, y SMALLINT, r {sql_type}[])")
+    else:
+        con.execute(f"CREATE TABLE pixels(mask_id BIGINT, y SMALLINT, x SMALLINT, v {sql_type})")
+        chunk = max(1, chunk // 8)
+    xs = np.arange(w, dtype=np.int16)
     for s in range(0, n, chunk):
         e = min(n, s + chunk)
         block = np.ascontiguousarray(masks[s:e])
-        part = pa.table({"mask_id": np.repeat(data.mask_id[s:e], h),
-                         "y": np.tile(np.arange(h, dtype=np.int16), e - s),
-                         "r": pa.FixedSizeListArray.from_arrays(pa.array(block.reshape(-1)), w)})
-        con.execute(f"INSERT INTO pixels SELECT mask_id, y, r::{sql_type}[] FROM part")
+        if layout == "rows":
+            part = pa.table({"mask_id": np.repeat(data.mask_id[s:e], h),
+                             "y": np.tile(np.arange(h, dtype=np.int16), e - s),
+                             "r": pa.FixedSizeListArray.from_arrays(pa.array(block.reshape(-1)), w)})
+            con.execute(f"INSERT INTO pixels SELECT mask_id, y, r::{sql_type}[] FROM part")
+        else:
+            part = pa.table({"mask_id": np.repeat(data.mask_id[s:e], h * w),  # noqa: F841
+                             "y": np.tile(np.repeat(np.arange(h, dtype=np.int16), w), e - s),
+                             "x": np.tile(xs, (e - s) * h), "v": block.reshape(-1)})
+            con.execute("INSERT INTO pixels SELECT mask_id, y, x, v FROM part")
     con.execute("CHECKPOINT")
     con.close()
     elapsed = time.perf_counter() - start
-    print(f"duckdb_peer: loaded {n} masks {h}x{w} {masks.dtype} into {path} (one row per mask row) "
+    print(f"duckdb_peer: loaded {n} masks {h}x{w} {masks.dtype} into {path} ({layout} layout) "
           f"in {elapsed:.2f} s, {dir_size(path) / 1e6:.1f} MB", file=sys.stderr)
 
 
@@ -102,6 +115,16 @@ def predicate(dtype, lv, uv):
     return f"lambda v: v >= {literal(dtype, lo)} AND v < {literal(dtype, hi)}"
 
 
+def condition(dtype, lv, uv, column="v"):
+    """SQL condition on one stored value: in CP's range (numpy_baseline.value_range)."""
+    lo, hi = nb.value_range(dtype, lv, uv)
+    if lo is None:
+        return "false"
+    if hi is None:
+        return f"{column} >= {literal(dtype, lo)}"
+    return f"{column} >= {literal(dtype, lo)} AND {column} < {literal(dtype, hi)}"
+
+
 def num(x):
     """A float argument as an exact DOUBLE literal."""
     if math.isnan(x):
@@ -113,10 +136,15 @@ def num(x):
 
 def const_cp_sql(info, a):
     """(mask_id, cp) for every mask, constant box."""
-    h, w, dtype = info
+    h, w, dtype, layout = info
     x0, y0, x1, y1 = nb_clip(a.box, h, w)
     if x1 <= x0 or y1 <= y0:
         return "SELECT mask_id, 0::BIGINT AS cp FROM meta"
+    if layout == "pixels":
+        return f"""SELECT m.mask_id, coalesce(c.cp, 0)::BIGINT AS cp FROM meta m LEFT JOIN (
+    SELECT mask_id, count(*) AS cp FROM pixels
+    WHERE y >= {y0} AND y < {y1} AND x >= {x0} AND x < {x1} AND {condition(dtype, a.lv, a.uv)}
+    GROUP BY mask_id) c USING (mask_id)"""
     return f"""SELECT m.mask_id, coalesce(c.cp, 0)::BIGINT AS cp FROM meta m LEFT JOIN (
     SELECT mask_id, sum(len(list_filter(r[{x0 + 1}:{x1}], {predicate(dtype, a.lv, a.uv)}))) AS cp
     FROM pixels WHERE y >= {y0} AND y < {y1} GROUP BY mask_id) c USING (mask_id)"""
@@ -124,7 +152,17 @@ def const_cp_sql(info, a):
 
 def object_cp_sql(info, a, where=""):
     """(mask_id, image_id, cp) for the masks of `where`, cp NULL where the image has no box."""
-    h, w, dtype = info
+    h, w, dtype, layout = info
+    if layout == "pixels":
+        counted = f"""SELECT p.mask_id, count(*) AS cp
+    FROM pixels p JOIN b ON p.mask_id = b.mask_id
+    WHERE b.has AND p.y >= b.by0 AND p.y < b.by1 AND p.x >= b.bx0 AND p.x < b.bx1 AND {condition(dtype, a.lv, a.uv, "p.v")}
+    GROUP BY p.mask_id"""
+    else:
+        counted = f"""SELECT p.mask_id, sum(len(list_filter(p.r[b.bx0 + 1:b.bx1], {predicate(dtype, a.lv, a.uv)}))) AS cp
+    FROM pixels p JOIN b ON p.mask_id = b.mask_id AND p.y >= b.by0 AND p.y < b.by1
+    WHERE b.has AND b.bx1 > b.bx0 AND b.by1 > b.by0
+    GROUP BY p.mask_id"""
     return f"""WITH b AS (
     SELECT mask_id, image_id, has, bx0, by0, greatest(bx1, bx0) AS bx1, greatest(by1, by0) AS by1 FROM (
         SELECT m.mask_id, m.image_id, o.image_id IS NOT NULL AS has,
@@ -132,10 +170,7 @@ def object_cp_sql(info, a, where=""):
                greatest(least(ceil(o.x1), {w}), 0)::INTEGER AS bx1, greatest(least(ceil(o.y1), {h}), 0)::INTEGER AS by1
         FROM meta m LEFT JOIN object o USING (image_id) {where})),
 c AS (
-    SELECT p.mask_id, sum(len(list_filter(p.r[b.bx0 + 1:b.bx1], {predicate(dtype, a.lv, a.uv)}))) AS cp
-    FROM pixels p JOIN b ON p.mask_id = b.mask_id AND p.y >= b.by0 AND p.y < b.by1
-    WHERE b.has AND b.bx1 > b.bx0 AND b.by1 > b.by0
-    GROUP BY p.mask_id)
+    {counted})
 SELECT b.mask_id, b.image_id, CASE WHEN NOT b.has THEN NULL ELSE coalesce(c.cp, 0)::BIGINT END AS cp
 FROM b LEFT JOIN c USING (mask_id)"""
 
@@ -169,8 +204,17 @@ def sql_topk_iou(info, a):
     """INTERSECT / UNION of (mask > t): each image row's hot pixels packed BITS to a BIGINT word
     (the sum of distinct powers of two: list_sum measured faster than list_aggregate 'bit_or'),
     bit_and / bit_or over the image's masks per (row, word), bit_count, summed per image."""
-    h, w, dtype = info
+    h, w, dtype, layout = info
     above = nb.first_at_least(dtype, a.t, strict=True)
+    if layout == "pixels":
+        hot = "false" if above is None else f"p.v >= {literal(dtype, above)}"
+        return f"""WITH g AS (SELECT image_id, count(*) AS k FROM meta WHERE mask_type IN (1, 2) GROUP BY image_id),
+h AS (SELECT m.image_id, p.y::INTEGER * {w} + p.x AS px, count(*) AS c
+      FROM pixels p JOIN meta m USING (mask_id) WHERE m.mask_type IN (1, 2) AND {hot}
+      GROUP BY m.image_id, px),
+s AS (SELECT image_id, count(*) FILTER (WHERE h.c = g.k) AS ic, count(*) AS uc FROM h JOIN g USING (image_id) GROUP BY image_id)
+SELECT g.image_id, CASE WHEN coalesce(s.uc, 0) = 0 THEN NULL ELSE s.ic::DOUBLE / s.uc END AS v
+FROM g LEFT JOIN s USING (image_id) ORDER BY v ASC NULLS LAST, g.image_id ASC LIMIT {int(a.k)}"""
     words = (w + BITS - 1) // BITS
     if above is None:
         hot = "0::BIGINT"
@@ -191,8 +235,8 @@ SQL = {"filter-const": sql_filter_const, "filter-object": sql_filter_object, "to
 
 
 def read_info(con):
-    h, w, dtype = con.execute("SELECT height, width, dtype FROM info").fetchone()
-    return int(h), int(w), np.dtype(dtype).type
+    h, w, dtype, layout = con.execute("SELECT height, width, dtype, layout FROM info").fetchone()
+    return int(h), int(w), np.dtype(dtype).type, layout
 
 
 def query(a):
@@ -212,11 +256,13 @@ def main(argv=None):
     show = bool(argv) and argv[0] == "sql"
     if show:
         argv = argv[1:]
-    p, _ = parser(__doc__.split("\n\n")[0], "--db", "DuckDB file written by `load`",
-                  "write DATASET into a DuckDB file DB_FILE")
+    p, commands = parser(__doc__.split("\n\n")[0], "--db", "DuckDB file written by `load`",
+                         "write DATASET into a DuckDB file DB_FILE")
+    commands.choices["load"].add_argument("--layout", choices=("rows", "pixels"), default=None,
+                                          help=f"pixels table layout (default {DEFAULT_LAYOUT}; README.md)")
     args = p.parse_args(argv)
     if args.command == "load":
-        load(args.dataset, args.store)
+        load(args.dataset, args.store, args.layout)
     elif show:
         con = connect(args.store, read_only=True)
         print(SQL[args.command](read_info(con), args))

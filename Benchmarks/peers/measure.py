@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Warm latency of the peers and the NumPy baseline on the paper's five queries.
 
-    measure.py DATASET --tiledb ARRAY_DIR --duckdb DB_FILE [--repeats 3] [--nice 5] [--json OUT]
-               [--systems numpy,tiledb,duckdb] [--families filter-const,...]
+    measure.py DATASET --tiledb ARRAY_DIR --duckdb DB_FILE [--duckdb-pixels DB_FILE] [--repeats 3]
+               [--nice 5] [--json OUT] [--systems numpy,tiledb,duckdb,duckdb-pixels] [--families ...]
 
 For each system and family: one untimed warm-up run, then --repeats runs, each a fresh process
 (under `nice -n NICE`); the figure is the median of the runs' own `elapsed_ms` (Python start-up
@@ -36,6 +36,7 @@ def main():
     p.add_argument("dataset")
     p.add_argument("--tiledb")
     p.add_argument("--duckdb")
+    p.add_argument("--duckdb-pixels", help="a DuckDB file loaded with --layout pixels")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--nice", type=int, default=5)
     p.add_argument("--systems", default="numpy,tiledb,duckdb")
@@ -47,6 +48,7 @@ def main():
         "numpy": lambda f: [py, BASELINE, f, a.dataset],
         "tiledb": lambda f: [py, os.path.join(HERE, "tiledb_peer.py"), f, a.dataset, "--array", a.tiledb],
         "duckdb": lambda f: [py, os.path.join(HERE, "duckdb_peer.py"), f, a.dataset, "--db", a.duckdb],
+        "duckdb-pixels": lambda f: [py, os.path.join(HERE, "duckdb_peer.py"), f, a.dataset, "--db", a.duckdb_pixels],
     }
     results, expected = [], {}
     print("| family | system | warm median ms | runs ms | rows equal to numpy | load avg |")
