@@ -7,9 +7,10 @@ Loads DATASET (interchange layout, uint8 or float32) into every peer (DuckDB in 
 layouts) under a scratch directory, runs the five families with many parameter sets (constant
 boxes aligned, unaligned, partly outside, empty and inverted; lv/uv on and off the 1/255
 steps, uv = 1.0, lv = uv = 1.0, lv > 1; thresholds equal to an actual CP so that ties sit on the
-boundary, negative thresholds; k = 25, k = 0 and k larger than the result; IoU thresholds t giving
-NULLs) through the real command lines, and asserts that each peer's rows equal the baseline's: same length, ids exact, values within
-1e-9, NULLs equal. Prints one line per case and "N passed, N failed"; exits 1 on any failure.
+boundary, negative thresholds; k = 25, k = 0 and k larger than the result; IoU thresholds t
+giving NULLs) through the real command lines, and asserts that each peer's rows equal the
+baseline's: same length, ids exact, values within 1e-9, NULLs equal. Prints one line per case and
+"N passed, N failed"; exits 1 on any failure.
 Run it with the peers' virtualenv Python (Benchmarks/peers/setup.sh).
 """
 import argparse

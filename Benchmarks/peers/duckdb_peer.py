@@ -1,25 +1,28 @@
 #!/usr/bin/env python3
 """DuckDB peer: the five query families of Tools/baselines/numpy_baseline.py answered by SQL inside
-DuckDB (list slicing, list lambdas, joins, GROUP BY), over masks stored one row per image row.
+DuckDB (list slicing, list lambdas, joins, GROUP BY), over masks stored one row per image row
+(or, with --layout pixels, one row per pixel).
 
-    duckdb_peer.py load DATASET DB_FILE                     # interchange layout -> DuckDB file
+    duckdb_peer.py load DATASET DB_FILE [--layout rows|pixels]   # interchange layout -> DuckDB file
     duckdb_peer.py filter-const  [DATASET] --db DB_FILE --box X0,Y0,X1,Y1 --lv LV --uv UV --threshold T
     duckdb_peer.py filter-object [DATASET] --db DB_FILE --lv LV --uv UV --threshold T
     duckdb_peer.py topk-const    [DATASET] --db DB_FILE --box X0,Y0,X1,Y1 --lv LV --uv UV --k K
     duckdb_peer.py topk-agg      [DATASET] --db DB_FILE --lv LV --uv UV --k K
     duckdb_peer.py topk-iou      [DATASET] --db DB_FILE --t T --k K
-    duckdb_peer.py sql           [DATASET] --db DB_FILE FAMILY-ARGS...  # print the SQL instead
+    duckdb_peer.py sql FAMILY    [DATASET] --db DB_FILE ...     # print the SQL instead of running it
 
-Tables (README.md says why this layout):
-  info(height, width, dtype)
+Tables (README.md says why the default layout):
+  info(height, width, dtype, layout)
   meta(mask_id, image_id, model_id, mask_type BIGINT)            one row per mask (meta.csv)
   object(image_id BIGINT, x0, y0, x1, y1 DOUBLE)                 rois/object.csv as written
-  pixels(mask_id BIGINT, y SMALLINT, r UTINYINT[] | FLOAT[])     one row per (mask, image row y),
-                                                                 r = the W values of row y
-A box needs only its rows (WHERE y >= y0 AND y < y1) and, of each, the slice r[x0+1:x1]. Object
-boxes are rounded outward and clipped in SQL at query time. The value range [lv, uv) is turned
-into the first stored value meeting each bound (numpy_baseline.value_range, exact in float64),
-which the SQL compares the stored values against, so answers equal the baseline's exactly.
+  pixels, layout rows (default): (mask_id BIGINT, y SMALLINT, r UTINYINT[] | FLOAT[])
+                                 one row per (mask, image row y), r = the W values of row y;
+                                 a box reads its rows (y0 <= y < y1) and slices r[x0+1:x1]
+  pixels, layout pixels:         (mask_id BIGINT, y SMALLINT, x SMALLINT, v UTINYINT | FLOAT)
+                                 one row per pixel; plain WHERE / GROUP BY, no lambdas
+Object boxes are rounded outward and clipped in SQL at query time. The value range [lv, uv) is
+turned into the first stored value meeting each bound (numpy_baseline.value_range, exact in
+float64), which the SQL compares the stored values against, so answers equal the baseline's.
 Queries print {"rows": [...], "elapsed_ms": ...}; elapsed_ms covers connecting (read-only,
 threads = 2), running the SQL and fetching the rows.
 """

@@ -60,8 +60,14 @@ def main():
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
             outs = []
             for i in range(1 + a.repeats):
-                proc = subprocess.run(full, capture_output=True, text=True, check=True)
+                proc = subprocess.run(full, capture_output=True, text=True)
+                if proc.returncode != 0:
+                    print(f"| {family} | {system} | FAILED: exit {proc.returncode}: "
+                          f"{proc.stderr.strip().splitlines()[-1:]} | | | {load} |", flush=True)
+                    break
                 outs.append(json.loads(proc.stdout))
+            if len(outs) < 1 + a.repeats:
+                continue
             times = [o["elapsed_ms"] for o in outs[1:]]
             rows = outs[-1]["rows"]
             if system == "numpy":
