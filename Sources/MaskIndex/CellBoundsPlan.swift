@@ -58,19 +58,40 @@ public struct CellBoundsPlan: Sendable {
         if grid.edges[bi2] > hi { bi2 -= 1 }
         let ox0 = box.x0 / c, oy0 = box.y0 / c
         let ox1 = min((box.x1 + c - 1) / c, grid.cornerCols), oy1 = min((box.y1 + c - 1) / c, grid.cornerRows)
+        let bins = grid.bins, stride = bins - 1, cols = grid.cornerCols
+        // N(cell (iy, ix), bins b1..<b2) = Σ over the bin edges b1 (+) and b2 (−) of the four
+        // corners' reverse-cumulative counts; corner row/column 0 is zero, bin 0 the cell's
+        // area, bin `bins` zero. Keys as `CHIGrid.key`.
+        @inline(__always) func cellSum(_ iy: Int, _ ix: Int, _ b1: Int, _ b2: Int, area: Int) -> BoundsPlan.Sum {
+            var sum = BoundsPlan.Sum()
+            guard b1 < b2 else { return sum }
+            @inline(__always) func corners(_ b: Int, _ sign: Int) {
+                // (iy+1, ix+1) +, (iy, ix+1) −, (iy+1, ix) −, (iy, ix) +; key of corner (y, x) is
+                // ((y − 1)·cols + (x − 1))·stride + (b − 1).
+                let k = (iy * cols + ix) * stride + (b - 1)
+                sum.add(k, sign)
+                if iy > 0 { sum.add(k - cols * stride, -sign) }
+                if ix > 0 { sum.add(k - stride, -sign) }
+                if iy > 0 && ix > 0 { sum.add(k - cols * stride - stride, sign) }
+            }
+            if b1 == 0 { sum.constant += area } else { corners(b1, 1) }
+            if b2 < bins { corners(b2, -1) }
+            return sum
+        }
         var cells: [RingCell] = []
+        cells.reserveCapacity(2 * ((ox1 - ox0) + (oy1 - oy0)))
         for iy in oy0..<oy1 {
             let cy0 = grid.cornerY(iy), cy1 = grid.cornerY(iy + 1)
             let coveredRows = min(cy1, box.y1) - max(cy0, box.y0)
+            let rowInside = coveredRows == cy1 - cy0
             for ix in ox0..<ox1 {
                 let cx0 = grid.cornerX(ix), cx1 = grid.cornerX(ix + 1)
                 let coveredCols = min(cx1, box.x1) - max(cx0, box.x0)
+                if rowInside && coveredCols == cx1 - cx0 { continue }  // a cell of the inner rectangle
                 let area = (cy1 - cy0) * (cx1 - cx0)
                 let covered = max(0, coveredRows) * max(0, coveredCols)
-                if covered == area { continue }  // a cell of the inner rectangle
-                let rect = (iy, ix, iy + 1, ix + 1)
-                cells.append(RingCell(inner: BoundsPlan.count(grid, rect, bi1, bi2),
-                                      outer: BoundsPlan.count(grid, rect, bo1, bo2),
+                cells.append(RingCell(inner: cellSum(iy, ix, bi1, bi2, area: area),
+                                      outer: cellSum(iy, ix, bo1, bo2, area: area),
                                       slack: area - covered, covered: covered))
             }
         }

@@ -150,25 +150,30 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
         let n = rows.count
         var lower = [Int32](repeating: -1, count: n), upper = [Int32](repeating: 0, count: n)
-        var plans: [CellBoundsPlan] = []
-        var planOf = [Int32](repeating: -1, count: n), segmentOf = [Int32](repeating: 0, count: n), localOf = [Int](repeating: 0, count: n)
-        for i in 0..<n {
-            let (s, local) = database.locate(row: rows[i])
-            guard let f = files[s], f.isValid(local) else { continue }
-            if plans.isEmpty || boxes[i] != boxes[i - 1] || planOf[i - 1] < 0 {
-                plans.append(CellBoundsPlan(grid: grid, box: boxes[i], codes: codes))
-            }
-            planOf[i] = Int32(plans.count - 1)
-            segmentOf[i] = Int32(s)
-            localOf[i] = local
+        // Runs of equal boxes share a plan; the next run's plan is made (and its first mask's
+        // entries prefetched) before the current run is evaluated.
+        func runEnd(_ start: Int) -> Int {
+            var e = start + 1
+            while e < n && boxes[e] == boxes[start] { e += 1 }
+            return e
         }
-        let distance = 2
-        for i in 0..<n where planOf[i] >= 0 {
-            let j = i + distance
-            if j < n, planOf[j] >= 0, let g = files[Int(segmentOf[j])] { g.prefetch(plans[Int(planOf[j])], mask: localOf[j]) }
-            let b = files[Int(segmentOf[i])]!.bounds(plans[Int(planOf[i])], mask: localOf[i])
-            lower[i] = Int32(b.lowerBound)
-            upper[i] = Int32(b.upperBound)
+        var start = 0
+        var plan = n > 0 ? CellBoundsPlan(grid: grid, box: boxes[0], codes: codes) : nil
+        while start < n, let current = plan {
+            let end = runEnd(start)
+            plan = end < n ? CellBoundsPlan(grid: grid, box: boxes[end], codes: codes) : nil
+            if let next = plan {
+                let (s, local) = database.locate(row: rows[end])
+                if let f = files[s], f.isValid(local) { f.prefetch(next, mask: local) }
+            }
+            for i in start..<end {
+                let (s, local) = database.locate(row: rows[i])
+                guard let f = files[s], f.isValid(local) else { continue }
+                let b = f.bounds(current, mask: local)
+                lower[i] = Int32(b.lowerBound)
+                upper[i] = Int32(b.upperBound)
+            }
+            start = end
         }
         return (lower, upper)
     }
