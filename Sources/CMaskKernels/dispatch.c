@@ -42,6 +42,9 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
         (T).flags_and_codes_u16 = cmk_flags_and_codes_u16_##SFX; \
         (T).flags_or_codes_u16 = cmk_flags_or_codes_u16_##SFX;   \
         (T).flags_and_codes_u32 = cmk_flags_and_codes_u32_##SFX; \
+        (T).tally_codes_u8 = cmk_tally_codes_u8_##SFX;           \
+        (T).tally_codes_u16 = cmk_tally_codes_u16_##SFX;         \
+        (T).tally_codes_u32 = cmk_tally_codes_u32_##SFX;         \
         (T).flags_or_codes_u32 = cmk_flags_or_codes_u32_##SFX;   \
         (T).crc32c = cmk_crc32c_sw;                    \
     } while (0)
@@ -154,3 +157,12 @@ void cmk_flags_or_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold,
 }
 
 uint32_t cmk_crc32c(uint32_t crc, const void *data, size_t len) { return ops()->crc32c(crc, data, len); }
+void cmk_tally_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *counts) {
+    ops()->tally_codes_u8(codes, n, threshold, counts);
+}
+void cmk_tally_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *counts) {
+    ops()->tally_codes_u16(codes, n, threshold, counts);
+}
+void cmk_tally_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *counts) {
+    ops()->tally_codes_u32(codes, n, threshold, counts);
+}

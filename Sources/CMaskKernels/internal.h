@@ -62,6 +62,9 @@ struct cmk_ops {
     cmk_flags_codes_u16_fn flags_or_codes_u16;
     cmk_flags_codes_u32_fn flags_and_codes_u32;
     cmk_flags_codes_u32_fn flags_or_codes_u32;
+    cmk_flags_codes_u8_fn tally_codes_u8;
+    cmk_flags_codes_u16_fn tally_codes_u16;
+    cmk_flags_codes_u32_fn tally_codes_u32;
     cmk_crc_fn crc32c;
 };
 
@@ -91,7 +94,10 @@ struct cmk_ops {
     void cmk_flags_and_codes_u16_##sfx(const uint16_t *, size_t, uint32_t, uint8_t *);             \
     void cmk_flags_or_codes_u16_##sfx(const uint16_t *, size_t, uint32_t, uint8_t *);              \
     void cmk_flags_and_codes_u32_##sfx(const uint32_t *, size_t, uint32_t, uint8_t *);             \
-    void cmk_flags_or_codes_u32_##sfx(const uint32_t *, size_t, uint32_t, uint8_t *);
+    void cmk_flags_or_codes_u32_##sfx(const uint32_t *, size_t, uint32_t, uint8_t *);              \
+    void cmk_tally_codes_u8_##sfx(const uint8_t *, size_t, uint32_t, uint8_t *);                   \
+    void cmk_tally_codes_u16_##sfx(const uint16_t *, size_t, uint32_t, uint8_t *);                 \
+    void cmk_tally_codes_u32_##sfx(const uint32_t *, size_t, uint32_t, uint8_t *);
 
 CMK_DECLARE_VARIANTS(scalar)
 #if CMK_X86

@@ -102,7 +102,8 @@ CMK_PIXELWISE_VARIANTS(CMK_TARGET_AVX512, avx512)
 
 // ---------------------------------------------------------------- threshold flags on codes
 //
-// flags[i] = flags[i] && codes[i] >= t (resp. ||), results 0/1, comparing the stored codes
+// flags[i] = flags[i] && codes[i] >= t (resp. ||), results 0/1, or (tally) counts[i] += codes[i]
+// >= t (wrapping at 256: the caller tallies at most 255 masks), comparing the stored codes
 // directly (the caller turns `mask > v` / `mask >= v` into a code threshold t), so the
 // aggregation needs no decoding to double. t is any uint32: t = 0 passes every code, t above
 // the largest code (> 255 for u8, > 65535 for u16) none. Scalar reference below; the AVX2
@@ -111,15 +112,18 @@ CMK_PIXELWISE_VARIANTS(CMK_TARGET_AVX512, avx512)
 // variants compare into k-masks. Integer operations only: identical in every variant.
 CMK_INLINE void flags_codes_ref_u8(const uint8_t *c, size_t n, uint32_t t, uint8_t *f, int any) {
     for (size_t i = 0; i < n; i++)
-        f[i] = any ? (uint8_t)((f[i] != 0) | ((uint32_t)c[i] >= t)) : (uint8_t)((f[i] != 0) & ((uint32_t)c[i] >= t));
+        f[i] = any == 2 ? (uint8_t)(f[i] + ((uint32_t)c[i] >= t))
+             : any ? (uint8_t)((f[i] != 0) | ((uint32_t)c[i] >= t)) : (uint8_t)((f[i] != 0) & ((uint32_t)c[i] >= t));
 }
 CMK_INLINE void flags_codes_ref_u16(const uint16_t *c, size_t n, uint32_t t, uint8_t *f, int any) {
     for (size_t i = 0; i < n; i++)
-        f[i] = any ? (uint8_t)((f[i] != 0) | ((uint32_t)c[i] >= t)) : (uint8_t)((f[i] != 0) & ((uint32_t)c[i] >= t));
+        f[i] = any == 2 ? (uint8_t)(f[i] + ((uint32_t)c[i] >= t))
+             : any ? (uint8_t)((f[i] != 0) | ((uint32_t)c[i] >= t)) : (uint8_t)((f[i] != 0) & ((uint32_t)c[i] >= t));
 }
 CMK_INLINE void flags_codes_ref_u32(const uint32_t *c, size_t n, uint32_t t, uint8_t *f, int any) {
     for (size_t i = 0; i < n; i++)
-        f[i] = any ? (uint8_t)((f[i] != 0) | (c[i] >= t)) : (uint8_t)((f[i] != 0) & (c[i] >= t));
+        f[i] = any == 2 ? (uint8_t)(f[i] + (c[i] >= t))
+             : any ? (uint8_t)((f[i] != 0) | (c[i] >= t)) : (uint8_t)((f[i] != 0) & (c[i] >= t));
 }
 
 #if CMK_X86
@@ -127,7 +131,8 @@ CMK_INLINE void flags_codes_ref_u32(const uint32_t *c, size_t n, uint32_t t, uin
 CMK_TARGET_AVX2 CMK_INLINE void flags_combine_avx2(uint8_t *f, __m256i ge, int any) {
     const __m256i one = _mm256_set1_epi8(1);
     const __m256i fv = _mm256_loadu_si256((const __m256i *)(const void *)f);
-    const __m256i r = any ? _mm256_min_epu8(_mm256_or_si256(fv, ge), one) : _mm256_and_si256(_mm256_min_epu8(fv, one), ge);
+    const __m256i r = any == 2 ? _mm256_sub_epi8(fv, ge)  /* ge lanes are -1: a tally */
+                    : any ? _mm256_min_epu8(_mm256_or_si256(fv, ge), one) : _mm256_and_si256(_mm256_min_epu8(fv, one), ge);
     _mm256_storeu_si256((__m256i *)(void *)f, r);
 }
 
@@ -177,6 +182,10 @@ CMK_TARGET_AVX2 CMK_INLINE void flags_codes_u32_avx2(const uint32_t *c, size_t n
 // 64 flags from a 64-bit "code >= t" mask.
 CMK_TARGET_AVX512 CMK_INLINE void flags_combine_avx512(uint8_t *f, __mmask64 ge, int any) {
     const __m512i fv = _mm512_loadu_si512((const void *)f);
+    if (any == 2) {
+        _mm512_storeu_si512((void *)f, _mm512_mask_add_epi8(fv, ge, fv, _mm512_set1_epi8(1)));
+        return;
+    }
     const __mmask64 nz = _mm512_test_epi8_mask(fv, fv);
     _mm512_storeu_si512((void *)f, _mm512_maskz_mov_epi8(any ? (ge | nz) : (ge & nz), _mm512_set1_epi8(1)));
 }
@@ -221,7 +230,10 @@ CMK_TARGET_AVX512 CMK_INLINE void flags_codes_u32_avx512(const uint32_t *c, size
     ATTR void cmk_flags_and_codes_u16_##SFX(const uint16_t *c, size_t n, uint32_t t, uint8_t *f) { U16(c, n, t, f, 0); } \
     ATTR void cmk_flags_or_codes_u16_##SFX(const uint16_t *c, size_t n, uint32_t t, uint8_t *f) { U16(c, n, t, f, 1); }  \
     ATTR void cmk_flags_and_codes_u32_##SFX(const uint32_t *c, size_t n, uint32_t t, uint8_t *f) { U32(c, n, t, f, 0); } \
-    ATTR void cmk_flags_or_codes_u32_##SFX(const uint32_t *c, size_t n, uint32_t t, uint8_t *f) { U32(c, n, t, f, 1); }
+    ATTR void cmk_flags_or_codes_u32_##SFX(const uint32_t *c, size_t n, uint32_t t, uint8_t *f) { U32(c, n, t, f, 1); }  \
+    ATTR void cmk_tally_codes_u8_##SFX(const uint8_t *c, size_t n, uint32_t t, uint8_t *f) { U8(c, n, t, f, 2); }     \
+    ATTR void cmk_tally_codes_u16_##SFX(const uint16_t *c, size_t n, uint32_t t, uint8_t *f) { U16(c, n, t, f, 2); }  \
+    ATTR void cmk_tally_codes_u32_##SFX(const uint32_t *c, size_t n, uint32_t t, uint8_t *f) { U32(c, n, t, f, 2); }
 
 CMK_FLAGS_CODES_VARIANTS(, scalar, flags_codes_ref_u8, flags_codes_ref_u16, flags_codes_ref_u32)
 #if CMK_X86

@@ -1,5 +1,24 @@
 import MaskFormat
 
+/// A plan that bounds `CP(mask, box, codes)` from one mask's CHI entries, made once per
+/// (box, code interval) and applied to any number of masks: `BoundsPlan`, or the tighter and
+/// costlier `CellBoundsPlan`.
+public protocol MaskBoundsPlan: Sendable {
+    init(grid: CHIGrid, box: PixelBox, codes: CodeInterval)
+    /// Bounds for one mask whose entry `k` is `entry(k)`.
+    func evaluate(_ entry: (Int) -> Int) -> ClosedRange<Int>
+    /// Calls `body` with every key `evaluate` reads (for prefetching).
+    func forEachKey(_ body: (Int) -> Void)
+}
+
+extension MaskBoundsPlan {
+    /// Prefetches the entries `evaluate` will read for mask `m` of `file`.
+    @inline(__always)
+    public func prefetch(in file: CHIFile, mask m: Int) {
+        forEachKey { file.prefetchEntry(key: $0, mask: m) }
+    }
+}
+
 /// How to bound `CP(mask, box, codes)` from one mask's CHI entries, computed once per
 /// (box, code interval) and applied to any number of masks.
 ///
@@ -21,7 +40,7 @@ import MaskFormat
 /// bounds meet. (The authors' prototype mishandles narrow boxes; this does not.)
 ///
 /// Each `N` is a constant plus a signed sum of at most 8 entries.
-public struct BoundsPlan: Sendable {
+public struct BoundsPlan: MaskBoundsPlan {
     /// One signed sum: `constant + Σ signs[i] * entry(keys[i])`, at most 8 terms, stored
     /// inline so that planning allocates nothing.
     public struct Sum: Sendable {
@@ -121,6 +140,14 @@ public struct BoundsPlan: Sendable {
         }
         return bounds(innerInner: value(innerInner), outerInner: value(outerInner),
                       outerOuter: value(outerOuter), innerOuter: value(innerOuter))
+    }
+
+    public func forEachKey(_ body: (Int) -> Void) {
+        guard exact == nil else { return }
+        for i in 0..<innerInner.count { body(Int(innerInner.keys[i])) }
+        for i in 0..<outerInner.count { body(Int(outerInner.keys[i])) }
+        for i in 0..<outerOuter.count { body(Int(outerOuter.keys[i])) }
+        for i in 0..<innerOuter.count { body(Int(innerOuter.keys[i])) }
     }
 
     /// Bounds from the four sums' values.

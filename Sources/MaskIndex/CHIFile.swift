@@ -97,44 +97,16 @@ public final class CHIFile: @unchecked Sendable {
                     : Int(UInt16(littleEndian: p.loadUnaligned(fromByteOffset: m * 2, as: UInt16.self)))
     }
 
-    /// Bounds on CP for mask `m` (which must be valid).
-    public func bounds(_ plan: BoundsPlan, mask m: Int) -> ClosedRange<Int> {
+    /// Bounds on CP for mask `m` (which must be valid) by any plan.
+    @inline(__always)
+    public func bounds<Plan: MaskBoundsPlan>(_ plan: Plan, mask m: Int) -> ClosedRange<Int> {
         plan.evaluate { entry(key: $0, mask: m) }
     }
 
-    /// Refined bounds on CP for mask `m` (which must be valid).
-    public func bounds(_ plan: CellBoundsPlan, mask m: Int) -> ClosedRange<Int> {
-        plan.evaluate { entry(key: $0, mask: m) }
-    }
-
-    /// Prefetches the entries `bounds(plan, mask: m)` will read (one cache line each).
+    /// Hints that entry `key` of mask `m` will be read soon.
     @inline(__always)
-    public func prefetch(_ plan: CellBoundsPlan, mask m: Int) {
-        guard plan.exact == nil else { return }
-        let base = entries + m * header.entryWidth, stride = self.stride
-        @inline(__always) func touch(_ sum: BoundsPlan.Sum) {
-            for i in 0..<sum.count { cmk_prefetch(base + Int(sum.keys[i]) * stride) }
-        }
-        touch(plan.innerInner)
-        touch(plan.innerOuter)
-        for cell in plan.ring {
-            touch(cell.inner)
-            touch(cell.outer)
-        }
-    }
-
-    /// Prefetches the entries `bounds(plan, mask: m)` will read (one cache line each).
-    @inline(__always)
-    public func prefetch(_ plan: BoundsPlan, mask m: Int) {
-        guard plan.exact == nil else { return }
-        let base = entries + m * header.entryWidth, stride = self.stride
-        @inline(__always) func touch(_ sum: BoundsPlan.Sum) {
-            for i in 0..<sum.count { cmk_prefetch(base + Int(sum.keys[i]) * stride) }
-        }
-        touch(plan.innerInner)
-        touch(plan.outerInner)
-        touch(plan.outerOuter)
-        touch(plan.innerOuter)
+    public func prefetchEntry(key: Int, mask m: Int) {
+        cmk_prefetch(entries + key * stride + m * header.entryWidth)
     }
 
     /// Bounds of masks `range` of the file for one plan, vectorised over masks: in tiles of

@@ -21,7 +21,7 @@ import MaskFormat
 /// Cost: `N(c, bins)` takes up to 8 entries, so a box whose outer rectangle has `r` ring cells
 /// reads up to `16 + 16·r` entries per mask (about 460 for a 112-pixel box on a 16-pixel grid),
 /// against `BoundsPlan`'s 32: worth it only for masks that would otherwise be read.
-public struct CellBoundsPlan: Sendable {
+public struct CellBoundsPlan: MaskBoundsPlan {
     /// A partially covered cell: its counts in the inner and outer bins, and how much of it
     /// the box covers.
     public struct RingCell: Sendable {
@@ -96,6 +96,16 @@ public struct CellBoundsPlan: Sendable {
             }
         }
         ring = cells
+    }
+
+    public func forEachKey(_ body: (Int) -> Void) {
+        guard exact == nil else { return }
+        for i in 0..<innerInner.count { body(Int(innerInner.keys[i])) }
+        for i in 0..<innerOuter.count { body(Int(innerOuter.keys[i])) }
+        for cell in ring {
+            for i in 0..<cell.inner.count { body(Int(cell.inner.keys[i])) }
+            for i in 0..<cell.outer.count { body(Int(cell.outer.keys[i])) }
+        }
     }
 
     /// Entries read per mask (for cost decisions).

@@ -111,69 +111,53 @@ public final class DatabaseIndex: @unchecked Sendable {
     }
 
     /// Bounds of `rows[i]` over its own box `boxes[i]` (clipped, non-empty) for one code
-    /// interval — a named ROI. `lower[i] == -1` where the mask has no valid entry. A plan is
-    /// made per run of equal boxes (the masks of one image share its box) without locking.
-    /// - Complexity: O(rows × (plan + 32 entry loads)), plans O(log bins) each.
+    /// interval — a named ROI. `lower[i] == -1` where the mask has no valid entry.
+    /// - Complexity: O(rows × 32 entry loads) plus a plan per run of equal boxes (the masks
+    ///   of one image share its box); split between the cores.
     public func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
-        let n = rows.count
-        var lower = [Int32](repeating: -1, count: n), upper = [Int32](repeating: 0, count: n)
-        // Plans (one per run of equal boxes) and where each row's entries are.
-        var plans: [BoundsPlan] = []
-        var planOf = [Int32](repeating: -1, count: n), segmentOf = [Int32](repeating: 0, count: n), localOf = [Int](repeating: 0, count: n)
-        for i in 0..<n {
-            let (s, local) = database.locate(row: rows[i])
-            guard let f = files[s], f.isValid(local) else { continue }
-            if plans.isEmpty || boxes[i] != boxes[i - 1] || planOf[i - 1] < 0 {
-                plans.append(BoundsPlan(grid: grid, box: boxes[i], codes: codes))
-            }
-            planOf[i] = Int32(plans.count - 1)
-            segmentOf[i] = Int32(s)
-            localOf[i] = local
-        }
-        // Each mask reads up to 32 entries from as many key columns (pages): prefetching a few
-        // masks ahead overlaps those misses.
-        let distance = 8
-        for i in 0..<n where planOf[i] >= 0 {
-            let j = i + distance
-            if j < n, planOf[j] >= 0, let g = files[Int(segmentOf[j])] { g.prefetch(plans[Int(planOf[j])], mask: localOf[j]) }
-            let b = files[Int(segmentOf[i])]!.bounds(plans[Int(planOf[i])], mask: localOf[i])
-            lower[i] = Int32(b.lowerBound)
-            upper[i] = Int32(b.upperBound)
-        }
-        return (lower, upper)
+        boundsByRuns(BoundsPlan.self, rows: rows, boxes: boxes, codes: codes)
     }
 
     /// Cell-by-cell bounds (`CellBoundsPlan`) of `rows[i]` over `boxes[i]` (clipped,
     /// non-empty): tighter than `bounds`, at up to ~15× the entries per mask, for the rows the
     /// executor would otherwise read. `lower[i] == -1` where the mask has no valid entry.
-    /// - Complexity: O(rows × ring cells), plans made once per run of equal boxes.
     public func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+        boundsByRuns(CellBoundsPlan.self, rows: rows, boxes: boxes, codes: codes)
+    }
+
+    /// Evaluates rows run by run — consecutive rows with equal boxes share one plan — with the
+    /// next run's plan made, and its first mask's entries prefetched, before the current run
+    /// is evaluated (each mask reads its entries from as many key columns, i.e. pages).
+    /// Contiguous halves of the rows go to the cores.
+    private func boundsByRuns<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
         let n = rows.count
         var lower = [Int32](repeating: -1, count: n), upper = [Int32](repeating: 0, count: n)
-        // Runs of equal boxes share a plan; the next run's plan is made (and its first mask's
-        // entries prefetched) before the current run is evaluated.
-        func runEnd(_ start: Int) -> Int {
-            var e = start + 1
-            while e < n && boxes[e] == boxes[start] { e += 1 }
-            return e
-        }
-        var start = 0
-        var plan = n > 0 ? CellBoundsPlan(grid: grid, box: boxes[0], codes: codes) : nil
-        while start < n, let current = plan {
-            let end = runEnd(start)
-            plan = end < n ? CellBoundsPlan(grid: grid, box: boxes[end], codes: codes) : nil
-            if let next = plan {
-                let (s, local) = database.locate(row: rows[end])
-                if let f = files[s], f.isValid(local) { f.prefetch(next, mask: local) }
+        lower.withUnsafeMutableBufferPointer { lo in
+            upper.withUnsafeMutableBufferPointer { hi in
+                let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
+                Parallel.forEachChunk(count: n, minimumChunk: 2048) { range in
+                    var start = range.lowerBound
+                    var plan = Plan(grid: grid, box: boxes[start], codes: codes)
+                    while start < range.upperBound {
+                        var end = start + 1
+                        while end < range.upperBound && boxes[end] == boxes[start] { end += 1 }
+                        let current = plan
+                        if end < range.upperBound {
+                            plan = Plan(grid: grid, box: boxes[end], codes: codes)
+                            let (s, local) = database.locate(row: rows[end])
+                            if let f = files[s], f.isValid(local) { plan.prefetch(in: f, mask: local) }
+                        }
+                        for i in start..<end {
+                            let (s, local) = database.locate(row: rows[i])
+                            guard let f = files[s], f.isValid(local) else { continue }
+                            let b = current.evaluate { f.entry(key: $0, mask: local) }
+                            lo.value[i] = Int32(b.lowerBound)
+                            hi.value[i] = Int32(b.upperBound)
+                        }
+                        start = end
+                    }
+                }
             }
-            for i in start..<end {
-                let (s, local) = database.locate(row: rows[i])
-                guard let f = files[s], f.isValid(local) else { continue }
-                let b = f.bounds(current, mask: local)
-                lower[i] = Int32(b.lowerBound)
-                upper[i] = Int32(b.upperBound)
-            }
-            start = end
         }
         return (lower, upper)
     }

@@ -7,7 +7,9 @@ import MaskStorage
 ///
 /// Algorithm, per group: read each member once (only the bands covering the terms' boxes, or
 /// the whole mask when the index wants to index it). `INTERSECT`/`UNION` fold 0/1 flags by
-/// comparing the stored codes with the threshold's first code (exact, no conversion);
+/// comparing the stored codes with the threshold's first code (exact, no conversion) — in
+/// groups of at most 255 members as one tally per threshold (members above it, per pixel:
+/// INTERSECT = all, UNION = any), one pass per member;
 /// `AVG`/`MIN`/`MAX` decode codes to Double (`PixelFormat.value(ofCode:)`; a 256-entry table for
 /// uint8) and fold into one Double accumulator per aggregate; then each term's box is counted
 /// with CP's rule: on the flags, or on Doubles (`lv <= v < uv`, or `v >= lv` when `uv >= 1.0`).
@@ -45,6 +47,16 @@ struct MaskAggregation {
         case (.float16, false): cmk_flags_or_codes_u16(codes.assumingMemoryBound(to: UInt16.self), n, threshold, flags)
         case (.float32, true): cmk_flags_and_codes_u32(codes.assumingMemoryBound(to: UInt32.self), n, threshold, flags)
         case (.float32, false): cmk_flags_or_codes_u32(codes.assumingMemoryBound(to: UInt32.self), n, threshold, flags)
+        }
+    }
+
+    /// `counts[i] += code_i >= threshold` over `count` stored codes at `codes`.
+    static func tally(_ codes: UnsafeRawPointer, format: PixelFormat, count n: Int, threshold: UInt32,
+                      into counts: UnsafeMutablePointer<UInt8>) {
+        switch format {
+        case .uint8: cmk_tally_codes_u8(codes.assumingMemoryBound(to: UInt8.self), n, threshold, counts)
+        case .float16: cmk_tally_codes_u16(codes.assumingMemoryBound(to: UInt16.self), n, threshold, counts)
+        case .float32: cmk_tally_codes_u32(codes.assumingMemoryBound(to: UInt32.self), n, threshold, counts)
         }
     }
 
@@ -94,6 +106,19 @@ struct MaskAggregation {
             }
             return codes.isEmpty ? UInt32.max : codes.lo
         }
+        // Groups of at most 255 members tally instead: one pass per member and distinct
+        // threshold counts how many members are above it at each pixel, giving INTERSECT
+        // (count == members) and UNION (count >= 1) of that threshold at once.
+        var tallyThresholds: [UInt32] = []
+        let tallyOf: [Int] = allSources.indices.map { si in
+            switch allSources[si] {
+            case .intersect, .union:
+                if let k = tallyThresholds.firstIndex(of: thresholdCodes[si]) { return k }
+                tallyThresholds.append(thresholdCodes[si])
+                return tallyThresholds.count - 1
+            default: return -1
+            }
+        }
         let needsDecoded = allSources.contains { s in
             switch s {
             case .average, .minimum, .maximum: return true
@@ -108,6 +133,7 @@ struct MaskAggregation {
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
             let decoded = UnsafeMutableBufferPointer<Double>.allocate(capacity: needsDecoded ? max(1, pixels) : 1)
             let flags = allSources.map { _ in UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, pixels)) }
+            let tallies = tallyThresholds.map { _ in UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, pixels)) }
             let accumulators = allSources.map { s -> UnsafeMutableBufferPointer<Double> in
                 switch s {
                 case .average, .minimum, .maximum: return .allocate(capacity: max(1, pixels))
@@ -118,6 +144,7 @@ struct MaskAggregation {
                 scratch.deallocate()
                 decoded.deallocate()
                 for f in flags { f.deallocate() }
+                for t in tallies { t.deallocate() }
                 for a in accumulators { a.deallocate() }
             }
             var budget = IndexingBudget()
@@ -140,8 +167,11 @@ struct MaskAggregation {
                 for t in terms where !(group.boxes[t.roi]?.isEmpty ?? true) {
                     used[allSources.firstIndex(of: t.source)!] = true
                 }
+                let useTally = group.members.count <= 255
+                var usedTally = [Bool](repeating: false, count: tallyThresholds.count)
                 for (si, s) in allSources.enumerated() where used[si] {
                     switch s {
+                    case .intersect where useTally, .union where useTally: usedTally[tallyOf[si]] = true
                     case .intersect: flags[si].baseAddress!.initialize(repeating: 1, count: n)
                     case .union: flags[si].baseAddress!.initialize(repeating: 0, count: n)
                     case .minimum: accumulators[si].baseAddress!.initialize(repeating: .infinity, count: n)
@@ -150,6 +180,7 @@ struct MaskAggregation {
                     case .mask: break
                     }
                 }
+                for (k, u) in usedTally.enumerated() where u { tallies[k].baseAddress!.initialize(repeating: 0, count: n) }
                 var indexed = 0
                 for member in group.members {
                     // The whole mask when the index wants it (to index it), else only the rows needed.
@@ -169,8 +200,13 @@ struct MaskAggregation {
                     }
                     let base = UnsafeRawPointer(scratch.baseAddress!) + (y0 - readRange.lowerBound) * rowBytes
                     var haveDecoded = false
+                    for (k, u) in usedTally.enumerated() where u {
+                        MaskAggregation.tally(base, format: format, count: n, threshold: tallyThresholds[k], into: tallies[k].baseAddress!)
+                    }
                     for (si, s) in allSources.enumerated() where used[si] {
                         switch s {
+                        case .intersect where useTally, .union where useTally:
+                            break
                         case .intersect, .union:
                             let isAnd: Bool
                             if case .intersect = s { isAnd = true } else { isAnd = false }
@@ -210,7 +246,18 @@ struct MaskAggregation {
                     switch t.source {
                     case .intersect, .union:
                         // A 0/1 mask: CP counts its ones when 1.0 is in range, its zeros when 0.0 is.
-                        let ones = Int(cmk_count_box_u8(flags[si].baseAddress! + (b.y0 - y0) * width + b.x0, width, b.width, b.height, 1, 2))
+                        let ones: Int
+                        let at = (b.y0 - y0) * width + b.x0
+                        if useTally {
+                            let m = UInt32(group.members.count), tally = tallies[tallyOf[si]].baseAddress! + at
+                            if case .intersect = t.source {
+                                ones = Int(cmk_count_box_u8(tally, width, b.width, b.height, m, m + 1))
+                            } else {
+                                ones = Int(cmk_count_box_u8(tally, width, b.width, b.height, 1, 256))
+                            }
+                        } else {
+                            ones = Int(cmk_count_box_u8(flags[si].baseAddress! + at, width, b.width, b.height, 1, 2))
+                        }
                         count = (Self.inRange(1.0, lower: t.lower, upper: t.upper) ? ones : 0)
                             + (Self.inRange(0.0, lower: t.lower, upper: t.upper) ? b.area - ones : 0)
                     default:

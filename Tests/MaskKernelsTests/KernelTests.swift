@@ -510,6 +510,17 @@ struct KernelTests {
                         if or { cmk_flags_or_codes_u32(c32, n, t, &f) } else { cmk_flags_and_codes_u32(c32, n, t, &f) }
                         #expect(f == ref(c32, t, or: or), "isa \(isa) u32 n \(n) t \(t) or \(or)")
                     }
+                    // Tallies: counts += (code >= t), wrapping at 256 (flags0 as the starting counts).
+                    func tally(_ codes: [UInt32]) -> [UInt8] { zip(flags0, codes).map { f, c in f &+ (c >= t ? 1 : 0) } }
+                    var f = flags0
+                    cmk_tally_codes_u8(c8, n, t, &f)
+                    #expect(f == tally(c8.map { UInt32($0) }), "isa \(isa) tally u8 n \(n) t \(t)")
+                    f = flags0
+                    cmk_tally_codes_u16(c16, n, t, &f)
+                    #expect(f == tally(c16.map { UInt32($0) }), "isa \(isa) tally u16 n \(n) t \(t)")
+                    f = flags0
+                    cmk_tally_codes_u32(c32, n, t, &f)
+                    #expect(f == tally(c32), "isa \(isa) tally u32 n \(n) t \(t)")
                 }
             }
         }

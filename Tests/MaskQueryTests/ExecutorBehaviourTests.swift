@@ -2,6 +2,7 @@ import Foundation
 import MaskFormat
 import MaskQuery
 import MaskStorage
+import MaskTestSupport
 import Testing
 
 /// Decisions where the contract is silent, and what filter-verification does with bounds.
@@ -151,5 +152,44 @@ import Testing
         #expect(r.explain.contains("metadata filter (no pixels): (mask_type = 1)"))
         #expect(r.explain.contains("cp #0: CP(mask, object, 0.8, 1.0) -> codes [204, 256)"))
         #expect(r.explain.contains("masks_targeted 16"))
+    }
+
+    /// Groups of more than 255 members take the flag path of mask aggregation (smaller ones
+    /// tally): both must give the brute-force INTERSECT and UNION.
+    @Test func largeGroupsAggregateExactly() throws {
+        var rng = SplitMix64(seed: 31)
+        let h = 5, w = 7, n = 300
+        var rows: [[ColumnValue]] = [], pixels: [[UInt8]] = []
+        for m in 0..<n {
+            rows.append([.int(Int64(m)), .int(Int64(m % 2)), .int(0), .int(1)])
+            // Mostly hot pixels, so that the intersection of 150 members is not empty.
+            pixels.append((0..<(h * w)).map { _ in rng.next() % 100 < 99 ? UInt8(210 + rng.next() % 46) : UInt8(rng.next() % 200) })
+        }
+        let table = InMemoryMaskTable(height: h, width: w, pixelFormat: .uint8, columns: ColumnDescriptor.builtins,
+                                      rows: rows, pixels: pixels, roiSets: [:])
+        let r = try QueryEngine(table: table).run(
+            "SELECT image_id, CP(INTERSECT(mask > 0.8), full, 0.5, 1) AS i, CP(UNION(mask >= 0.8), full, 0.5, 1) AS u, COUNT(*) FROM masks GROUP BY image_id")
+        var expected: [[ColumnValue]] = []
+        for g in 0..<2 {
+            let members = (0..<n).filter { $0 % 2 == g }
+            var inter = 0, union = 0
+            for p in 0..<(h * w) {
+                let above = members.filter { Double(pixels[$0][p]) / 255.0 > 0.8 }.count
+                let atLeast = members.filter { Double(pixels[$0][p]) / 255.0 >= 0.8 }.count
+                if above == members.count { inter += 1 }
+                if atLeast > 0 { union += 1 }
+            }
+            expected.append([.int(Int64(g)), .int(Int64(inter)), .int(Int64(union)), .int(Int64(members.count))])
+        }
+        #expect(r.rows == expected)
+        #expect(expected[0][1] != .int(0), "the test needs a non-empty intersection")
+        // The same groups split below 256 members (tally path) agree with the brute force too.
+        let small = try QueryEngine(table: table).run(
+            "SELECT image_id, CP(INTERSECT(mask > 0.8), full, 0.5, 1) AS i FROM masks WHERE mask_id < 200 GROUP BY image_id")
+        for (g, row) in small.rows.enumerated() {
+            let members = (0..<200).filter { $0 % 2 == g }
+            let inter = (0..<(h * w)).filter { p in members.allSatisfy { Double(pixels[$0][p]) / 255.0 > 0.8 } }.count
+            #expect(row == [.int(Int64(g)), .int(Int64(inter))])
+        }
     }
 }

@@ -83,6 +83,12 @@ void cmk_flags_and_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold
 void cmk_flags_or_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
 void cmk_flags_and_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
 void cmk_flags_or_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *flags);
+/// Tallies over stored codes: `counts[i] += (codes[i] >= threshold)`, wrapping at 256 (tally
+/// at most 255 masks into one buffer). One pass per member gives both aggregates of a group:
+/// INTERSECT is `counts == members`, UNION is `counts >= 1`.
+void cmk_tally_codes_u8(const uint8_t *codes, size_t n, uint32_t threshold, uint8_t *counts);
+void cmk_tally_codes_u16(const uint16_t *codes, size_t n, uint32_t threshold, uint8_t *counts);
+void cmk_tally_codes_u32(const uint32_t *codes, size_t n, uint32_t threshold, uint8_t *counts);
 
 /// CRC-32C (Castagnoli, reflected, init/xorout 0xFFFFFFFF) continuing from `crc`
 /// (pass 0 to start). SSE4.2 + PCLMULQDQ when available (three interleaved crc32 chains,
