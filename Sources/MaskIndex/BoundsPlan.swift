@@ -4,7 +4,9 @@ import MaskFormat
 /// (box, code interval) and applied to any number of masks: `BoundsPlan`, or the tighter and
 /// costlier `CellBoundsPlan`.
 public protocol MaskBoundsPlan: Sendable {
-    init(grid: CHIGrid, box: PixelBox, codes: CodeInterval)
+    /// Plans a clipped box with the bins of a code interval (`BinSpan`, computed once per
+    /// interval when many boxes are planned).
+    init(grid: CHIGrid, box: PixelBox, span: BinSpan)
     /// Bounds for one mask whose entry `k` is `entry(k)`.
     func evaluate(_ entry: (Int) -> Int) -> ClosedRange<Int>
     /// Calls `body` with every key `evaluate` reads (for prefetching).
@@ -12,10 +14,50 @@ public protocol MaskBoundsPlan: Sendable {
 }
 
 extension MaskBoundsPlan {
+    /// Plans a clipped box and a code interval on `grid`.
+    public init(grid: CHIGrid, box: PixelBox, codes: CodeInterval) {
+        self.init(grid: grid, box: box, span: BinSpan(grid: grid, codes: codes))
+    }
+
     /// Prefetches the entries `evaluate` will read for mask `m` of `file`.
     @inline(__always)
     public func prefetch(in file: CHIFile, mask m: Int) {
         forEachKey { file.prefetchEntry(key: $0, mask: m) }
+    }
+}
+
+/// The bins of a code interval `[lo, hi)`: the inner bins `innerLo..<innerHi` lie entirely
+/// inside it, the outer bins `outerLo..<outerHi` intersect it. `isEmpty` when no code is in it.
+/// - Complexity: O(log bins).
+public struct BinSpan: Sendable, Equatable {
+    public let isEmpty: Bool
+    public let outerLo: Int
+    public let outerHi: Int
+    public let innerLo: Int
+    public let innerHi: Int
+
+    public init(grid: CHIGrid, codes: CodeInterval) {
+        let lo: UInt32 = codes.lo
+        let hi: UInt32 = min(codes.hi, grid.edges[grid.bins])
+        if lo >= hi {
+            isEmpty = true
+            outerLo = 0
+            outerHi = 0
+            innerLo = 0
+            innerHi = 0
+            return
+        }
+        let bo1: Int = grid.bin(ofCode: lo)
+        let bo2: Int = grid.bin(ofCode: hi - 1) + 1
+        var bi1: Int = bo1
+        var bi2: Int = bo2
+        if grid.edges[bi1] < lo { bi1 += 1 }
+        if grid.edges[bi2] > hi { bi2 -= 1 }
+        isEmpty = false
+        outerLo = bo1
+        outerHi = bo2
+        innerLo = bi1
+        innerHi = bi2
     }
 }
 
@@ -67,12 +109,10 @@ public struct BoundsPlan: MaskBoundsPlan {
     public var outerOuter = Sum()
     public var innerOuter = Sum()
 
-    /// Plans the bounds of a clipped box and a code interval on `grid`.
-    /// - Complexity: O(log bins).
-    public init(grid: CHIGrid, box: PixelBox, codes: CodeInterval) {
+    /// Plans the bounds of a clipped box with the bins `span` on `grid`. - Complexity: O(1).
+    public init(grid: CHIGrid, box: PixelBox, span: BinSpan) {
         boxArea = box.area
-        let lo = codes.lo, hi = min(codes.hi, grid.edges[grid.bins])
-        if box.isEmpty || lo >= hi {
+        if box.isEmpty || span.isEmpty {
             exact = 0
             innerArea = 0
             outerArea = 0
@@ -86,46 +126,51 @@ public struct BoundsPlan: MaskBoundsPlan {
         let iy1 = box.y1 == grid.height ? grid.cornerRows : box.y1 / c
         let ox0 = box.x0 / c, oy0 = box.y0 / c
         let ox1 = min((box.x1 + c - 1) / c, grid.cornerCols), oy1 = min((box.y1 + c - 1) / c, grid.cornerRows)
-        // Bins: inner = entirely inside [lo, hi); outer = intersecting it.
-        let bo1 = grid.bin(ofCode: lo), bo2 = grid.bin(ofCode: hi - 1) + 1
-        var bi1 = bo1, bi2 = bo2
-        if grid.edges[bi1] < lo { bi1 += 1 }
-        if grid.edges[bi2] > hi { bi2 -= 1 }
-        let innerRect = ix0 < ix1 && iy0 < iy1 ? (iy0, ix0, iy1, ix1) : nil
-        let outerRect = (oy0, ox0, oy1, ox1)
-        func area(_ r: (Int, Int, Int, Int)?) -> Int {
-            guard let r else { return 0 }
-            return (grid.cornerY(r.2) - grid.cornerY(r.0)) * (grid.cornerX(r.3) - grid.cornerX(r.1))
+        let outerRows: Int = grid.cornerY(oy1) - grid.cornerY(oy0)
+        let outerCols: Int = grid.cornerX(ox1) - grid.cornerX(ox0)
+        outerArea = outerRows * outerCols
+        outerInner = BoundsPlan.rectSum(grid, oy0, ox0, oy1, ox1, span.innerLo, span.innerHi)
+        outerOuter = BoundsPlan.rectSum(grid, oy0, ox0, oy1, ox1, span.outerLo, span.outerHi)
+        if ix0 < ix1 && iy0 < iy1 {
+            let innerRows: Int = grid.cornerY(iy1) - grid.cornerY(iy0)
+            let innerCols: Int = grid.cornerX(ix1) - grid.cornerX(ix0)
+            innerArea = innerRows * innerCols
+            innerInner = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.innerLo, span.innerHi)
+            innerOuter = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.outerLo, span.outerHi)
+        } else {
+            innerArea = 0
         }
-        innerArea = area(innerRect)
-        outerArea = area(outerRect)
-        innerInner = BoundsPlan.count(grid, innerRect, bi1, bi2)
-        outerInner = BoundsPlan.count(grid, outerRect, bi1, bi2)
-        outerOuter = BoundsPlan.count(grid, outerRect, bo1, bo2)
-        innerOuter = BoundsPlan.count(grid, innerRect, bo1, bo2)
     }
 
-    /// N(rect, bins b1..<b2) = S(b1) − S(b2), S(b) the rectangle sum of reverse-cumulative
-    /// counts at bin b (S(0) = area, S(bins) = 0; corner row/column 0 is all zeros).
-    static func count(_ g: CHIGrid, _ rect: (Int, Int, Int, Int)?, _ b1: Int, _ b2: Int) -> Sum {
+    /// N(rect, bins b1..<b2) for the rectangle of corner indices (y0, x0)..(y1, x1):
+    /// S(b1) − S(b2), S(b) the rectangle sum of reverse-cumulative counts at bin b over its
+    /// four corners, (y1, x1) + (y0, x0) − (y0, x1) − (y1, x0) (S(0) is the rectangle's area,
+    /// S(bins) = 0; corner row/column 0 is all zeros). Keys as `CHIGrid.key`. - Complexity: O(1).
+    @inline(__always)
+    static func rectSum(_ g: CHIGrid, _ y0: Int, _ x0: Int, _ y1: Int, _ x1: Int, _ b1: Int, _ b2: Int) -> Sum {
         var sum = Sum()
-        guard let (y0, x0, y1, x1) = rect, b1 < b2 else { return sum }
-        for edge in 0..<2 {
-            let b = edge == 0 ? b1 : b2, binSign = edge == 0 ? 1 : -1
-            if b >= g.bins { continue }
-            for corner in 0..<4 {
-                let iy = corner & 1 == 0 ? y1 : y0
-                let ix = corner & 2 == 0 ? x1 : x0
-                let cornerSign = corner == 0 || corner == 3 ? 1 : -1
-                if iy == 0 || ix == 0 { continue }
-                let sign = binSign * cornerSign
-                if b == 0 {
-                    sum.constant += sign * g.cornerY(iy) * g.cornerX(ix)
-                } else {
-                    sum.add(g.key(iy, ix, b), sign)
-                }
-            }
+        guard b1 < b2 else { return sum }
+        let cols: Int = g.cornerCols
+        let stride: Int = g.bins - 1
+        @inline(__always) func key(_ y: Int, _ x: Int, _ b: Int) -> Int {
+            // key(y, x, b) = ((y − 1)·cols + (x − 1))·stride + (b − 1), for y, x ≥ 1
+            let corner: Int = (y - 1) * cols + (x - 1)
+            return corner * stride + (b - 1)
         }
+        @inline(__always) func corners(_ b: Int, _ sign: Int) {
+            if y1 > 0 && x1 > 0 { sum.add(key(y1, x1, b), sign) }
+            if y0 > 0 && x1 > 0 { sum.add(key(y0, x1, b), -sign) }
+            if y1 > 0 && x0 > 0 { sum.add(key(y1, x0, b), -sign) }
+            if y0 > 0 && x0 > 0 { sum.add(key(y0, x0, b), sign) }
+        }
+        if b1 == 0 {
+            let rows: Int = g.cornerY(y1) - g.cornerY(y0)
+            let width: Int = g.cornerX(x1) - g.cornerX(x0)
+            sum.constant += rows * width
+        } else {
+            corners(b1, 1)
+        }
+        if b2 < g.bins { corners(b2, -1) }
         return sum
     }
 

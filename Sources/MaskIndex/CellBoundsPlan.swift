@@ -40,44 +40,29 @@ public struct CellBoundsPlan: MaskBoundsPlan {
     public let ring: [RingCell]
 
     /// - Complexity: O(cells of the outer rectangle).
-    public init(grid: CHIGrid, box: PixelBox, codes: CodeInterval) {
-        let coarse = BoundsPlan(grid: grid, box: box, codes: codes)
-        boxArea = coarse.boxArea
-        exact = coarse.exact
-        innerInner = coarse.innerInner
-        innerOuter = coarse.innerOuter
-        guard coarse.exact == nil else {
+    public init(grid: CHIGrid, box: PixelBox, span: BinSpan) {
+        boxArea = box.area
+        guard !box.isEmpty, !span.isEmpty else {
+            exact = 0
+            innerInner = BoundsPlan.Sum()
+            innerOuter = BoundsPlan.Sum()
             ring = []
             return
         }
+        exact = nil
         let c = grid.cell
-        let lo = codes.lo, hi = min(codes.hi, grid.edges[grid.bins])
-        let bo1 = grid.bin(ofCode: lo), bo2 = grid.bin(ofCode: hi - 1) + 1
-        var bi1 = bo1, bi2 = bo2
-        if grid.edges[bi1] < lo { bi1 += 1 }
-        if grid.edges[bi2] > hi { bi2 -= 1 }
+        let ix0 = (box.x0 + c - 1) / c, iy0 = (box.y0 + c - 1) / c
+        let ix1 = box.x1 == grid.width ? grid.cornerCols : box.x1 / c
+        let iy1 = box.y1 == grid.height ? grid.cornerRows : box.y1 / c
+        if ix0 < ix1 && iy0 < iy1 {
+            innerInner = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.innerLo, span.innerHi)
+            innerOuter = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.outerLo, span.outerHi)
+        } else {
+            innerInner = BoundsPlan.Sum()
+            innerOuter = BoundsPlan.Sum()
+        }
         let ox0 = box.x0 / c, oy0 = box.y0 / c
         let ox1 = min((box.x1 + c - 1) / c, grid.cornerCols), oy1 = min((box.y1 + c - 1) / c, grid.cornerRows)
-        let bins = grid.bins, stride = bins - 1, cols = grid.cornerCols
-        // N(cell (iy, ix), bins b1..<b2) = Σ over the bin edges b1 (+) and b2 (−) of the four
-        // corners' reverse-cumulative counts; corner row/column 0 is zero, bin 0 the cell's
-        // area, bin `bins` zero. Keys as `CHIGrid.key`.
-        @inline(__always) func cellSum(_ iy: Int, _ ix: Int, _ b1: Int, _ b2: Int, area: Int) -> BoundsPlan.Sum {
-            var sum = BoundsPlan.Sum()
-            guard b1 < b2 else { return sum }
-            @inline(__always) func corners(_ b: Int, _ sign: Int) {
-                // (iy+1, ix+1) +, (iy, ix+1) −, (iy+1, ix) −, (iy, ix) +; key of corner (y, x) is
-                // ((y − 1)·cols + (x − 1))·stride + (b − 1).
-                let k = (iy * cols + ix) * stride + (b - 1)
-                sum.add(k, sign)
-                if iy > 0 { sum.add(k - cols * stride, -sign) }
-                if ix > 0 { sum.add(k - stride, -sign) }
-                if iy > 0 && ix > 0 { sum.add(k - cols * stride - stride, sign) }
-            }
-            if b1 == 0 { sum.constant += area } else { corners(b1, 1) }
-            if b2 < bins { corners(b2, -1) }
-            return sum
-        }
         var cells: [RingCell] = []
         cells.reserveCapacity(2 * ((ox1 - ox0) + (oy1 - oy0)))
         for iy in oy0..<oy1 {
@@ -90,8 +75,8 @@ public struct CellBoundsPlan: MaskBoundsPlan {
                 if rowInside && coveredCols == cx1 - cx0 { continue }  // a cell of the inner rectangle
                 let area = (cy1 - cy0) * (cx1 - cx0)
                 let covered = max(0, coveredRows) * max(0, coveredCols)
-                cells.append(RingCell(inner: cellSum(iy, ix, bi1, bi2, area: area),
-                                      outer: cellSum(iy, ix, bo1, bo2, area: area),
+                cells.append(RingCell(inner: BoundsPlan.rectSum(grid, iy, ix, iy + 1, ix + 1, span.innerLo, span.innerHi),
+                                      outer: BoundsPlan.rectSum(grid, iy, ix, iy + 1, ix + 1, span.outerLo, span.outerHi),
                                       slack: area - covered, covered: covered))
             }
         }

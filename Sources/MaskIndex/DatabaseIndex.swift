@@ -132,18 +132,19 @@ public final class DatabaseIndex: @unchecked Sendable {
     private func boundsByRuns<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
         let n = rows.count
         var lower = [Int32](repeating: -1, count: n), upper = [Int32](repeating: 0, count: n)
+        let span = BinSpan(grid: grid, codes: codes)
         lower.withUnsafeMutableBufferPointer { lo in
             upper.withUnsafeMutableBufferPointer { hi in
                 let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
                 Parallel.forEachChunk(count: n, minimumChunk: 2048) { range in
                     var start = range.lowerBound
-                    var plan = Plan(grid: grid, box: boxes[start], codes: codes)
+                    var plan = Plan(grid: grid, box: boxes[start], span: span)
                     while start < range.upperBound {
                         var end = start + 1
                         while end < range.upperBound && boxes[end] == boxes[start] { end += 1 }
                         let current = plan
                         if end < range.upperBound {
-                            plan = Plan(grid: grid, box: boxes[end], codes: codes)
+                            plan = Plan(grid: grid, box: boxes[end], span: span)
                             let (s, local) = database.locate(row: rows[end])
                             if let f = files[s], f.isValid(local) { plan.prefetch(in: f, mask: local) }
                         }
