@@ -118,16 +118,12 @@ struct MaskRenderer: Sendable {
             (out + end * elementBytes).initializeMemory(as: UInt8.self, repeating: 0, count: (W - end) * elementBytes)
             var redo = Lanes(repeating: 0), tailRedo: Float = 0
             var x = start
-            while x + Lanes.scalarCount <= end {
+            while x &+ Lanes.scalarCount <= end {   // x <= W <= 65,536: no overflow
                 let raw = a * UnsafeRawPointer(r0 + x).loadUnaligned(as: Lanes.self)
                     + b * UnsafeRawPointer(r1 + x).loadUnaligned(as: Lanes.self)
-                var v = (raw - lowest) * scale
-                // clamp to [0, 1], as selects that compile to MAXPS / MINPS (v is never NaN);
-                // -0.0 becomes +0.0, since -0.0 > 0 is false.
-                v = Lanes(repeating: 0).replacing(with: v, where: v .> 0)
-                v = Lanes(repeating: 1).replacing(with: v, where: v .< 1)
-                Encoder.store(v, into: out, at: x, redo: &redo)
-                x += Lanes.scalarCount
+                // The encoder clamps to [0, 1], which also performs the ReLU.
+                Encoder.storeClamping((raw - lowest) * scale, into: out, at: x, redo: &redo)
+                x &+= Lanes.scalarCount
             }
             for x in x..<end {
                 Encoder.store(value(a * r0[x] + b * r1[x]), into: out, at: x, redo: &tailRedo)
@@ -185,6 +181,7 @@ struct MaskRenderer: Sendable {
             var redo = Lanes(repeating: 0), tailRedo: Float = 0
             var x = start
             while x + Lanes.scalarCount <= end {
+                // fy and the profile lie in [0, 1], so their product needs no clamp.
                 Encoder.store(fy * UnsafeRawPointer(across + x).loadUnaligned(as: Lanes.self), into: out, at: x, redo: &redo)
                 x += Lanes.scalarCount
             }

@@ -75,17 +75,6 @@ enum SystemCalls {
         }
     }
 
-    /// `ftruncate(2)`: sets the file's size (extending it with a hole, or cutting it).
-    static func ftruncate(_ fd: Int32, size: Int) throws(SystemError) {
-        _ = try retrying("ftruncate") { () -> Int32 in
-            #if canImport(Darwin)
-            Darwin.ftruncate(fd, off_t(size))
-            #else
-            Glibc.ftruncate(fd, off_t(size))
-            #endif
-        }
-    }
-
     /// `close(2)`. Not retried on `EINTR` (on Linux the descriptor is released even then).
     static func close(_ fd: Int32) throws(SystemError) {
         #if canImport(Darwin)

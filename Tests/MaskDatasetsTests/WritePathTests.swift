@@ -1,26 +1,13 @@
 import Foundation
 import Testing
 @testable import MaskDatasets
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
-/// The file-writing path: sparse appends, thumbnail files, failures inside the pipeline, and
-/// `masks.npy` as NumPy reads it.
+/// The file-writing path: buffered output files, thumbnail files, failures inside the
+/// pipeline, and `masks.npy` as NumPy reads it.
 @Suite("Write path")
 struct WritePathTests {
-    /// Bytes of `url` allocated on disk (`st_blocks` · 512).
-    private func allocatedBytes(_ url: URL) -> Int {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else { return -1 }
-        return Int(info.st_blocks) * 512
-    }
-
-    @Test("appending with zero pages skipped gives exactly the bytes of writing them all",
-          arguments: [0, 1, 128, 4095, 4096, 5000])
-    func sparseAppendMatchesPlainWrite(headerBytes: Int) throws {
+    @Test("small (buffered) and large (direct) writes land in order", arguments: [0, 1, 128, 5_000])
+    func bufferedAndDirectWrites(headerBytes: Int) throws {
         let directory = try TemporaryDirectory()
         defer { directory.cleanUp() }
         let url = directory.url.appendingPathComponent("data.bin")
@@ -28,59 +15,18 @@ struct WritePathTests {
         var expected = [UInt8](repeating: 0x41, count: headerBytes)
         try file.write(expected)
         var rng = SeededRandom(seed: 3, stream: UInt64(headerBytes))
-        for chunk in 0..<40 {
-            // Zeros with a few non-zero islands, at arbitrary offsets and lengths.
-            let length = rng.index(below: 20_000)
-            var bytes = [UInt8](repeating: 0, count: length)
-            for _ in 0..<rng.index(below: 4) where length > 0 {
-                let start = rng.index(below: length), end = min(length, start + 1 + rng.index(below: 6_000))
-                for k in start..<end { bytes[k] = UInt8(1 + rng.index(below: 255)) }
-            }
-            try bytes.withUnsafeBytes { try file.appendSkippingZeroPages($0) }
+        for _ in 0..<60 {
+            // Lengths around the buffer's capacity: some gathered, some written through.
+            let length = rng.index(below: 2 * OutputFile.bufferCapacity + 10)
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            try file.write(bytes)
             expected += bytes
-            if chunk % 7 == 0 {   // buffered writes between sparse ones
-                try file.write([0x0A, 0x0B])
-                expected += [0x0A, 0x0B]
-            }
         }
-        let tail = [UInt8](repeating: 0, count: 3 * OutputFile.pageSize + 17)   // ends in a hole
-        try tail.withUnsafeBytes { try file.appendSkippingZeroPages($0) }
-        expected += tail
         #expect(file.position == expected.count)
+        #expect(!FileManager.default.fileExists(atPath: url.path), "nothing under the final name before commit")
         try file.commit()
         #expect(try [UInt8](Data(contentsOf: url)) == expected)
         #expect(!FileManager.default.fileExists(atPath: url.path + ".partial"))
-    }
-
-    @Test("zero pages become holes: they take no disk space")
-    func zeroPagesAreHoles() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.cleanUp() }
-        let url = directory.url.appendingPathComponent("data.bin")
-        let file = try OutputFile(url)
-        var bytes = [UInt8](repeating: 0, count: 1 << 20)
-        bytes[bytes.count - 1] = 1   // one non-zero page at the end
-        try bytes.withUnsafeBytes { try file.appendSkippingZeroPages($0) }
-        try file.commit()
-        #expect(try Data(contentsOf: url).count == 1 << 20)
-        #expect(allocatedBytes(url) < 1 << 19, "\(allocatedBytes(url)) bytes allocated for 4 KiB of data")
-    }
-
-    @Test("the zero test finds a single non-zero byte anywhere")
-    func zeroTest() {
-        var bytes = [UInt8](repeating: 0, count: 200)
-        bytes.withUnsafeBytes { raw in
-            for count in [0, 1, 63, 64, 65, 200] { #expect(OutputFile.isZero(raw.baseAddress!, count)) }
-        }
-        for position in 0..<200 {
-            bytes[position] = 0x80
-            bytes.withUnsafeBytes { raw in
-                #expect(!OutputFile.isZero(raw.baseAddress!, 200))
-                #expect(OutputFile.isZero(raw.baseAddress!, position))
-                #expect(OutputFile.isZero(raw.baseAddress! + position + 1, 199 - position))
-            }
-            bytes[position] = 0
-        }
     }
 
     @Test("thumbnail names are the decimal image id and .png")
@@ -92,9 +38,8 @@ struct WritePathTests {
         }
     }
 
-    @Test("masks.npy holds exactly the rendered masks, holes included")
+    @Test("masks.npy holds exactly the rendered masks, in mask order")
     func masksFileMatchesRenderer() throws {
-        // 96×96: the zero backgrounds span whole 4 KiB pages, so the file has holes.
         var c = DatasetGenerator.Configuration(maskCount: 40, height: 96, width: 96, seed: 21, writeImages: false)
         c.threadCount = 2
         let directory = try generate(c, chunkBytes: 30_000)
@@ -113,7 +58,6 @@ struct WritePathTests {
             }
         }
         #expect(Array(npy.data) == expected)
-        #expect(allocatedBytes(url) < npy.data.count, "expected holes for the zero pages")
     }
 
     @Test("a thumbnail that cannot be written fails the run cleanly", arguments: [1, 2])
