@@ -43,6 +43,10 @@ public struct DatasetGenerator: Sendable {
     /// the per-chunk hand-offs (a few microseconds) do not matter.
     static let defaultChunkBytes = 1 << 20
 
+    /// Memory for the pool of chunk buffers: it holds no more than this, but never fewer
+    /// buffers than one per worker plus one for the writers.
+    static let slotMemoryBudget = 64 << 20
+
     /// Mask bytes per chunk; tests lower it to exercise many chunks. The output does not
     /// depend on it.
     var targetChunkBytes = DatasetGenerator.defaultChunkBytes
@@ -80,7 +84,7 @@ public struct DatasetGenerator: Sendable {
             try masksFile.write(try header.encoded())
             try metaFile.write(CSVRowWriter.metaHeader)
             try objectFile.write(CSVRowWriter.objectHeader)
-            try writeBatches(masks: masksFile, meta: metaFile, objects: objectFile,
+            try writeChunks(masks: masksFile, meta: metaFile, objects: objectFile,
                              images: c.writeImages ? imagesDirectory : nil, progress: progress)
             for file in files { try file.commit() }
         } catch {
@@ -97,16 +101,20 @@ public struct DatasetGenerator: Sendable {
         }
     }
 
-    private func writeBatches(masks: OutputFile, meta: OutputFile, objects: OutputFile, images: URL?,
-                              progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
+    /// Renders and writes every chunk (see the type's Throughput notes).
+    private func writeChunks(masks: OutputFile, meta: OutputFile, objects: OutputFile, images: URL?,
+                             progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
         let c = configuration
         let bytesPerImage = c.masksPerImage * c.bytesPerMask
         let imagesPerChunk = max(1, min(c.imageCount, targetChunkBytes / max(1, bytesPerImage)))
         let chunkCount = (c.imageCount + imagesPerChunk - 1) / imagesPerChunk
         let workers = max(1, min(c.threadCount ?? ProcessInfo.processInfo.activeProcessorCount, chunkCount))
         let imageDirectory = try images.map { url throws(DatasetGenerationError) in try ImageDirectory(url) }
-        let pipeline = ChunkPipeline(chunkCount: chunkCount, slotCount: min(chunkCount, 2 * workers + 2),
-                                     slotMaskBytes: imagesPerChunk * bytesPerImage,
+        // Two slots per worker plus two for the writers, fewer when chunks are large (big
+        // masks), but always one per worker and one more for the writers.
+        let slotBytes = imagesPerChunk * bytesPerImage
+        let slotCount = min(chunkCount, max(workers + 1, min(2 * workers + 2, Self.slotMemoryBudget / max(1, slotBytes))))
+        let pipeline = ChunkPipeline(chunkCount: chunkCount, slotCount: slotCount, slotMaskBytes: slotBytes,
                                      consumers: imageDirectory == nil ? [.masks] : [.masks, .images])
         let renderer = MaskRenderer(configuration: c)
         let thumbnails = imageDirectory != nil
