@@ -6,6 +6,11 @@ struct CSVRowWriter {
     static let metaHeader = "mask_id,image_id,model_id,mask_type,label,pred,kind\n"
     static let objectHeader = "image_id,x0,y0,x1,y1\n"
 
+    /// Drops the rows, keeping the allocation for the next chunk.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// `mask_id,image_id,model_id,mask_type,label,pred,kind`
     mutating func appendMetaRow(maskID: Int, imageID: Int, mask: ImagePlan.PlannedMask, label: Int) {
         appendDecimal(maskID); bytes.append(0x2C)

@@ -28,9 +28,9 @@ extension DatasetGenerator {
         public var labelCount: Int = 20
         /// Fraction of images whose object box is left out of `rois/object.csv`.
         public var missingBoxFraction: Double = 0.1
-        /// Rendering threads: nil uses every active core, 1 renders on the calling thread (a
-        /// background thread always appends finished batches to the files). The output does
-        /// not depend on it.
+        /// Rendering threads: nil uses one per active core. The calling thread always appends
+        /// the rendered chunks to the files, and with images one more thread creates the
+        /// thumbnail files. The output does not depend on it.
         public var threadCount: Int? = nil
 
         public init() {}

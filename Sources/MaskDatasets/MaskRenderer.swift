@@ -118,14 +118,12 @@ struct MaskRenderer: Sendable {
             (out + end * elementBytes).initializeMemory(as: UInt8.self, repeating: 0, count: (W - end) * elementBytes)
             var redo = Lanes(repeating: 0), tailRedo: Float = 0
             var x = start
-            while x + Lanes.scalarCount <= end {
+            while x &+ Lanes.scalarCount <= end {   // x <= W <= 65,536: no overflow
                 let raw = a * UnsafeRawPointer(r0 + x).loadUnaligned(as: Lanes.self)
                     + b * UnsafeRawPointer(r1 + x).loadUnaligned(as: Lanes.self)
-                var v = (raw - lowest) * scale
-                v.replace(with: 0, where: v .<= 0)   // also turns -0.0 into +0.0
-                v.replace(with: 1, where: v .> 1)
-                Encoder.store(v, into: out, at: x, redo: &redo)
-                x += Lanes.scalarCount
+                // The encoder clamps to [0, 1], which also performs the ReLU.
+                Encoder.storeClamping((raw - lowest) * scale, into: out, at: x, redo: &redo)
+                x &+= Lanes.scalarCount
             }
             for x in x..<end {
                 Encoder.store(value(a * r0[x] + b * r1[x]), into: out, at: x, redo: &tailRedo)
@@ -150,19 +148,27 @@ struct MaskRenderer: Sendable {
     /// `max(0, 1 − (d/r)²)²` with `r` = 1.2 × the half-extent (about 0.8 at the box edge, 0 well
     /// outside); each profile is divided by its maximum so the blob peaks at exactly 1.
     ///
+    /// Rows where `f_y` is 0 are written by memset, rows equal to the previous one (the plateau)
+    /// by copying it, and columns where `f_x` is 0 by memset.
+    ///
     /// - Complexity: O(H + W) to build the profiles, O(H · W) to write.
     func renderHumanAttention<Encoder: MaskPixelEncoder>(_ box: ObjectBox, _: Encoder.Type,
                                                          into destination: UnsafeMutableRawPointer, scratch: RenderScratch) {
         let across = scratch.profileX, down = scratch.profileY
         Self.fillProfile(across, count: width, from: box.x0, to: box.x1)
         Self.fillProfile(down, count: height, from: box.y0, to: box.y1)
-        let bytesPerRow = width * Encoder.byteCount
+        let bytesPerRow = width * Encoder.byteCount, elementBytes = Encoder.byteCount
+        // The columns where the profile is positive; outside them every pixel is
+        // fy · 0 = +0, stored by memset.
+        var start = 0, end = width
+        while start < width, across[start] == 0 { start += 1 }
+        while end > start, across[end - 1] == 0 { end -= 1 }
         for y in 0..<height {
             let fy = down[y]
             let out = destination + y * bytesPerRow
             // Rows outside the blob are 0; rows with the previous row's weight (the plateau)
             // repeat it.
-            if fy == 0 {
+            if fy == 0 || start == end {
                 out.initializeMemory(as: UInt8.self, repeating: 0, count: bytesPerRow)
                 continue
             }
@@ -170,17 +176,20 @@ struct MaskRenderer: Sendable {
                 out.copyMemory(from: out - bytesPerRow, byteCount: bytesPerRow)
                 continue
             }
+            out.initializeMemory(as: UInt8.self, repeating: 0, count: start * elementBytes)
+            (out + end * elementBytes).initializeMemory(as: UInt8.self, repeating: 0, count: (width - end) * elementBytes)
             var redo = Lanes(repeating: 0), tailRedo: Float = 0
-            var x = 0
-            while x + Lanes.scalarCount <= width {
+            var x = start
+            while x + Lanes.scalarCount <= end {
+                // fy and the profile lie in [0, 1], so their product needs no clamp.
                 Encoder.store(fy * UnsafeRawPointer(across + x).loadUnaligned(as: Lanes.self), into: out, at: x, redo: &redo)
                 x += Lanes.scalarCount
             }
-            for x in x..<width {
+            for x in x..<end {
                 Encoder.store(fy * across[x], into: out, at: x, redo: &tailRedo)
             }
             if Encoder.needsRedo(redo, tailRedo) {
-                for x in 0..<width { Encoder.storeExactly(fy * across[x], into: out, at: x) }
+                for x in start..<end { Encoder.storeExactly(fy * across[x], into: out, at: x) }
             }
         }
     }

@@ -2,55 +2,93 @@ import Foundation
 
 /// A file written under a temporary name (`<name>.partial`) and renamed into place by
 /// `commit()`, so a reader never sees a half-written `masks.npy` or `meta.csv` under its final
-/// name. Writes go straight to the file descriptor in the caller's (large) chunks.
+/// name.
+///
+/// Bytes are appended at `position` with `pwrite(2)`. Small writes (CSV rows, the NPY header)
+/// are gathered in a buffer first, so a file receiving a few kilobytes per chunk still costs
+/// one system call per `bufferCapacity` bytes; large ones (a chunk of masks) go straight to
+/// the file. Nothing is `fsync`ed: like any ordinary file write, the data reaches the disk
+/// when the kernel writes it back.
 final class OutputFile {
     let finalURL: URL
     let partialURL: URL
-    private let handle: FileHandle
+    /// Bytes gathered before a `pwrite(2)`.
+    static let bufferCapacity = 256 << 10
+    private var descriptor: Int32
+    private var buffer: [UInt8] = []
+    /// The file offset of the next appended byte (buffered bytes included).
+    private(set) var position = 0
 
     init(_ url: URL) throws(DatasetGenerationError) {
         finalURL = url
         partialURL = url.appendingPathExtension("partial")
-        guard FileManager.default.createFile(atPath: partialURL.path, contents: nil) else {
-            throw DatasetGenerationError(.ioFailure, "cannot create file", path: partialURL.path)
-        }
         do {
-            handle = try FileHandle(forWritingTo: partialURL)
+            descriptor = try SystemCalls.open(partialURL.path, flags: O_WRONLY | O_CREAT | O_TRUNC)
         } catch {
-            throw DatasetGenerationError(.ioFailure, "cannot open file for writing", path: partialURL.path, underlying: error)
+            throw DatasetGenerationError(.ioFailure, "cannot create file", path: partialURL.path, underlying: error)
         }
+        buffer.reserveCapacity(Self.bufferCapacity)
     }
 
+    deinit {
+        if descriptor >= 0 { try? SystemCalls.close(descriptor) }
+    }
+
+    /// Appends `bytes` (through the buffer when they are small).
     func write(_ bytes: UnsafeRawBufferPointer) throws(DatasetGenerationError) {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        do {
-            try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base),
-                                              count: bytes.count, deallocator: .none))
-        } catch {
-            throw DatasetGenerationError(.ioFailure, "write failed", path: partialURL.path, underlying: error)
+        guard bytes.count > 0 else { return }
+        if buffer.count + bytes.count > Self.bufferCapacity { try flush() }
+        if bytes.count < Self.bufferCapacity {
+            buffer.append(contentsOf: bytes)
+        } else {
+            try pwriteAll(bytes, at: position)
         }
+        position += bytes.count
     }
 
     func write(_ bytes: [UInt8]) throws(DatasetGenerationError) {
-        var failure: DatasetGenerationError?
-        bytes.withUnsafeBytes { buffer in
-            do throws(DatasetGenerationError) { try write(buffer) } catch { failure = error }
+        let result: Result<Void, DatasetGenerationError> = bytes.withUnsafeBytes { raw in
+            Result { () throws(DatasetGenerationError) in try write(raw) }
         }
-        if let failure { throw failure }
+        try result.get()
     }
 
     func write(_ text: String) throws(DatasetGenerationError) {
         try write(Array(text.utf8))
     }
 
-    /// Closes the file and renames it to its final name, replacing any older file.
-    func commit() throws(DatasetGenerationError) {
+    /// Writes the buffered bytes (they end at `position`).
+    private func flush() throws(DatasetGenerationError) {
+        guard !buffer.isEmpty else { return }
+        let start = position - buffer.count
+        let result: Result<Void, DatasetGenerationError> = buffer.withUnsafeBytes { raw in
+            Result { () throws(DatasetGenerationError) in try pwriteAll(raw, at: start) }
+        }
+        buffer.removeAll(keepingCapacity: true)
+        try result.get()
+    }
+
+    private func pwriteAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(DatasetGenerationError) {
         do {
-            try handle.close()
-            if FileManager.default.fileExists(atPath: finalURL.path) {
-                try FileManager.default.removeItem(at: finalURL)
-            }
-            try FileManager.default.moveItem(at: partialURL, to: finalURL)
+            try SystemCalls.pwriteAll(descriptor, bytes, at: offset)
+        } catch {
+            throw DatasetGenerationError(.ioFailure, "write failed", path: partialURL.path, underlying: error)
+        }
+    }
+
+    /// Writes what is buffered, closes the file and renames it to its final name, replacing
+    /// any older file atomically.
+    func commit() throws(DatasetGenerationError) {
+        try flush()
+        do {
+            let fd = descriptor
+            descriptor = -1
+            try SystemCalls.close(fd)
+        } catch {
+            throw DatasetGenerationError(.ioFailure, "close failed", path: partialURL.path, underlying: error)
+        }
+        do {
+            try SystemCalls.rename(partialURL.path, finalURL.path)
         } catch {
             throw DatasetGenerationError(.ioFailure, "cannot move file into place", path: finalURL.path, underlying: error)
         }
@@ -58,7 +96,9 @@ final class OutputFile {
 
     /// Closes and deletes the temporary file (after a failure).
     func discard() {
-        try? handle.close()
-        try? FileManager.default.removeItem(at: partialURL)
+        if descriptor >= 0 { try? SystemCalls.close(descriptor) }
+        descriptor = -1
+        buffer = []
+        SystemCalls.unlinkIgnoringErrors(partialURL.path)
     }
 }

@@ -2,30 +2,52 @@
 /// filled in a colour that encodes the label (hue = label / labelCount) and outlined in white.
 /// The box is scaled from mask coordinates to the thumbnail and rounded outward.
 enum ThumbnailRenderer {
+    /// The PNG file of `plan`'s thumbnail.
+    ///
     /// - Complexity: O(size²).
     static func png(for plan: ImagePlan, configuration c: DatasetGenerator.Configuration) -> [UInt8] {
+        var png: [UInt8] = []
+        var scanlines: [UInt8] = []
+        appendPNG(for: plan, configuration: c, to: &png, scanlines: &scanlines)
+        return png
+    }
+
+    /// Appends the PNG file of `plan`'s thumbnail to `png`, drawing its scanlines (filter
+    /// byte 0, then RGB) in `scanlines`, which the caller keeps between images to reuse the
+    /// allocation.
+    ///
+    /// - Complexity: O(size²).
+    static func appendPNG(for plan: ImagePlan, configuration c: DatasetGenerator.Configuration,
+                          to png: inout [UInt8], scanlines: inout [UInt8]) {
         let size = c.imageSize
         let sx = Double(size) / Double(c.width), sy = Double(size) / Double(c.height)
         let bx0 = Int((plan.box.x0 * sx).rounded(.down)), by0 = Int((plan.box.y0 * sy).rounded(.down))
         let bx1 = max(bx0 + 1, Int((plan.box.x1 * sx).rounded(.up)))
         let by1 = max(by0 + 1, Int((plan.box.y1 * sy).rounded(.up)))
         let fill = labelColour(plan.label, of: c.labelCount)
-        var rgb = [UInt8](repeating: 0, count: size * size * 3)
-        for y in 0..<size {
-            let grey = UInt8(clamping: Int(255 * (plan.backgroundTone + 0.3 * Double(y) / Double(size))))
-            for x in 0..<size {
-                var pixel = (grey, grey, grey)
-                if x >= bx0, x < bx1, y >= by0, y < by1 {
-                    let onEdge = x == bx0 || x == bx1 - 1 || y == by0 || y == by1 - 1
-                    pixel = onEdge ? (255, 255, 255) : fill
+        let rowBytes = 1 + 3 * size
+        if scanlines.count != size * rowBytes { scanlines = [UInt8](repeating: 0, count: size * rowBytes) }
+        // Columns of the box that lie inside the image (the box is clipped to it).
+        let boxStart = min(max(bx0, 0), size), boxEnd = min(max(bx1, 0), size)
+        scanlines.withUnsafeMutableBytes { raw in
+            for y in 0..<size {
+                let row = raw.baseAddress! + y * rowBytes
+                row.storeBytes(of: 0, as: UInt8.self)   // filter type None
+                let pixels = row + 1
+                let grey = UInt8(clamping: Int(255 * (plan.backgroundTone + 0.3 * Double(y) / Double(size))))
+                pixels.initializeMemory(as: UInt8.self, repeating: grey, count: 3 * size)
+                guard y >= by0, y < by1, boxStart < boxEnd else { continue }
+                let rowOnEdge = y == by0 || y == by1 - 1
+                for x in boxStart..<boxEnd {
+                    let onEdge = rowOnEdge || x == bx0 || x == bx1 - 1
+                    let pixel = onEdge ? (UInt8(255), UInt8(255), UInt8(255)) : fill
+                    pixels.storeBytes(of: pixel.0, toByteOffset: 3 * x, as: UInt8.self)
+                    pixels.storeBytes(of: pixel.1, toByteOffset: 3 * x + 1, as: UInt8.self)
+                    pixels.storeBytes(of: pixel.2, toByteOffset: 3 * x + 2, as: UInt8.self)
                 }
-                let k = (y * size + x) * 3
-                rgb[k] = pixel.0
-                rgb[k + 1] = pixel.1
-                rgb[k + 2] = pixel.2
             }
         }
-        return PNGEncoder.encodeRGB(rgb, width: size, height: size)
+        scanlines.withUnsafeBytes { PNGEncoder.appendPNG(scanlines: $0, width: size, height: size, to: &png) }
     }
 
     /// A saturated colour of hue `label / labelCount` (HSV with S = 0.8, V = 0.9).

@@ -26,14 +26,19 @@ struct DeterminismTests {
         #expect(first[1] != second[1])
     }
 
-    @Test("the files do not depend on the thread count or the batch size", arguments: [1, 2, 3, 8])
-    func threadCountDoesNotMatter(threads: Int) throws {
+    @Test("the files do not depend on the thread count or the chunk size",
+          arguments: [1, 2, 3, 8], [1, 5_000, DatasetGenerator.defaultChunkBytes])
+    func threadCountDoesNotMatter(threads: Int, chunkBytes: Int) throws {
+        // 200 masks of 32×44: one chunk by default, 67 chunks of one image at 1 byte, 17 of
+        // four images at 5,000 bytes (the last one short).
         var configuration = smallConfiguration(masks: 200, seed: 5)
         let reference = try generate(configuration)
         configuration.threadCount = threads
-        let other = try generate(configuration)
+        let other = try generate(configuration, chunkBytes: chunkBytes)
         defer { reference.cleanUp(); other.cleanUp() }
         #expect(try contents(reference.url) == contents(other.url))
+        let images = try FileManager.default.contentsOfDirectory(atPath: other.url.appendingPathComponent("images").path)
+        #expect(images.count == 67)
     }
 
     @Test("a smaller dataset is a prefix of a larger one with the same seed")

@@ -72,7 +72,7 @@ struct MaskValueTests {
                 var lanes = SIMD8<Float>(repeating: 0)
                 for k in 0..<8 { lanes[k] = padded[x + k] }
                 var laneRedo = SIMD8<Float>(repeating: 0)
-                UInt8PixelEncoder.store(lanes, into: raw.baseAddress!, at: x, redo: &laneRedo)
+                UInt8PixelEncoder.storeClamping(lanes, into: raw.baseAddress!, at: x, redo: &laneRedo)
                 if UInt8PixelEncoder.needsRedo(laneRedo, tail) {
                     for k in 0..<8 { UInt8PixelEncoder.storeExactly(padded[x + k], into: raw.baseAddress!, at: x + k) }
                 }

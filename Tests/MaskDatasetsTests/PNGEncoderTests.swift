@@ -64,6 +64,93 @@ struct PNGEncoderTests {
         #expect(scanlines == rows)
     }
 
+    @Test("slicing-by-8 CRC-32 equals the bytewise definition at every length and alignment")
+    func crcMatchesBytewise() {
+        var rng = SeededRandom(seed: 9, stream: 0)
+        let bytes = (0..<10_000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        func bytewise<S: Sequence>(_ data: S) -> UInt32 where S.Element == UInt8 {
+            var c: UInt32 = 0xFFFF_FFFF
+            for byte in data {
+                c ^= UInt32(byte)
+                for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+            }
+            return c ^ 0xFFFF_FFFF
+        }
+        for start in 0..<9 {
+            for length in [0, 1, 7, 8, 9, 15, 16, 17, 100, 3_104, 9_000] {
+                let slice = bytes[start..<(start + length)]
+                #expect(CRC32.checksum(slice) == bytewise(slice), "start \(start) length \(length)")
+            }
+        }
+        // A sequence without contiguous storage, and updates in pieces.
+        #expect(CRC32.checksum(bytes.lazy.map { $0 ^ 0x5A }) == bytewise(bytes.map { $0 ^ 0x5A }))
+        var pieces = CRC32()
+        pieces.update(bytes[0..<13])
+        pieces.update(bytes[13..<5_000])
+        pieces.update(bytes[5_000...])
+        #expect(pieces.value == bytewise(bytes))
+    }
+
+    @Test("thumbnails are byte-identical to the straightforward per-pixel drawing and encoding",
+          arguments: [1, 7, 32, 50])
+    func thumbnailsMatchReference(imageSize: Int) {
+        var c = DatasetGenerator.Configuration(maskCount: 300, height: 60, width: 90, seed: 17)
+        c.imageSize = imageSize
+        var png: [UInt8] = [], scanlines: [UInt8] = []
+        for image in 0..<100 {
+            let plan = ImagePlan(imageIndex: image, configuration: c)
+            png.removeAll()
+            ThumbnailRenderer.appendPNG(for: plan, configuration: c, to: &png, scanlines: &scanlines)
+            #expect(png == Self.referencePNG(for: plan, configuration: c), "image \(image)")
+            #expect(png.count == PNGEncoder.fileSize(width: imageSize, height: imageSize))
+        }
+    }
+
+    /// The thumbnail as first written: a per-pixel loop, then a PNG assembled from arrays.
+    static func referencePNG(for plan: ImagePlan, configuration c: DatasetGenerator.Configuration) -> [UInt8] {
+        let size = c.imageSize
+        let sx = Double(size) / Double(c.width), sy = Double(size) / Double(c.height)
+        let bx0 = Int((plan.box.x0 * sx).rounded(.down)), by0 = Int((plan.box.y0 * sy).rounded(.down))
+        let bx1 = max(bx0 + 1, Int((plan.box.x1 * sx).rounded(.up)))
+        let by1 = max(by0 + 1, Int((plan.box.y1 * sy).rounded(.up)))
+        let fill = ThumbnailRenderer.labelColour(plan.label, of: c.labelCount)
+        var scanlines: [UInt8] = []
+        for y in 0..<size {
+            scanlines.append(0)
+            let grey = UInt8(clamping: Int(255 * (plan.backgroundTone + 0.3 * Double(y) / Double(size))))
+            for x in 0..<size {
+                var pixel = (grey, grey, grey)
+                if x >= bx0, x < bx1, y >= by0, y < by1 {
+                    pixel = x == bx0 || x == bx1 - 1 || y == by0 || y == by1 - 1 ? (255, 255, 255) : fill
+                }
+                scanlines += [pixel.0, pixel.1, pixel.2]
+            }
+        }
+        func bigEndian(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in body {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = (crc & 1) != 0 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return bigEndian(UInt32(data.count)) + body + bigEndian(crc ^ 0xFFFF_FFFF)
+        }
+        var zlib: [UInt8] = [0x78, 0x01], offset = 0
+        repeat {
+            let length = min(65_535, scanlines.count - offset)
+            zlib.append(offset + length == scanlines.count ? 1 : 0)
+            zlib += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8((~length >> 8) & 0xFF)]
+            zlib += scanlines[offset..<(offset + length)]
+            offset += length
+        } while offset < scanlines.count
+        var a: UInt32 = 1, b: UInt32 = 0
+        for byte in scanlines { a = (a + UInt32(byte)) % 65521; b = (b + a) % 65521 }
+        zlib += bigEndian(b << 16 | a)
+        let header = bigEndian(UInt32(size)) + bigEndian(UInt32(size)) + [8, 2, 0, 0, 0]
+        return PNGEncoder.signature + chunk("IHDR", header) + chunk("IDAT", zlib) + chunk("IEND", [])
+    }
+
     enum InflateFailure: Error { case badHeader, notStored, lengthMismatch, badAdler }
 
     /// Decodes a zlib stream of stored deflate blocks, checking every field.

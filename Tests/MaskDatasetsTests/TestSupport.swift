@@ -26,10 +26,13 @@ func smallConfiguration(masks: Int = 60, seed: UInt64 = 7, elementType: MaskElem
     return c
 }
 
-/// Generates `configuration` into a new temporary directory.
-func generate(_ configuration: DatasetGenerator.Configuration) throws -> TemporaryDirectory {
+/// Generates `configuration` into a new temporary directory, in chunks of about
+/// `chunkBytes` mask bytes when given.
+func generate(_ configuration: DatasetGenerator.Configuration, chunkBytes: Int? = nil) throws -> TemporaryDirectory {
     let directory = try TemporaryDirectory()
-    try DatasetGenerator(configuration: configuration).write(to: directory.url)
+    var generator = DatasetGenerator(configuration: configuration)
+    if let chunkBytes { generator.targetChunkBytes = chunkBytes }
+    try generator.write(to: directory.url)
     return directory
 }
 
