@@ -119,24 +119,14 @@ public struct BoundsPlan: MaskBoundsPlan {
             return
         }
         exact = nil
-        let c = grid.cell
-        // Corner indices: inner = the largest aligned rectangle inside the box.
-        let ix0 = (box.x0 + c - 1) / c, iy0 = (box.y0 + c - 1) / c
-        let ix1 = box.x1 == grid.width ? grid.cornerCols : box.x1 / c
-        let iy1 = box.y1 == grid.height ? grid.cornerRows : box.y1 / c
-        let ox0 = box.x0 / c, oy0 = box.y0 / c
-        let ox1 = min((box.x1 + c - 1) / c, grid.cornerCols), oy1 = min((box.y1 + c - 1) / c, grid.cornerRows)
-        let outerRows: Int = grid.cornerY(oy1) - grid.cornerY(oy0)
-        let outerCols: Int = grid.cornerX(ox1) - grid.cornerX(ox0)
-        outerArea = outerRows * outerCols
-        outerInner = BoundsPlan.rectSum(grid, oy0, ox0, oy1, ox1, span.innerLo, span.innerHi)
-        outerOuter = BoundsPlan.rectSum(grid, oy0, ox0, oy1, ox1, span.outerLo, span.outerHi)
-        if ix0 < ix1 && iy0 < iy1 {
-            let innerRows: Int = grid.cornerY(iy1) - grid.cornerY(iy0)
-            let innerCols: Int = grid.cornerX(ix1) - grid.cornerX(ix0)
-            innerArea = innerRows * innerCols
-            innerInner = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.innerLo, span.innerHi)
-            innerOuter = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.outerLo, span.outerHi)
+        let (inner, outer) = grid.alignedRectangles(box)
+        outerArea = grid.area(outer)
+        outerInner = BoundsPlan.rectSum(grid, outer, span.innerLo, span.innerHi)
+        outerOuter = BoundsPlan.rectSum(grid, outer, span.outerLo, span.outerHi)
+        if let inner {
+            innerArea = grid.area(inner)
+            innerInner = BoundsPlan.rectSum(grid, inner, span.innerLo, span.innerHi)
+            innerOuter = BoundsPlan.rectSum(grid, inner, span.outerLo, span.outerHi)
         } else {
             innerArea = 0
         }
@@ -147,7 +137,8 @@ public struct BoundsPlan: MaskBoundsPlan {
     /// four corners, (y1, x1) + (y0, x0) − (y0, x1) − (y1, x0) (S(0) is the rectangle's area,
     /// S(bins) = 0; corner row/column 0 is all zeros). Keys as `CHIGrid.key`. - Complexity: O(1).
     @inline(__always)
-    static func rectSum(_ g: CHIGrid, _ y0: Int, _ x0: Int, _ y1: Int, _ x1: Int, _ b1: Int, _ b2: Int) -> Sum {
+    static func rectSum(_ g: CHIGrid, _ r: CHIGrid.CornerRect, _ b1: Int, _ b2: Int) -> Sum {
+        let (y0, x0, y1, x1) = (r.y0, r.x0, r.y1, r.x1)
         var sum = Sum()
         guard b1 < b2 else { return sum }
         let cols: Int = g.cornerCols

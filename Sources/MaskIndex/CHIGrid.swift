@@ -46,6 +46,27 @@ public struct CHIGrid: Sendable, Equatable {
     @inlinable public func cornerY(_ i: Int) -> Int { min(i * cell, height) }
     @inlinable public func cornerX(_ i: Int) -> Int { min(i * cell, width) }
 
+    /// A rectangle of corner indices: rows `y0..<y1`, columns `x0..<x1` of cells.
+    public struct CornerRect: Sendable, Equatable {
+        public var y0: Int, x0: Int, y1: Int, x1: Int
+    }
+
+    /// The largest grid-aligned rectangle inside a clipped, non-empty `box` (nil when there is
+    /// none: the box lies within one cell row or column) and the smallest one containing it. A
+    /// box edge at the mask's edge counts as aligned (the last corner sits there).
+    public func alignedRectangles(_ box: PixelBox) -> (inner: CornerRect?, outer: CornerRect) {
+        let c = cell
+        let ix0 = (box.x0 + c - 1) / c, iy0 = (box.y0 + c - 1) / c
+        let ix1 = box.x1 == width ? cornerCols : box.x1 / c
+        let iy1 = box.y1 == height ? cornerRows : box.y1 / c
+        let outer = CornerRect(y0: box.y0 / c, x0: box.x0 / c,
+                               y1: min((box.y1 + c - 1) / c, cornerRows), x1: min((box.x1 + c - 1) / c, cornerCols))
+        return (ix0 < ix1 && iy0 < iy1 ? CornerRect(y0: iy0, x0: ix0, y1: iy1, x1: ix1) : nil, outer)
+    }
+
+    /// The pixel area of a corner rectangle.
+    public func area(_ r: CornerRect) -> Int { (cornerY(r.y1) - cornerY(r.y0)) * (cornerX(r.x1) - cornerX(r.x0)) }
+
     /// The key of (corner row iy >= 1, corner column ix >= 1, bin b in 1..<bins).
     @inlinable public func key(_ iy: Int, _ ix: Int, _ b: Int) -> Int {
         ((iy - 1) * cornerCols + (ix - 1)) * (bins - 1) + (b - 1)

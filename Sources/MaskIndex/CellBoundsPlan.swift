@@ -50,19 +50,15 @@ public struct CellBoundsPlan: MaskBoundsPlan {
             return
         }
         exact = nil
-        let c = grid.cell
-        let ix0 = (box.x0 + c - 1) / c, iy0 = (box.y0 + c - 1) / c
-        let ix1 = box.x1 == grid.width ? grid.cornerCols : box.x1 / c
-        let iy1 = box.y1 == grid.height ? grid.cornerRows : box.y1 / c
-        if ix0 < ix1 && iy0 < iy1 {
-            innerInner = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.innerLo, span.innerHi)
-            innerOuter = BoundsPlan.rectSum(grid, iy0, ix0, iy1, ix1, span.outerLo, span.outerHi)
+        let (inner, outer) = grid.alignedRectangles(box)
+        if let inner {
+            innerInner = BoundsPlan.rectSum(grid, inner, span.innerLo, span.innerHi)
+            innerOuter = BoundsPlan.rectSum(grid, inner, span.outerLo, span.outerHi)
         } else {
             innerInner = BoundsPlan.Sum()
             innerOuter = BoundsPlan.Sum()
         }
-        let ox0 = box.x0 / c, oy0 = box.y0 / c
-        let ox1 = min((box.x1 + c - 1) / c, grid.cornerCols), oy1 = min((box.y1 + c - 1) / c, grid.cornerRows)
+        let (ox0, oy0, ox1, oy1) = (outer.x0, outer.y0, outer.x1, outer.y1)
         var cells: [RingCell] = []
         cells.reserveCapacity(2 * ((ox1 - ox0) + (oy1 - oy0)))
         for iy in oy0..<oy1 {
@@ -75,8 +71,9 @@ public struct CellBoundsPlan: MaskBoundsPlan {
                 if rowInside && coveredCols == cx1 - cx0 { continue }  // a cell of the inner rectangle
                 let area = (cy1 - cy0) * (cx1 - cx0)
                 let covered = max(0, coveredRows) * max(0, coveredCols)
-                cells.append(RingCell(inner: BoundsPlan.rectSum(grid, iy, ix, iy + 1, ix + 1, span.innerLo, span.innerHi),
-                                      outer: BoundsPlan.rectSum(grid, iy, ix, iy + 1, ix + 1, span.outerLo, span.outerHi),
+                let rect = CHIGrid.CornerRect(y0: iy, x0: ix, y1: iy + 1, x1: ix + 1)
+                cells.append(RingCell(inner: BoundsPlan.rectSum(grid, rect, span.innerLo, span.innerHi),
+                                      outer: BoundsPlan.rectSum(grid, rect, span.outerLo, span.outerHi),
                                       slack: area - covered, covered: covered))
             }
         }
