@@ -30,6 +30,18 @@ public final class CHIBuilder: @unchecked Sendable {
         entries = [UInt32](repeating: 0, count: grid.keyCount)
     }
 
+    /// Writes the last mask's entries at `width` bytes each (2 or 4), little-endian, to `out`
+    /// (`keyCount × width` bytes): the form index files store.
+    public func copyEntries(to out: UnsafeMutableRawPointer, width: Int) {
+        entries.withUnsafeBufferPointer { e in
+            if width == 4 {
+                for k in 0..<e.count { out.storeBytes(of: e[k].littleEndian, toByteOffset: k * 4, as: UInt32.self) }
+            } else {
+                for k in 0..<e.count { out.storeBytes(of: UInt16(truncatingIfNeeded: e[k]).littleEndian, toByteOffset: k * 2, as: UInt16.self) }
+            }
+        }
+    }
+
     /// Builds the entries of a mask given as stored codes (`height * width` codes).
     public func build(codes: UnsafeRawBufferPointer) {
         let h = grid.height, w = grid.width, bins = UInt32(grid.bins)

@@ -8,7 +8,7 @@ import MaskStorage
 /// One segment's Cumulative Histogram Index file (Format/index.md), memory-mapped.
 ///
 /// Entries are read in place (column per key, `entry(key:mask:)`); a writable mapping also
-/// takes new masks' entries (`store`, `storeBatch`, `storeScattered`) and then their validity
+/// takes new masks' entries (`store`) and then their validity
 /// bits (`publish`). Until its bit is set, a mask's entries are never used for a bound.
 ///
 /// Durability without waiting for the disk: before the first bit it sets in a boot, a writer
@@ -170,44 +170,35 @@ public final class CHIFile: @unchecked Sendable {
         }
     }
 
-    /// Stores the entries of masks `first ..< first + count`, given mask-major
-    /// (`entries[i * keyCount + k]`): written key by key so that each key column receives
-    /// `count` consecutive values at once (8 cache lines for 256 masks of u16 entries)
-    /// instead of one scattered store per (mask, key). Callers pass batches of ~256 masks.
-    public func storeBatch(first: Int, count: Int, entries values: UnsafeBufferPointer<UInt32>) {
-        let keys = grid.keyCount
+    /// Stores the entries and checksums of `masks` (ascending, distinct), given mask-major at
+    /// the entry width (`entries[i]` = `keyCount` little-endian values of `masks[i]`): in tiles
+    /// of 16 keys, mask by mask, so that each tile reads whole cache lines of the source and
+    /// writes each of its 16 key columns in one ascending sweep (runs of consecutive masks
+    /// write consecutive entries). Not visible until `publish`.
+    /// - Complexity: O(masks × keys) stores; all addresses hoisted, one branch-free loop per
+    ///   entry width.
+    public func store(masks: [Int], entries values: UnsafeRawBufferPointer) {
+        let keys = grid.keyCount, width = header.entryWidth, rowBytes = keys * width
+        precondition(values.count >= masks.count * rowBytes, "entries for \(masks.count) masks")
+        guard let src = values.baseAddress, !masks.isEmpty else { return }
         let out = file.mutableBytes.baseAddress!
-        for i in 0..<count {
-            let one = UnsafeBufferPointer(rebasing: values[(i * keys)..<((i + 1) * keys)])
-            let crc: UInt32
-            if wide {
-                crc = CRC32C.checksum(UnsafeRawBufferPointer(one))
-            } else {
-                var c: UInt32 = 0
-                withUnsafeTemporaryAllocation(of: UInt16.self, capacity: keys) { narrow in
-                    for k in 0..<keys { narrow[k] = UInt16(truncatingIfNeeded: one[k]).littleEndian }
-                    c = CRC32C.checksum(UnsafeRawBufferPointer(narrow))
-                }
-                crc = c
-            }
-            out.storeBytes(of: crc.littleEndian, toByteOffset: header.checksumsOffset + (first + i) * 4, as: UInt32.self)
+        let checksums = out + header.checksumsOffset, base = out + header.entriesOffset, stride = self.stride
+        for (i, m) in masks.enumerated() {
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: src + i * rowBytes, count: rowBytes))
+            checksums.storeBytes(of: crc.littleEndian, toByteOffset: m * 4, as: UInt32.self)
         }
-        // Transpose in tiles of 16 keys: each tile reads whole cache lines of the mask-major
-        // buffer and writes `count` consecutive entries into 16 key columns (16 pages), so
-        // both sides stay in cache and the TLB.
-        let width = header.entryWidth
-        let tile = 16
         var k0 = 0
         while k0 < keys {
-            let k1 = min(k0 + tile, keys)
-            for i in 0..<count {
-                let src = values.baseAddress! + i * keys
-                for k in k0..<k1 {
-                    let column = out + header.entriesOffset + k * stride + (first + i) * width
-                    if wide {
-                        column.storeBytes(of: src[k].littleEndian, as: UInt32.self)
-                    } else {
-                        column.storeBytes(of: UInt16(truncatingIfNeeded: src[k]).littleEndian, as: UInt16.self)
+            let k1 = min(k0 + 16, keys)
+            for (i, m) in masks.enumerated() {
+                let row = src + i * rowBytes, dst = base + m * width
+                if width == 2 {
+                    for k in k0..<k1 {
+                        (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
+                    }
+                } else {
+                    for k in k0..<k1 {
+                        (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self), as: UInt32.self)
                     }
                 }
             }
@@ -270,45 +261,14 @@ public final class CHIFile: @unchecked Sendable {
         try file.sync(0..<IndexLayout.headerSize)
     }
 
-    /// Once the kernel has had time to write the file back (`needsSettle`, or `force`): syncs the whole file — cheap when the pages are
-    /// already clean — then clears the mark durably. The caller holds the database lock.
+    /// Once the kernel has had time to write the file back (`needsSettle`, or `force`): syncs
+    /// the whole file — cheap when the pages are already clean — then clears the mark durably.
+    /// The caller holds the database lock.
     public func settle(force: Bool = false) throws(StorageError) {
         guard file.writable, unsyncedBoot != 0, unsyncedBoot == BootSession.tag, force || needsSettle else { return }
         try file.sync()
         file.mutableBytes.baseAddress!.storeBytes(of: UInt64(0), toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
         try file.sync(0..<IndexLayout.headerSize)
-    }
-
-    /// Stores the entries of `masks` (ascending, distinct), given mask-major
-    /// (`entries[i * keyCount + k]` for `masks[i]`, already at the entry width): key by key,
-    /// so that each key column is written in one ascending sweep (its pages touched once per
-    /// call) instead of one scattered store per (mask, key). For incremental indexing, whose
-    /// masks are scattered over the segment. Not visible until `publish`.
-    public func storeScattered(masks: [Int], entries values: UnsafeRawBufferPointer) {
-        let keys = grid.keyCount, width = header.entryWidth
-        let out = file.mutableBytes.baseAddress!
-        for (i, m) in masks.enumerated() {
-            let one = UnsafeRawBufferPointer(rebasing: values[(i * keys * width)..<((i + 1) * keys * width)])
-            out.storeBytes(of: CRC32C.checksum(one).littleEndian, toByteOffset: header.checksumsOffset + m * 4, as: UInt32.self)
-        }
-        let src = values.baseAddress!
-        let tile = 16
-        var k0 = 0
-        while k0 < keys {
-            let k1 = min(k0 + tile, keys)
-            for (i, m) in masks.enumerated() {
-                let row = src + i * keys * width
-                for k in k0..<k1 {
-                    let column = out + header.entriesOffset + k * stride + m * width
-                    if width == 4 {
-                        column.storeBytes(of: row.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self), as: UInt32.self)
-                    } else {
-                        column.storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
-                    }
-                }
-            }
-            k0 = k1
-        }
     }
 
     /// Recomputes mask `m`'s checksum from its entries: true when it matches (for `dump`).

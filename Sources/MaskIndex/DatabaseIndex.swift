@@ -11,7 +11,7 @@ import Synchronization
 /// (under the database lock, then the manifest names them). `observe` builds the CHI of a
 /// mask the executor has read whole into a pending buffer (mask-major, at the entry width);
 /// `flush` takes the database lock, stores the pending masks key by key
-/// (`CHIFile.storeScattered`: one sweep per key column, instead of one scattered store per
+/// (`CHIFile.store`: one sweep per key column, instead of one scattered store per
 /// entry), then publishes their validity bits (`CHIFile.publish`) and settles files whose
 /// unsynced mark is old enough. Two processes may store the same mask's entries at once —
 /// they are identical — and validity bits are only ever set under the lock. The pending
@@ -31,8 +31,9 @@ public final class DatabaseIndex: @unchecked Sendable {
         /// Masks stored in `pendingEntries` but not yet published, per segment: local mask
         /// number → slot.
         var pending: [[Int: Int]]
-        /// Slot i holds `keyCount × entryWidth` bytes.
-        var pendingEntries: [UInt8] = []
+        /// Slot i holds `keyCount × entryWidth` bytes; allocated at `pendingLimitBytes` on the
+        /// first `observe` (pages are touched as slots fill).
+        var pendingEntries: UnsafeMutableRawPointer?
         var slots = 0
         var newlyIndexed = 0
     }
@@ -62,6 +63,8 @@ public final class DatabaseIndex: @unchecked Sendable {
         self.files = files
         state = Mutex(State(pending: Array(repeating: [:], count: files.count)))
     }
+
+    deinit { state.withLock { $0.pendingEntries?.deallocate() } }
 
     /// Creates empty index files for the segments that have none, and commits them.
     /// Returns the index file of every segment of `database`.
@@ -226,18 +229,10 @@ public final class DatabaseIndex: @unchecked Sendable {
             st.slots += 1
             st.pending[s][local] = slot
             st.newlyIndexed += 1
-            let start = st.pendingEntries.count
-            st.pendingEntries.append(contentsOf: repeatElement(0, count: keys * width))
-            st.pendingEntries.withUnsafeMutableBytes { buf in
-                let out = buf.baseAddress! + start
-                builder.entries.withUnsafeBufferPointer { e in
-                    if width == 4 {
-                        for k in 0..<keys { out.storeBytes(of: e[k].littleEndian, toByteOffset: k * 4, as: UInt32.self) }
-                    } else {
-                        for k in 0..<keys { out.storeBytes(of: UInt16(truncatingIfNeeded: e[k]).littleEndian, toByteOffset: k * 2, as: UInt16.self) }
-                    }
-                }
+            if st.pendingEntries == nil {
+                st.pendingEntries = .allocate(byteCount: max(1, maxSlots * keys * width), alignment: 64)
             }
+            builder.copyEntries(to: st.pendingEntries! + slot * keys * width, width: width)
             return true
         }
         return inserted
@@ -250,13 +245,14 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// key, sets their validity bits (`CHIFile.publish`), then settles every file whose
     /// unsynced mark is old enough (`CHIFile.settle`).
     public func flush() throws(StorageError) {
-        let (pending, entries) = state.withLock { st -> ([[Int: Int]], [UInt8]) in
+        let (pending, entries) = state.withLock { st -> ([[Int: Int]], UnsafeMutableRawPointer?) in
             let p = st.pending, e = st.pendingEntries
             st.pending = Array(repeating: [:], count: p.count)
-            st.pendingEntries = []
+            st.pendingEntries = nil
             st.slots = 0
             return (p, e)
         }
+        defer { entries?.deallocate() }
         let hasPending = pending.contains { !$0.isEmpty }
         let needsSettle = files.contains { $0.map { $0.file.writable && $0.needsSettle } ?? false }
         guard incremental, hasPending || needsSettle else { return }
@@ -266,15 +262,14 @@ public final class DatabaseIndex: @unchecked Sendable {
             guard let f = files[s] else { continue }
             let masks = slots.keys.sorted()
             let bytesPerMask = grid.keyCount * f.header.entryWidth
+            guard let entries else { continue }
             var sorted = [UInt8](repeating: 0, count: masks.count * bytesPerMask)
-            entries.withUnsafeBytes { src in
-                sorted.withUnsafeMutableBytes { dst in
-                    for (i, m) in masks.enumerated() {
-                        (dst.baseAddress! + i * bytesPerMask).copyMemory(from: src.baseAddress! + slots[m]! * bytesPerMask, byteCount: bytesPerMask)
-                    }
+            sorted.withUnsafeMutableBytes { dst in
+                for (i, m) in masks.enumerated() {
+                    (dst.baseAddress! + i * bytesPerMask).copyMemory(from: entries + slots[m]! * bytesPerMask, byteCount: bytesPerMask)
                 }
             }
-            sorted.withUnsafeBytes { f.storeScattered(masks: masks, entries: $0) }
+            sorted.withUnsafeBytes { f.store(masks: masks, entries: $0) }
             try f.publish(masks)
         }
         for case let f? in files where f.file.writable { try f.settle() }

@@ -70,14 +70,13 @@ public enum IndexBuilder {
                 let builder = CHIBuilder(grid: grid)
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
                 defer { buffer.deallocate() }
-                // Masks are built in batches of consecutive ids and stored key by key.
-                let batch = 256, keys = grid.keyCount
-                var entries = [UInt32](repeating: 0, count: batch * keys)
+                // Masks are built in batches of 256 and stored key by key (`CHIFile.store`).
+                let batch = 256, keys = grid.keyCount, width = file.header.entryWidth
+                let entries = UnsafeMutableRawBufferPointer.allocate(byteCount: batch * keys * width, alignment: 64)
+                defer { entries.deallocate() }
                 var i = range.lowerBound
                 while i < range.upperBound {
-                    // A batch: consecutive mask numbers only (masks[] may have gaps).
-                    var n = 0
-                    while n < batch && i + n < range.upperBound && masks[i + n] == masks[i] + n { n += 1 }
+                    let n = min(batch, range.upperBound - i)
                     for j in 0..<n {
                         do throws(FormatError) {
                             try reader.readRows(mask: masks[i + j], rows: 0..<database.height, into: buffer)
@@ -86,13 +85,9 @@ public enum IndexBuilder {
                             return
                         }
                         builder.build(codes: UnsafeRawBufferPointer(buffer))
-                        builder.entries.withUnsafeBufferPointer { src in
-                            entries.withUnsafeMutableBufferPointer { dst in
-                                dst.baseAddress!.advanced(by: j * keys).update(from: src.baseAddress!, count: keys)
-                            }
-                        }
+                        builder.copyEntries(to: entries.baseAddress! + j * keys * width, width: width)
                     }
-                    entries.withUnsafeBufferPointer { file.storeBatch(first: masks[i], count: n, entries: $0) }
+                    file.store(masks: Array(masks[i..<(i + n)]), entries: UnsafeRawBufferPointer(entries))
                     i += n
                     counter.withLock { done in
                         done += n

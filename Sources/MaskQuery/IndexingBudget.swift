@@ -3,32 +3,47 @@
 /// an unindexed database costs at most about `fraction` more than the full scan.
 ///
 /// Reading a mask whole instead of only the rows its boxes need costs the extra rows' decoding
-/// plus the CHI build of the whole mask (`buildCost` × its bytes, relative to decoding them).
-/// Every verified mask adds `fraction` × its needed bytes to the allowance; a mask is read whole
-/// when the allowance covers what the masks admitted so far cost — and the first mask of every
-/// budget is admitted on credit, so that even small queries make progress (a query over a few
-/// masks, repeated, indexes them all). Each worker keeps its own budget over its own chunk of
-/// masks, so the choice depends only on the chunking, never on timing. Masks not admitted are
-/// indexed by later queries, which admit their own share.
-struct IndexingBudget {
+/// plus the CHI build of the whole mask (`buildCost` × its bytes, relative to decoding them),
+/// plus storing its entries. The choice is made per *chunk* of the parallel pass (consecutive
+/// rows), before the pass: chunks are admitted in order while their extra cost fits in
+/// `fraction` of the whole query's decoding — the first chunk with a mask to index always, on
+/// credit, so that even small queries make progress. Whole chunks, not every n-th mask: the
+/// index stores entries column by column, and a run of consecutive masks touches a few pages
+/// of each column where the same number of scattered masks would touch them all. The choice
+/// depends only on the rows and their boxes, never on timing. Masks not admitted are indexed by
+/// later queries, which admit their own share (the first chunks are then already indexed).
+enum IndexingBudget {
     /// Extra work allowed, relative to the query's own decoding.
     static let fraction = 0.25
-    /// CHI construction per byte of mask, relative to decoding a byte (the SIMD build is about
-    /// twice as fast as LZ4 decoding; `masksearch-bench limits`: chi_build, lz4_decode_engine).
-    static let buildCost = 0.5
+    /// CHI construction per byte of mask, relative to decoding a byte (the SIMD build runs at
+    /// about LZ4-decoding speed; `masksearch-bench limits`: chi_build, lz4_decode_engine).
+    static let buildCost = 1.0
 
-    private var allowance = 0.0
-    private var spent = 0.0
-    private var admitted = 0
+    /// What one chunk of the pass would decode, and what reading its wanting masks whole would
+    /// add.
+    struct ChunkDemand {
+        private(set) var needed = 0.0
+        private(set) var extra = 0.0
+        private(set) var wanting = false
 
-    /// Records a verified mask that needs `neededBytes` decoded (its boxes' rows) and returns
-    /// true when it should be read whole (`wholeBytes`) and indexed.
-    mutating func admit(neededBytes: Int, wholeBytes: Int) -> Bool {
-        allowance += Self.fraction * Double(neededBytes)
-        let extra = Double(max(0, wholeBytes - neededBytes)) + Self.buildCost * Double(wholeBytes)
-        guard admitted == 0 || spent + extra <= allowance else { return false }
-        spent += extra
-        admitted += 1
-        return true
+        /// A mask of the chunk that needs `neededBytes` decoded; `wholeBytes` when the index
+        /// wants it read whole (nil otherwise).
+        mutating func add(neededBytes: Int, wholeBytes: Int?) {
+            needed += Double(neededBytes)
+            guard let whole = wholeBytes else { return }
+            wanting = true
+            extra += Double(max(0, whole - neededBytes)) + IndexingBudget.buildCost * Double(whole)
+        }
+    }
+
+    /// For each chunk, whether its masks that want it are read whole.
+    static func admitted(_ chunks: [ChunkDemand]) -> [Bool] {
+        var allowance = fraction * chunks.reduce(0.0) { $0 + $1.needed }, admittedAny = false
+        return chunks.map { c in
+            guard c.wanting, !admittedAny || c.extra <= allowance else { return false }
+            admittedAny = true
+            allowance -= c.extra
+            return true
+        }
     }
 }

@@ -127,7 +127,28 @@ struct MaskAggregation {
         }
         let pixels = height * width
 
-        ParallelChunks.run(count: groups.count, minimumChunk: 1) { _, range in
+        // Which chunks of groups read their members whole for the index (`IndexingBudget`).
+        let chunks = ParallelChunks.ranges(count: groups.count, minimumChunk: 1)
+        var demands = [IndexingBudget.ChunkDemand](repeating: .init(), count: chunks.count)
+        for (c, range) in chunks.enumerated() {
+            for g in range {
+                let group = groups[g]
+                var y0 = Int.max, y1 = Int.min
+                for t in terms {
+                    guard let b = group.boxes[t.roi], !b.isEmpty else { continue }
+                    y0 = min(y0, b.y0)
+                    y1 = max(y1, b.y1)
+                }
+                guard y0 < y1 else { continue }
+                for member in group.members {
+                    let wants = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
+                    demands[c].add(neededBytes: (y1 - y0) * rowBytes, wholeBytes: wants ? height * rowBytes : nil)
+                }
+            }
+        }
+        let admitted = IndexingBudget.admitted(demands)
+
+        ParallelChunks.run(count: groups.count, minimumChunk: 1) { chunk, range in
             // Scratch for the chunk: the stored codes of one member, its values as Doubles (only
             // for AVG/MIN/MAX), and one flag or accumulator plane per aggregate.
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
@@ -147,7 +168,6 @@ struct MaskAggregation {
                 for t in tallies { t.deallocate() }
                 for a in accumulators { a.deallocate() }
             }
-            var budget = IndexingBudget()
             for g in range {
                 let group = groups[g]
                 if group.members.isEmpty { continue }
@@ -184,8 +204,7 @@ struct MaskAggregation {
                 var indexed = 0
                 for member in group.members {
                     // The whole mask when the index wants it (to index it), else only the rows needed.
-                    let wholeMask = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
-                        && budget.admit(neededBytes: (y1 - y0) * rowBytes, wholeBytes: height * rowBytes)
+                    let wholeMask = admitted[chunk] && outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
                     var readRange = wholeMask ? 0..<height : y0..<y1
                     do {
                         readRange = try table.readCoveringRows(row: member, rows: readRange, into: scratch)

@@ -47,11 +47,12 @@ struct PixelVerifier {
         let cp = states.cp
         let roiCount = states.roiCount
         let table = self.table, terms = self.terms, source = self.boundsSource
-        ParallelChunks.run(count: rows.count, minimumChunk: 4) { chunk, range in
-            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
-            defer { scratch.deallocate() }
-            var indexed = 0
-            var budget = IndexingBudget()
+        // Per row: the image rows its pending terms' boxes need (nil: nothing to compute), and
+        // whether the index wants it whole; then which chunks read their masks whole.
+        var neededRows = [Range<Int>?](repeating: nil, count: rows.count)
+        var wantsWhole = [Bool](repeating: false, count: rows.count)
+        var demands = [IndexingBudget.ChunkDemand](repeating: .init(), count: ranges.count)
+        for (chunk, range) in ranges.enumerated() {
             for i in range {
                 let row = rows[i]
                 var y0 = Int.max, y1 = Int.min
@@ -63,11 +64,23 @@ struct PixelVerifier {
                         y1 = max(y1, b.y1)
                     }
                 }
-                if !needed { continue }
-                let neededRows = y0 < y1 ? y0..<y1 : 0..<0
-                let wholeMask = (source?.wantsWholeMask(row: row) ?? false)
-                    && budget.admit(neededBytes: neededRows.count * rowBytes, wholeBytes: height * rowBytes)
-                var readRange = wholeMask ? 0..<height : neededRows
+                guard needed else { continue }
+                let r = y0 < y1 ? y0..<y1 : 0..<0
+                neededRows[i] = r
+                wantsWhole[i] = source?.wantsWholeMask(row: row) == true
+                demands[chunk].add(neededBytes: r.count * rowBytes, wholeBytes: wantsWhole[i] ? height * rowBytes : nil)
+            }
+        }
+        let admitted = IndexingBudget.admitted(demands)
+        ParallelChunks.run(count: rows.count, minimumChunk: 4) { chunk, range in
+            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
+            defer { scratch.deallocate() }
+            var indexed = 0
+            for i in range {
+                let row = rows[i]
+                guard let needed = neededRows[i] else { continue }
+                let wholeMask = admitted[chunk] && wantsWhole[i]
+                var readRange = wholeMask ? 0..<height : needed
                 if !readRange.isEmpty {
                     do {
                         readRange = try table.readCoveringRows(row: row, rows: readRange, into: scratch)
