@@ -26,8 +26,9 @@
 public enum IndexLayout {
     /// `\x89MSKCHI\n`
     public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x43, 0x48, 0x49, 0x0A]
-    /// Version 2 added the unsynced-boot mark (bytes 48..<60); a version-1 reader would take
-    /// the bits of an unsynced file on trust, so version-2 files need a version-2 reader.
+    /// Version 2 added the unsynced-boot mark (bytes 48..<60) — a version-1 reader would take
+    /// the bits of an unsynced file on trust — and made uint8 bins equal width in value (as the
+    /// float formats' already were; `CHIGrid`), so version-2 files need a version-2 reader.
     public static let writeVersion: UInt16 = 2
     public static let readVersion: UInt16 = 2
     /// Offsets of the mutable header fields, not covered by the header checksum: the boot tag
@@ -69,6 +70,9 @@ public struct IndexHeader: Sendable, Equatable {
     public var cell: Int
     public var maskCount: Int
     public var segmentFooterCRC: UInt32
+    /// The file's read version: 1 for files of version 1 (whose uint8 bins are equal width over
+    /// the codes), else `IndexLayout.readVersion`.
+    public var readVersion: UInt16 = IndexLayout.readVersion
 
     public init(height: Int, width: Int, pixelFormat: PixelFormat, bins: Int, cell: Int, maskCount: Int, segmentFooterCRC: UInt32) {
         self.height = height
@@ -145,7 +149,8 @@ public struct IndexHeader: Sendable, Equatable {
         let bins = Int(try r.u16()), cell = Int(try r.u32()), count = Int(try r.u32())
         let footerCRC = try r.u32()
         let stride = Int(try r.u64())
-        let h = IndexHeader(height: height, width: width, pixelFormat: format, bins: bins, cell: cell, maskCount: count, segmentFooterCRC: footerCRC)
+        var h = IndexHeader(height: height, width: width, pixelFormat: format, bins: bins, cell: cell, maskCount: count, segmentFooterCRC: footerCRC)
+        h.readVersion = readVersion
         guard height > 0, width > 0, bins >= 2, bins <= 256, cell >= 1 else {
             throw FormatError(.invalidField, structure: s, offset: 16, detail: "shape, bins or cell")
         }

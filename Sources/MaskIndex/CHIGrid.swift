@@ -6,9 +6,11 @@ import MaskFormat
 /// over the stored codes.
 ///
 /// Bins are defined on codes, so that they are exact for every pixel format: bin b holds
-/// codes `edges[b] ..< edges[b + 1]`, with `edges[0] = 0` and `edges[bins] = codeOfOne + 1`.
-/// For uint8, `edges[b] = ceil(b * 256 / bins)` (equal width over the 256 levels); for
-/// float16/float32, `edges[b]` is the first code whose value is `>= b / bins`.
+/// codes `edges[b] ..< edges[b + 1]`, with `edges[0] = 0` and `edges[bins] = codeOfOne + 1`, and
+/// `edges[b]` the first code whose value is `>= b / bins` — equal width in *value*, so that
+/// round thresholds are bin edges (with 10 or 20 bins, every multiple of 0.1 or 0.05 is one:
+/// `CP(mask, roi, 0.8, 1.0)` needs no partial bin). Index files of version 1 used, for uint8,
+/// `edges[b] = ceil(b * 256 / bins)` (equal width over the 256 levels): `codeEdges`.
 public struct CHIGrid: Sendable, Equatable {
     public let height: Int
     public let width: Int
@@ -16,18 +18,21 @@ public struct CHIGrid: Sendable, Equatable {
     public let bins: Int
     public let pixelFormat: PixelFormat
     public let edges: [UInt32]
+    /// True for the uint8 bins of index version 1 (equal width over the codes).
+    public let codeEdges: Bool
 
-    public init(height: Int, width: Int, cell: Int, bins: Int, pixelFormat: PixelFormat) {
+    public init(height: Int, width: Int, cell: Int, bins: Int, pixelFormat: PixelFormat, codeEdges: Bool = false) {
         self.height = height
         self.width = width
         self.cell = cell
         self.bins = bins
         self.pixelFormat = pixelFormat
+        self.codeEdges = codeEdges && pixelFormat == .uint8
         var e: [UInt32] = [0]
         for b in 1..<bins {
             switch pixelFormat {
-            case .uint8: e.append(UInt32((b * 256 + bins - 1) / bins))
-            case .float16, .float32: e.append(pixelFormat.firstCode(atLeast: Double(b) / Double(bins)))
+            case .uint8 where codeEdges: e.append(UInt32((b * 256 + bins - 1) / bins))
+            case .uint8, .float16, .float32: e.append(pixelFormat.firstCode(atLeast: Double(b) / Double(bins)))
             }
         }
         e.append(pixelFormat.codeOfOne + 1)
@@ -35,7 +40,8 @@ public struct CHIGrid: Sendable, Equatable {
     }
 
     public init(header: IndexHeader) {
-        self.init(height: header.height, width: header.width, cell: header.cell, bins: header.bins, pixelFormat: header.pixelFormat)
+        self.init(height: header.height, width: header.width, cell: header.cell, bins: header.bins, pixelFormat: header.pixelFormat,
+                  codeEdges: header.readVersion < 2)
     }
 
     public var cornerRows: Int { (height + cell - 1) / cell }

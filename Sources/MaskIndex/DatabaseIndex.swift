@@ -93,14 +93,16 @@ public final class DatabaseIndex: @unchecked Sendable {
 
     // MARK: Bounds
 
-    /// The last plan made, reused while queries ask for the same (box, codes) — every mask of
-    /// a constant ROI — so that planning costs once per query, not once per mask.
-    private let lastPlan = Mutex<(PixelBox, CodeInterval, BoundsPlan)?>(nil)
+    /// The last plan made, reused while queries ask for the same (box, codes) of files with
+    /// the same grid — every mask of a constant ROI — so that planning costs once per query,
+    /// not once per mask. (Files of index version 1 have other uint8 bin edges: `CHIGrid`.)
+    private let lastPlan = Mutex<(PixelBox, CodeInterval, Bool, BoundsPlan)?>(nil)
 
-    func plan(box: PixelBox, codes: CodeInterval) -> BoundsPlan {
-        if let (b, c, p) = lastPlan.withLock({ $0 }), b == box, c == codes { return p }
-        let p = BoundsPlan(grid: grid, box: box, codes: codes)
-        lastPlan.withLock { $0 = (box, codes, p) }
+    func plan(box: PixelBox, codes: CodeInterval, file: CHIFile) -> BoundsPlan {
+        let edges = file.grid.codeEdges
+        if let (b, c, e, p) = lastPlan.withLock({ $0 }), b == box, c == codes, e == edges { return p }
+        let p = BoundsPlan(grid: file.grid, box: box, codes: codes)
+        lastPlan.withLock { $0 = (box, codes, edges, p) }
         return p
     }
 
@@ -110,7 +112,7 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func bounds(row: Int, box: PixelBox, codes: CodeInterval) -> ClosedRange<Int>? {
         let (s, local) = database.locate(row: row)
         guard let f = files[s], f.isValid(local) else { return nil }
-        return f.bounds(plan(box: box, codes: codes), mask: local)
+        return f.bounds(plan(box: box, codes: codes, file: f), mask: local)
     }
 
     /// Bounds of `rows[i]` over its own box `boxes[i]` (clipped, non-empty) for one code
@@ -135,24 +137,32 @@ public final class DatabaseIndex: @unchecked Sendable {
     private func boundsByRuns<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
         let n = rows.count
         var lower = [Int32](repeating: -1, count: n), upper = [Int32](repeating: 0, count: n)
-        let span = BinSpan(grid: grid, codes: codes)
+        // Every file's grid and bin span (files of index version 1 have other uint8 edges).
+        let grids = files.map { $0?.grid ?? grid }
+        let spans = grids.map { BinSpan(grid: $0, codes: codes) }
+        let segmentOf = rows.map { database.locate(row: $0) }
         lower.withUnsafeMutableBufferPointer { lo in
             upper.withUnsafeMutableBufferPointer { hi in
                 let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
                 Parallel.forEachChunk(count: n, minimumChunk: 2048) { range in
+                    func makePlan(_ i: Int) -> Plan {
+                        let s = segmentOf[i].segment
+                        return Plan(grid: grids[s], box: boxes[i], span: spans[s])
+                    }
                     var start = range.lowerBound
-                    var plan = Plan(grid: grid, box: boxes[start], span: span)
+                    var plan = makePlan(start)
                     while start < range.upperBound {
                         var end = start + 1
-                        while end < range.upperBound && boxes[end] == boxes[start] { end += 1 }
+                        while end < range.upperBound && boxes[end] == boxes[start]
+                                && segmentOf[end].segment == segmentOf[start].segment { end += 1 }
                         let current = plan
                         if end < range.upperBound {
-                            plan = Plan(grid: grid, box: boxes[end], span: span)
-                            let (s, local) = database.locate(row: rows[end])
+                            plan = makePlan(end)
+                            let (s, local) = segmentOf[end]
                             if let f = files[s], f.isValid(local) { plan.prefetch(in: f, mask: local) }
                         }
                         for i in start..<end {
-                            let (s, local) = database.locate(row: rows[i])
+                            let (s, local) = segmentOf[i]
                             guard let f = files[s], f.isValid(local) else { continue }
                             let b = current.evaluate { f.entry(key: $0, mask: local) }
                             lo.value[i] = Int32(b.lowerBound)
@@ -172,13 +182,13 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
         let count = database.count
         var lower = [Int32](repeating: -1, count: count), upper = [Int32](repeating: 0, count: count)
-        let plan = BoundsPlan(grid: grid, box: box, codes: codes)
         lower.withUnsafeMutableBufferPointer { lo in
             upper.withUnsafeMutableBufferPointer { hi in
                 let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
                 for (s, file) in files.enumerated() {
                     guard let file else { continue }
                     let start = database.segmentStarts[s]
+                    let plan = BoundsPlan(grid: file.grid, box: box, codes: codes)
                     // Below ~16k masks a second thread costs more than it saves.
                     Parallel.forEachChunk(count: file.maskCount, minimumChunk: 16_384) { range in
                         file.boundsForMasks(range, plan: plan, lower: lo.value + start + range.lowerBound,
@@ -218,7 +228,8 @@ public final class DatabaseIndex: @unchecked Sendable {
         let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, keys * width))
         let builder: CHIBuilder? = state.withLock { st in
             guard st.pending[s][local] == nil, st.slots < maxSlots else { return nil }
-            return st.builders.popLast() ?? CHIBuilder(grid: grid)
+            if let i = st.builders.lastIndex(where: { $0.grid == f.grid }) { return st.builders.remove(at: i) }
+            return CHIBuilder(grid: f.grid)
         }
         guard let builder else { return false }
         builder.build(codes: pixels)

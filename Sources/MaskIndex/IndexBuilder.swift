@@ -67,7 +67,7 @@ public enum IndexBuilder {
         for (s, masks) in todo.enumerated() where !masks.isEmpty {
             let file = files[s], reader = database.segments[s]
             Parallel.forEachChunk(count: masks.count, minimumChunk: 16) { range in
-                let builder = CHIBuilder(grid: grid)
+                let builder = CHIBuilder(grid: file.grid)
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
                 defer { buffer.deallocate() }
                 // Masks are built in batches of 256 and stored key by key (`CHIFile.store`).

@@ -113,21 +113,63 @@ import Testing
         #expect(reopened.files[0]!.trusted && reopened.files[0]!.unsyncedBoot == 0 && reopened.isIndexed(row: 39))
     }
 
-    /// A version-1 index file (write/read version 1, bytes 48..<60 zero) is read, its bits durable.
+    /// A version-1 index file — write/read version 1, bytes 48..<60 zero, uint8 bins equal width
+    /// over the codes — is read: its bits durable, its bounds computed with its own bin edges.
     @Test func versionOneIndexFilesAreRead() throws {
         let dir = NSTemporaryDirectory() + "ms-dbindex-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try database(dir)
+        // 10 bins: edges 0, 26, 52, ... over the codes, 0, 26, 51, ... in value (v / 10).
+        _ = try IndexBuilder.build(databasePath: dir + "/db", bins: 10, cell: 5)
+        let db = try Database(path: dir + "/db")
         let path = try indexPath(dir)
+        // Rewrite the file as version 1 would have: entries with the old uint8 bin edges.
+        do {
+            let f = try CHIFile(path: path, segment: db.segments[0], writable: true)
+            let old = CHIGrid(height: 23, width: 37, cell: f.grid.cell, bins: f.grid.bins, pixelFormat: .uint8, codeEdges: true)
+            #expect(old.edges != f.grid.edges)
+            let builder = CHIBuilder(grid: old)
+            var entries = [UInt8](repeating: 0, count: 40 * old.keyCount * 2)
+            var buffer = [UInt8](repeating: 0, count: 23 * 37)
+            for m in 0..<40 {
+                try buffer.withUnsafeMutableBytes { try db.readPixels(row: m, rows: 0..<23, into: $0) }
+                buffer.withUnsafeBytes { builder.build(codes: $0) }
+                entries.withUnsafeMutableBytes { builder.copyEntries(to: $0.baseAddress! + m * old.keyCount * 2, width: 2) }
+            }
+            entries.withUnsafeBytes { f.store(masks: Array(0..<40), entries: $0) }
+            try f.file.sync()
+        }
         var head = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)).prefix(64))
         head[8] = 1; head[9] = 0; head[10] = 1; head[11] = 0
         for i in 48..<60 { head[i] = 0 }
         let crc = head.withUnsafeBytes { IndexHeader.checksum($0) }
         head[60] = UInt8(crc & 0xFF); head[61] = UInt8((crc >> 8) & 0xFF); head[62] = UInt8((crc >> 16) & 0xFF); head[63] = UInt8(crc >> 24)
         try patch(path, at: 0, head)
-        let index = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: false)
-        #expect(index.files[0]!.trusted && index.files[0]!.unsyncedBoot == 0 && index.files[0]!.validCount == 40)
-        #expect(index.bounds(row: 7, box: PixelBox(x0: 0, y0: 0, x1: 37, y1: 23), codes: PixelFormat.uint8.codeInterval(lower: 0.2, upper: 0.7)) != nil)
+        let reopened = try Database(path: dir + "/db")
+        let index = try DatabaseIndex(database: reopened, incremental: false)
+        let f = try #require(index.files[0])
+        #expect(f.trusted && f.unsyncedBoot == 0 && f.validCount == 40 && f.grid.codeEdges)
+        // Bounds from the version-1 entries contain the exact CP, by every path.
+        var rng = SplitMix64(seed: 17)
+        var buffer = [UInt8](repeating: 0, count: 23 * 37)
+        for _ in 0..<100 {
+            let x0 = Int(rng.next() % 37), y0 = Int(rng.next() % 23)
+            let box = PixelBox(x0: x0, y0: y0, x1: x0 + Int(rng.next() % 20) + 1, y1: y0 + Int(rng.next() % 12) + 1).clipped(width: 37, height: 23)
+            let lv = Double(rng.next() % 256) / 255.0, uv = lv + Double(rng.next() % 128) / 255.0
+            let codes = PixelFormat.uint8.codeInterval(lower: lv, upper: uv)
+            let all = try #require(index.boundsForAllRows(box: box, codes: codes))
+            let rows = Array(0..<40)
+            let batch = index.bounds(rows: rows, boxes: rows.map { _ in box }, codes: codes)
+            let refined = try #require(index.refinedBounds(rows: rows, boxes: rows.map { _ in box }, codes: codes))
+            for row in rows {
+                try buffer.withUnsafeMutableBytes { try reopened.readPixels(row: row, rows: 0..<23, into: $0) }
+                var cp = 0
+                for y in box.y0..<box.y1 { for x in box.x0..<box.x1 where codes.contains(UInt32(buffer[y * 37 + x])) { cp += 1 } }
+                for (lo, hi) in [(all.lower[row], all.upper[row]), (batch.lower[row], batch.upper[row]), (refined.lower[row], refined.upper[row])] {
+                    #expect(Int(lo) <= cp && cp <= Int(hi), "row \(row) box \(box) [\(lv), \(uv)): CP \(cp) outside \(lo)...\(hi)")
+                }
+            }
+        }
     }
 }
