@@ -3,8 +3,8 @@
 /// an unindexed database costs at most about `fraction` more than the full scan.
 ///
 /// Reading a mask whole instead of only the rows its boxes need costs the extra rows' decoding
-/// plus the CHI build of the whole mask (`buildCost` × its bytes, relative to decoding them),
-/// plus storing its entries. The choice is made per *chunk* of the parallel pass (consecutive
+/// plus building and storing the whole mask's CHI (`buildCost` × its bytes, relative to
+/// decoding them). The choice is made per *chunk* of the parallel pass (consecutive
 /// rows), before the pass: chunks are admitted in order while their extra cost fits in
 /// `fraction` of the whole query's decoding — the first chunk with a mask to index always, on
 /// credit, so that even small queries make progress. Whole chunks, not every n-th mask: the
@@ -15,9 +15,11 @@
 enum IndexingBudget {
     /// Extra work allowed, relative to the query's own decoding.
     static let fraction = 0.25
-    /// CHI construction per byte of mask, relative to decoding a byte (the SIMD build runs at
-    /// about LZ4-decoding speed; `masksearch-bench limits`: chi_build, lz4_decode_engine).
-    static let buildCost = 1.0
+    /// Indexing a mask per byte of it, relative to decoding a byte: the SIMD CHI build runs at
+    /// about LZ4-decoding speed (`masksearch-bench limits`: chi_build, lz4_decode_engine), and
+    /// storing its entries into the key columns — first touches of index pages included —
+    /// costs about as much again (profile of a first query on an unindexed database).
+    static let buildCost = 2.0
 
     /// What one chunk of the pass would decode, and what reading its wanting masks whole would
     /// add.
