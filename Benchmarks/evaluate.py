@@ -22,6 +22,7 @@ import math
 import os
 import platform
 import random
+import re
 import shlex
 import shutil
 import subprocess
@@ -31,7 +32,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-from bench import (FAMILIES, FAMILY_TITLE, FIXED, dir_bytes, drop_cache, family_query, fmt,  # noqa: E402
+from bench import (FAMILIES, FAMILY_TITLE, FIXED, dir_bytes, drop_cache, family_query, files_under, fmt,  # noqa: E402
                    loadavg, machine, med, p95, random_params, rows_equal, warm_cache)
 
 BASELINE = os.path.join(REPO, "Tools", "baselines", "numpy_baseline.py")
@@ -198,6 +199,20 @@ class Evaluation:
         except (OSError, IndexError):
             return "?"
 
+    def read_ahead_kb(self):
+        """read_ahead_kb of the scratch file system's block device (None when unknown)."""
+        try:
+            src = subprocess.run(["df", "--output=source", self.a.scratch], capture_output=True, text=True).stdout.split()[-1]
+            name = os.path.basename(os.path.realpath(src))
+            for d in (f"/sys/class/block/{name}", os.path.realpath(f"/sys/class/block/{name}/..")):
+                q = os.path.join(d, "queue", "read_ahead_kb")
+                if os.path.exists(q):
+                    with open(q) as f:
+                        return int(f.read())
+        except (OSError, IndexError, ValueError):
+            pass
+        return None
+
     def read_speed(self, path):
         """Cold sequential read of one file, GB/s (cache dropped first)."""
         drop_cache(path)
@@ -334,6 +349,56 @@ class Evaluation:
             return {}
 
     # ---------------------------------------------------------------- measuring
+    def resident_mb(self, paths):
+        """MB of the files under `paths` in the page cache (util-linux `fincore`), None without it.
+        Right after a cold run (cache dropped first) this is what the run read from disk."""
+        if not shutil.which("fincore"):
+            return None
+        files = [f for p in paths for f in (files_under(p) if os.path.exists(p) else [])]
+        total = 0
+        for i in range(0, len(files), 500):
+            p = subprocess.run(["fincore", "-b", "-n", "-o", "RES"] + files[i:i + 500], capture_output=True, text=True)
+            if p.returncode != 0:
+                return None
+            total += sum(int(x) for x in p.stdout.split())
+        return total / 1e6
+
+    def profile(self, db, sql, warm_ms, label):
+        """perf record of `masksearch-bench queries` running one query warm; the top symbols
+        [(percent, dso, symbol)] or None when perf is missing or not permitted."""
+        if not self.a.profile or not shutil.which("perf"):
+            return None
+        path = os.path.join(self.a.scratch, "profile.sql")
+        with open(path, "w") as f:
+            f.write(sql + "\n")
+        data = os.path.join(self.a.scratch, f"perf-{label}.data")
+        repeats = int(min(200, max(10, 1500 / max(warm_ms, 0.1))))
+        try:
+            self.r.run(["perf", "record", "-F", "999", "-o", data, "--", self.msb, "queries", db, path, "--repeats", repeats])
+            out = subprocess.run(["perf", "report", "-i", data, "--stdio", "--sort", "dso,symbol", "--percent-limit", "1.5"],
+                                 capture_output=True, text=True).stdout
+        except (RuntimeError, OSError) as e:
+            print(f"[profile] perf unavailable: {str(e).splitlines()[0]}", flush=True)
+            self.a.profile = False
+            return None
+        finally:
+            if os.path.exists(data):
+                os.remove(data)
+        lines = [ln for ln in out.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        if shutil.which("swift"):
+            lines = subprocess.run(["swift", "demangle", "--simplified"], input="\n".join(lines), capture_output=True,
+                                   text=True).stdout.splitlines()
+        top = []
+        for ln in lines:
+            parts = ln.split(None, 2)
+            if len(parts) == 3 and parts[0].endswith("%"):
+                sym = re.split(r"\s{2,}", parts[2].split("] ", 1)[-1].strip())[0]   # perf pads, then adds '-' columns
+                top.append((float(parts[0][:-1]), parts[1], sym[:90]))
+        self.commands["perf"] = self.r.text(["perf", "record", "-F", "999", "-o", "FILE", "--", self.msb, "queries", "DB", "SQLFILE",
+                                             "--repeats", "N"]) + "; perf report --stdio --sort dso,symbol"
+        return top[:8]
+
+
     def ms_warm(self, db, sqls, no_index=False, repeats=None, warmup=True):
         """masksearch-bench queries: one JSON object per SQL line (elapsed_ms list, result)."""
         path = os.path.join(self.a.scratch, "queries.sql")
@@ -352,12 +417,15 @@ class Evaluation:
         return res
 
     def ms_query(self, db, sql, no_index=False, cold=False):
-        """One `masksearch query --format json` process; (result, engine ms, process wall ms, load)."""
+        """One `masksearch query --format json` process; (result, engine ms, process wall ms, load).
+        Cold: the database's cache is dropped first, and result["_read_mb"] is what the run read."""
         if cold:
             drop_cache(db)
         load = loadavg()
         out, s = self.r.run([self.ms, "query", db, sql, "--format", "json"] + (["--no-index"] if no_index else []))
         j = json.loads(out)
+        if cold:
+            j["_read_mb"] = self.resident_mb([db])
         self.commands["ms-query"] = self.r.text([self.ms, "query", "DB", "SQL", "--format", "json"]) + " [--no-index]"
         return j, j["stats"]["elapsed_ms"], s * 1000, load
 
@@ -388,6 +456,10 @@ class Evaluation:
         out, s = self.r.run(cmd)
         j = json.loads(out)
         self.commands[system] = self.part_commands[system] = self.r.text(template)
+        if cold and system != "numpy-file":
+            self.last_read_mb = self.resident_mb(files)
+        elif cold:
+            self.last_read_mb = dir_bytes(files[0]) / 1e6     # every file is read whole
         return j["rows"], j["elapsed_ms"], s * 1000, load
 
     def check(self, what, rows, ref):
@@ -398,14 +470,22 @@ class Evaluation:
             return "DIFFERENT"
         return "equal"
 
-    def save_section(self, part, md, targets=()):
+    def save_section(self, part, md, targets=(), extra=None):
         with open(os.path.join(self.a.eval_dir, f"{part}.md"), "w") as f:
             f.write("\n".join(md) + "\n")
         with open(os.path.join(self.a.eval_dir, f"{part}.json"), "w") as f:
             json.dump({"generated": time.strftime("%Y-%m-%d %H:%M %Z"), "command": " ".join(["python3", "Benchmarks/evaluate.py"] + sys.argv[1:]),
                        "targets": list(targets), "mismatches": [m for m in self.mismatches if m.startswith(part)],
-                       "commands": self.part_commands}, f, indent=1)
+                       "commands": self.part_commands, "extra": extra or {}}, f, indent=1)
         self.part_commands = {}
+
+    def part_seconds(self, part, seconds):
+        path = os.path.join(self.a.eval_dir, f"{part}.json")
+        with open(path) as f:
+            meta = json.load(f)
+        meta["seconds"] = round(seconds)
+        with open(path, "w") as f:
+            json.dump(meta, f, indent=1)
 
     # ---------------------------------------------------------------- part: table2
     def part_table2(self):
@@ -418,41 +498,56 @@ class Evaluation:
         systems = [s for s in SYSTEMS if a.peers or s not in ("tiledb", "duckdb")]
         rows = []
         print("[table2] masksearch", flush=True)
-        ref = {}
+        ref, by_ms_warm = {}, {}
         for system in ("ms-scan", "ms-index"):
             no_index = system == "ms-scan"
             warm = self.ms_warm(db, [sqls[f][0] for f in FAMILIES], no_index=no_index)
             for f, wres in zip(FAMILIES, warm):
                 if no_index:
                     ref[f] = wres["result"]["rows"]
+                else:
+                    by_ms_warm[f] = med(wres["elapsed_ms"])
                 cold = [self.ms_query(db, sqls[f][0], no_index=no_index, cold=True) for _ in range(a.repeats)]
+                read_mb = med([c[0].get("_read_mb") for c in cold])
                 eq = [self.check(f"table2 {system} warm {QNAME[f]}", wres["result"]["rows"], ref[f])] + \
                      [self.check(f"table2 {system} cold {QNAME[f]}", c[0]["rows"], ref[f]) for c in cold]
                 st = wres["result"]["stats"]
                 rows.append(dict(query=QNAME[f], family=f, system=system, warm_ms=med(wres["elapsed_ms"]),
                                  warm_runs=" ".join(f"{x:.1f}" for x in wres["elapsed_ms"]), cold_ms=med([c[1] for c in cold]),
                                  cold_runs=" ".join(f"{c[1]:.1f}" for c in cold), cold_wall_ms=med([c[2] for c in cold]),
-                                 masks_read=st["verified"], masks_targeted=st["masks_targeted"], fml=st["fml"],
+                                 masks_read=st["verified"], masks_targeted=st["masks_targeted"], fml=st["fml"], cold_read_mb=read_mb,
                                  rows=len(wres["result"]["rows"]), rows_equal="equal" if all(e == "equal" for e in eq) else "DIFFERENT",
                                  n_warm=len(wres["elapsed_ms"]), n_cold=len(cold), load_warm=wres["_load"],
                                  load_cold="; ".join(c[3] for c in cold), sql=sqls[f][0]))
         targeted = {r["family"]: r["masks_targeted"] for r in rows if r["system"] == "ms-scan"}
+        prof, prows = {}, []
+        for f in FAMILIES:
+            top = self.profile(db, sqls[f][0], by_ms_warm.get(f, 10.0), QNAME[f])
+            if top:
+                prof[f] = top
+                prows += [dict(query=QNAME[f], rank=i + 1, percent=pct, dso=dso, symbol=sym) for i, (pct, dso, sym) in enumerate(top)]
+        write_csv(os.path.join(a.eval_dir, "table2_profile.csv"), prows)
         for system in systems[2:]:
             print(f"[table2] {system}", flush=True)
             for f in FAMILIES:
                 nargs = sqls[f][1]
                 cold, warm = [], []
+                read = []
                 for i in range(a.repeats):
                     cold.append(self.ext_run(system, f, nargs, data, cold=True))
+                    read.append(self.last_read_mb)
                     if system in ("tiledb", "duckdb") and cold[0][1] > a.slow_s * 1000:
                         break            # a slow peer: one cold run, one warm run (said in the report)
                 for i in range(len(cold)):
                     warm.append(self.ext_run(system, f, nargs, data))
+                print(f"  {QNAME[f]}: cold {' '.join(f'{x[1]:.0f}' for x in cold)} ms, warm {' '.join(f'{x[1]:.0f}' for x in warm)} ms",
+                      flush=True)
                 eq = [self.check(f"table2 {system} {QNAME[f]}", x[0], ref[f]) for x in cold + warm]
                 rows.append(dict(query=QNAME[f], family=f, system=system, warm_ms=med([x[1] for x in warm]),
                                  warm_runs=" ".join(f"{x[1]:.1f}" for x in warm), cold_ms=med([x[1] for x in cold]),
                                  cold_runs=" ".join(f"{x[1]:.1f}" for x in cold), cold_wall_ms=med([x[2] for x in cold]),
                                  warm_wall_ms=med([x[2] for x in warm]), masks_read=targeted[f], masks_targeted=targeted[f], fml=1.0,
+                                 cold_read_mb=med(read),
                                  rows=len(warm[-1][0]), rows_equal="equal" if all(e == "equal" for e in eq) else "DIFFERENT",
                                  n_warm=len(warm), n_cold=len(cold), load_warm="; ".join(x[3] for x in warm),
                                  load_cold="; ".join(x[3] for x in cold), sql=sqls[f][0]))
@@ -505,13 +600,33 @@ class Evaluation:
         md.append("|---|" + "---:|" * len(systems))
         for f in FAMILIES:
             md.append(f"| {QNAME[f]} | " + " | ".join(fmt(by[(s, f)]["cold_wall_ms"]) for s in systems) + " |")
+        if any(not math.isnan(num(r.get("cold_read_mb"))) for r in rows):
+            md.append(f"\n**MB read from disk by a cold run** (the files' pages in the page cache right after the run, "
+                      f"`fincore`; the cache was dropped before it; NumPy 1-file: its files' total size, all read whole). "
+                      f"Sizes: database segments {build['segment_mb']:.0f} MB + index {build['index_mb']:.0f} MB; "
+                      f"`masks.npy` {inf['npy_mb']:.0f} MB"
+                      + "".join(f"; {SYSTEM_TITLE[s]} store {self.store_info(data + ('-tiledb' if s == 'tiledb' else '-duckdb')).get('mb', float('nan')):.0f} MB"
+                                for s in ("tiledb", "duckdb") if s in systems) + ".\n")
+            md.append("| query | " + " | ".join(SYSTEM_TITLE[s] for s in systems) + " |")
+            md.append("|---|" + "---:|" * len(systems))
+            for f in FAMILIES:
+                md.append(f"| {QNAME[f]} | " + " | ".join(fmt(num(by[(s, f)].get("cold_read_mb"))) for s in systems) + " |")
+        if prof:
+            md.append("\n**Where MS (index) spends its warm time** (`perf record -F 999` of `masksearch-bench queries` running "
+                      "the query repeatedly; symbols with ≥ 1.5% of the samples, whole process, all threads)\n")
+            md.append("| query | top symbols (share of samples) |")
+            md.append("|---|---|")
+            for f in FAMILIES:
+                if prof.get(f):
+                    md.append(f"| {QNAME[f]} | " + "; ".join(f"`{sym}` ({dso}) {pct:.1f}%" for pct, dso, sym in prof[f]) + " |")
         md.append("\n![Figure 7](Benchmarks/results/eval/fig7_table2.svg)\n")
         md.append("Queries (FILE of `masksearch-bench queries`, one per line):\n")
         for f in FAMILIES:
             md.append(f"- {QNAME[f]} {FAMILY_TITLE[f].split(' ', 1)[1]}: `{sqls[f][0]}` — NumPy/peers: `{f} {' '.join(sqls[f][1])}`")
         loads = sorted({r["load_warm"].split(";")[0] for r in rows} | {r["load_cold"].split(";")[0] for r in rows})
         md.append(f"\nLoad averages (1/5/15 min) during the part: {loads[0]} … {loads[-1]}; per run in `table2.csv`.\n")
-        self.save_section("table2", md)
+        self.save_section("table2", md, extra=dict(segment_mb=build["segment_mb"], index_mb=build["index_mb"],
+                                                   read_ahead_kb=self.read_ahead_kb()))
 
     # ---------------------------------------------------------------- part: random
     def random_queries(self, n, h, w, seed):
@@ -547,7 +662,10 @@ class Evaluation:
                              verified=y["result"]["stats"]["verified"], rows=len(q["ref"]), rows_equal="equal", load=y["_load"]))
         ext = [("numpy-mmap", a.random)] + ([("tiledb", a.tiledb_random), ("duckdb", a.duckdb_random)] if a.peers else [])
         for system, per_type in ext:
-            sub = [q for q in qs if q["i"] < per_type]
+            sub = []
+            for tname, _ in TYPES:
+                cand = [q for q in qs if q["type"] == tname and (system != "duckdb" or a.duckdb_iou or q["family"] != "topk-iou")]
+                sub += cand[:per_type]
             print(f"[random] {system}: {len(sub)} queries", flush=True)
             if sub:
                 self.ext_run(system, sub[0]["family"], sub[0]["nargs"], data)   # warm-up
@@ -575,7 +693,7 @@ class Evaluation:
               f"`masksearch-bench queries` process; MS (no index) one run per query in one process with the database in the page "
               f"cache; NumPy mmap one run per query (a fresh process each, after one warm-up process) for all queries; TileDB the "
               f"first {a.tiledb_random} and DuckDB the first {a.duckdb_random} queries of each type (their time hardly depends on "
-              f"the parameters; DuckDB's IoU takes minutes). Rows compared with the full scan for every query and system.\n",
+              f"the parameters){'' if a.duckdb_iou else ', DuckDB without the IoU queries (about 2 minutes each at 40k masks; its IoU time is Q5 of Table 2)'}. Rows compared with the full scan for every query and system.\n",
               "| type | system | queries | median ms | p95 ms | max ms | MS (index) speed-up, median over the queries | rows equal |",
               "|---|---|---:|---:|---:|---:|---:|---|"]
         idx = {(r["type"], r["i"]): r["ms"] for r in rows if r["system"] == "ms-index"}
@@ -987,17 +1105,39 @@ class Evaluation:
             cold = {f: ratio(num(by[("numpy-file", f)]["cold_ms"]), num(by[("ms-index", f)]["cold_ms"])) for f in fams}
             warm_pf = {f: ratio(num(by[("numpy-file", f)]["cold_ms"]), num(by[("ms-index", f)]["warm_ms"])) for f in fams}
             mm = {f: ratio(num(by[("numpy-mmap", f)]["warm_ms"]), num(by[("ms-index", f)]["warm_ms"])) for f in fams}
+            note = ""
+            try:
+                with open(os.path.join(self.a.eval_dir, "table2.json")) as f:
+                    extra = json.load(f).get("extra", {})
+                size = extra["segment_mb"] + extra["index_mb"]
+                read = med([num(by[("ms-index", f)].get("cold_read_mb")) for f in fams])
+                fml = med([num(by[("ms-index", f)]["fml"]) for f in fams])
+                if read > 0.5 * size and fml < 0.25:
+                    note = (f". **Why**: a cold indexed query read {read:.0f} MB of the {size:.0f} MB database (median of "
+                            f"Q1–Q5, `fincore`) while loading a median FML of {fml:.3f}: the device's read-ahead "
+                            f"(read_ahead_kb = {extra.get('read_ahead_kb')}) applies to every page fault on the segment and "
+                            f"index mappings, which are not advised `MADV_RANDOM`, so each fault reads up to that much around it. "
+                            f"Fix: `madvise(MADV_RANDOM)` on those mappings (`MappedFile.adviseRandom()` exists) or `pread` of "
+                            f"the blocks")
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
             out.append(("MS indexed ≥ 200× faster than NumPy one-file cold — Q1–Q5, cold vs cold, median",
                         f"{xfmt(med(list(cold.values())))} (" + ", ".join(f"{QNAME[f]} {xfmt(v)}" for f, v in cold.items()) +
-                        "); MS warm vs one-file cold: " + xfmt(med(list(warm_pf.values()))), med(list(cold.values())) >= 200))
+                        "); MS warm vs one-file cold: " + xfmt(med(list(warm_pf.values()))) + note, med(list(cold.values())) >= 200))
             if rnd:
                 idx = {(r["type"], r["i"]): num(r["ms"]) for r in rnd if r["system"] == "ms-index"}
                 pf = {f: num(by[("numpy-file", f)]["cold_ms"]) for f in fams}
                 rr = [pf[r["family"]] / num(r["ms"]) for r in rnd if r["system"] == "ms-index" and r["family"] in pf]
                 out.append(("… the same over the random queries (MS warm vs the family's one-file cold time of Table 2), median",
                             f"{xfmt(med(rr))} over {len(rr)} queries (min {xfmt(min(rr))})", med(rr) >= 200))
+            prof = read_csv(os.path.join(self.a.eval_dir, "table2_profile.csv"))
+            why = ""
+            if prof and med(list(mm.values())) < 20:
+                why = ". Where the time goes: the perf table of Table 2 (" + "; ".join(
+                    f"{QNAME[f]}: " + ", ".join(f"{r['symbol'].split('(')[0]} {num(r['percent']):.0f}%" for r in prof
+                                                if r["query"] == QNAME[f] and int(r["rank"]) <= 3) for f in fams) + ")"
             out.append(("MS indexed ≥ 20× faster than NumPy mmap warm — Q1–Q5, median",
-                        f"{xfmt(med(list(mm.values())))} (" + ", ".join(f"{QNAME[f]} {xfmt(v)}" for f, v in mm.items()) + ")",
+                        f"{xfmt(med(list(mm.values())))} (" + ", ".join(f"{QNAME[f]} {xfmt(v)}" for f, v in mm.items()) + ")" + why,
                         med(list(mm.values())) >= 20))
             slow_fixed = [f for f, v in mm.items() if v < 1]
             if rnd:
@@ -1040,7 +1180,7 @@ class Evaluation:
                 "| | |", "|---|---|",
                 f"| machine | {m['nproc']} cores, {m['cpu']}, {m['memory']} RAM, Linux {m['kernel']} |",
                 f"| disk (scratch) | {self.disk()}; cold sequential read {getattr(self, 'disk_gbs', float('nan')):.2f} GB/s "
-                f"(`masks.npy` after dropping its cache) |",
+                f"(`masks.npy` after dropping its cache); read_ahead_kb {self.read_ahead_kb()} |",
                 f"| load | 1/5/15-minute load averages are printed beside every figure; the machine is shared with other jobs "
                 f"(2 cores), so figures are upper bounds of an idle machine's |",
                 f"| versions | {v['swift']}; Python {v['python']}, NumPy {m['numpy']}; peers venv: {v['peers']} |",
@@ -1070,7 +1210,8 @@ class Evaluation:
             try:
                 with open(os.path.join(a.eval_dir, f"{p}.json")) as f:
                     meta = json.load(f)
-                text = text.replace("\n", f"\n_Measured {meta['generated']} by `{meta['command']}`._\n\n", 1)
+                took = f" in {meta['seconds']} s" if "seconds" in meta else ""
+                text = text.replace("\n", f"\n_Measured {meta['generated']} by `{meta['command']}`{took}._\n", 1)
                 cmds = meta.get("commands", {})
                 extra = [f"`{cmds[k]}`" for k in ("numpy-mmap", "numpy-file", "numpy-batch", "tiledb", "duckdb") if k in cmds]
                 if extra:
@@ -1109,6 +1250,8 @@ def main():
     p.add_argument("--venv", default=os.environ.get("MASKSEARCH_PEERS_VENV", "/tmp/masksearch-peers-venv"), help="peers virtualenv")
     p.add_argument("--no-peers", dest="peers", action="store_false", help="skip TileDB, DuckDB and the plots (no venv)")
     p.add_argument("--nice", type=int, default=5)
+    p.add_argument("--no-profile", dest="profile", action="store_false",
+                   help="no perf profile of the indexed queries in table2 (skipped anyway when perf is missing or refused)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--repeats", type=int, default=3, help="runs per latency figure (median)")
     p.add_argument("--masks", type=int, help="main dataset (Table 2, random, workload): default 40000, quick 600")
@@ -1118,6 +1261,7 @@ def main():
     p.add_argument("--random", type=int, help="random queries per type: default 50, quick 3")
     p.add_argument("--tiledb-random", type=int, help="of which TileDB runs, per type: default 5, quick 2")
     p.add_argument("--duckdb-random", type=int, help="of which DuckDB runs, per type: default 2")
+    p.add_argument("--duckdb-iou", action="store_true", help="let DuckDB run random IoU queries too (minutes each)")
     p.add_argument("--slow-s", type=float, default=10.0, help="a TileDB/DuckDB query slower than this (s) cold runs once cold, once warm")
     p.add_argument("--grid-masks", type=int, help="masks of the 224x224 grid database: default 10000, quick 600")
     p.add_argument("--wilds-masks", type=int, help="masks of the WILDS-like database: default 10000, quick 300")
@@ -1175,6 +1319,7 @@ def main():
             t = time.time()
             getattr(ev, f"part_{part}")()
             done.append(part)
+            ev.part_seconds(part, time.time() - t)
             print(f"== part {part} done in {time.time() - t:.0f} s", flush=True)
         ev.plots(done)
     except Exception as e:  # noqa: BLE001 -- report what ran, then fail loudly
