@@ -9,6 +9,11 @@ interchange layout (CONTRACT.md section 5) without any index, and prints
     numpy_baseline.py topk-agg      DATASET --lv LV --uv UV --k K
     numpy_baseline.py topk-iou      DATASET --t T --k K
     numpy_baseline.py split         DATASET OUT_DIR        # one OUT_DIR/<mask_id>.npy per mask
+    numpy_baseline.py batch         FILE                   # each line a JSON array of the arguments
+                                                           # of one query; one JSON line per query
+
+The filter families also take --image-range A,B: only masks with A <= image_id <= B (the SQL adds
+`image_id BETWEEN A AND B AND ...`); only those masks are read.
 
 Every query also takes --per-file DIR (read masks one file at a time from DIR/<mask_id>.npy, the
 paper's baseline, instead of slicing the memory-mapped DATASET/masks.npy) and --chunk N (masks
@@ -143,18 +148,26 @@ def object_cp(data, lo, hi, rows=None):
 
 # ---------------------------------------------------------------- query families
 
+def image_rows(data, a):
+    """Meta rows the filter families consider: all, or those with image_id in --image-range."""
+    if getattr(a, "image_range", None) is None:
+        return None
+    lo, hi = a.image_range
+    return np.flatnonzero((data.image_id >= lo) & (data.image_id <= hi))
+
+
 def filter_const(data, a):
     lo, hi = value_range(data.dtype, a.lv, a.uv)
     x0, y0, x1, y1 = data.clip(a.box)
     hits = []
-    for part, block in data.chunks():
+    for part, block in data.chunks(image_rows(data, a)):
         cp = count_in_range(block[:, y0:y1, x0:x1], lo, hi)
         hits.extend(int(data.mask_id[r]) for r in part[cp > a.threshold])
     return [[m] for m in sorted(hits)]
 
 
 def filter_object(data, a):
-    rows, cp = object_cp(data, *value_range(data.dtype, a.lv, a.uv))
+    rows, cp = object_cp(data, *value_range(data.dtype, a.lv, a.uv), rows=image_rows(data, a))
     keep = ~np.isnan(cp) & (cp > a.threshold)
     return [[int(m)] for m in sorted(data.mask_id[rows[keep]])]
 
@@ -217,6 +230,12 @@ def main(argv=None):
             raise argparse.ArgumentTypeError("box must be X0,Y0,X1,Y1")
         return tuple(parts)
 
+    def image_range(text):
+        parts = [int(v) for v in text.split(",")]
+        if len(parts) != 2:
+            raise argparse.ArgumentTypeError("image range must be A,B")
+        return tuple(parts)
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -236,23 +255,43 @@ def main(argv=None):
             p.add_argument("--t", type=float, default=0.8, help="threshold of mask > t")
         if name.startswith("filter"):
             p.add_argument("--threshold", type=float, required=True)
+            p.add_argument("--image-range", type=image_range, metavar="A,B",
+                           help="only masks with A <= image_id <= B")
         else:
             p.add_argument("--k", type=int, required=True)
     p = commands.add_parser("split", help="write OUT_DIR/<mask_id>.npy for each mask")
     p.add_argument("dataset")
     p.add_argument("out_dir")
+    p = commands.add_parser("batch", help="run the queries of FILE (one JSON array of arguments per line) in this "
+                                          "process; one JSON line each")
+    p.add_argument("file")
     args = parser.parse_args(argv)
 
-    start = time.perf_counter()
-    if args.command == "split":
-        split(Dataset(args.dataset), args.out_dir)
-        rows = []
-    else:
-        data = Dataset(args.dataset, per_file=args.per_file, chunk=args.chunk)
-        rows = families[args.command](data, args)
-    elapsed_ms = (time.perf_counter() - start) * 1000
-    json.dump({"rows": rows, "elapsed_ms": round(elapsed_ms, 3)}, sys.stdout)
-    sys.stdout.write("\n")
+    def run(args):
+        start = time.perf_counter()
+        if args.command == "split":
+            split(Dataset(args.dataset), args.out_dir)
+            rows = []
+        else:
+            data = Dataset(args.dataset, per_file=args.per_file, chunk=args.chunk)
+            rows = families[args.command](data, args)
+        elapsed_ms = (time.perf_counter() - start) * 1000
+        json.dump({"rows": rows, "elapsed_ms": round(elapsed_ms, 3)}, sys.stdout)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+
+    if args.command != "batch":
+        run(args)
+        return
+    # batch: each query exactly as its own command line would run it (metadata read, masks.npy
+    # mapped again), minus the interpreter's start-up and imports
+    with open(args.file) as f:
+        for line in f:
+            if line.strip():
+                one = parser.parse_args(json.loads(line))
+                if one.command in ("batch", "split"):
+                    parser.error("batch lines must be queries")
+                run(one)
 
 
 if __name__ == "__main__":
