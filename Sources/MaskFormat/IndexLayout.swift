@@ -36,8 +36,17 @@ public enum IndexLayout {
     public static let unsyncedBootOffset = 48
     public static let unsyncedSinceOffset = 56
     public static let headerSize = 64
-    public static let defaultBins = 16
-    public static let defaultCell = 16
+    /// The default number of value bins. 20: every multiple of 0.05 — the thresholds people
+    /// type (0.2, 0.5, 0.8) — is a bin edge, so ranges on them are bounded without a partial
+    /// bin; chosen from the evaluation's Figure 10 (BENCHMARKS.md).
+    public static let defaultBins = 20
+
+    /// The default grid cell for `height` × `width` masks: the longer side over 16, at least
+    /// 16 pixels (16 for 224×224, 28 for 448×448) — the lowest mean FML of the evaluation's
+    /// grid (Figure 10, BENCHMARKS.md) among indexes no larger than the compressed masks.
+    public static func defaultCell(height: Int, width: Int) -> Int {
+        max(16, max(height, width) / 16)
+    }
 
     @inlinable public static func align64(_ n: Int) -> Int { (n + 63) & ~63 }
 }

@@ -47,7 +47,7 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// (when the directory is writable) so that queries can fill them.
     public init(database: Database, incremental: Bool) throws(StorageError) {
         self.database = database
-        let params = database.manifest.index ?? Manifest.IndexParameters(bins: IndexLayout.defaultBins, cell: IndexLayout.defaultCell)
+        let params = database.manifest.index ?? .defaults(height: database.height, width: database.width)
         grid = CHIGrid(height: database.height, width: database.width, cell: params.cell, bins: params.bins, pixelFormat: database.pixelFormat)
         var names = database.manifest.segments.map(\.indexFile)
         let sameParameters = database.manifest.index == nil || database.manifest.index == params
@@ -62,6 +62,46 @@ public final class DatabaseIndex: @unchecked Sendable {
         }
         self.files = files
         state = Mutex(State(pending: Array(repeating: [:], count: files.count)))
+        wholeFilePrefetched = Mutex(Array(repeating: false, count: files.count))
+        // Bounds read a few columns (constant ROI) or scattered entries (named ROIs): no
+        // read-ahead around faults; the bounds functions prefetch what they read.
+        for f in files { f?.file.adviseRandom() }
+    }
+
+    /// Files whose entries were all prefetched once (`prefetch(runs:)`).
+    private let wholeFilePrefetched: Mutex<[Bool]>
+
+    /// Read-ahead for bounds over `runs` (rows with one box each, as `boundsByRuns` plans
+    /// them): with few runs, the key columns of each run's plan over its span of masks;
+    /// with many (named ROIs: a box per image), every entry of the files involved, once.
+    private func prefetch<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval,
+                                                segmentOf: [(segment: Int, local: Int)]) {
+        var runs: [Range<Int>] = []
+        var start = 0
+        while start < rows.count {
+            var end = start + 1
+            while end < rows.count && boxes[end] == boxes[start] && segmentOf[end].segment == segmentOf[start].segment { end += 1 }
+            runs.append(start..<end)
+            start = end
+            if runs.count > 64 { break }
+        }
+        if runs.count > 64 {
+            let touched = Set(segmentOf.map(\.segment))
+            let first = wholeFilePrefetched.withLock { done -> [Int] in
+                let todo = touched.filter { !done[$0] }.sorted()
+                for s in todo { done[s] = true }
+                return todo
+            }
+            for s in first { files[s]?.prefetchAllEntries() }
+            return
+        }
+        for r in runs {
+            let s = segmentOf[r.lowerBound].segment
+            guard let f = files[s] else { continue }
+            let locals = segmentOf[r].map(\.local)
+            let plan = Plan(grid: f.grid, box: boxes[r.lowerBound], codes: codes)
+            f.prefetchColumns(plan, masks: locals.min()!..<(locals.max()! + 1))
+        }
     }
 
     deinit { state.withLock { $0.pendingEntries?.deallocate() } }
@@ -141,6 +181,7 @@ public final class DatabaseIndex: @unchecked Sendable {
         let grids = files.map { $0?.grid ?? grid }
         let spans = grids.map { BinSpan(grid: $0, codes: codes) }
         let segmentOf = rows.map { database.locate(row: $0) }
+        prefetch(Plan.self, rows: rows, boxes: boxes, codes: codes, segmentOf: segmentOf)
         lower.withUnsafeMutableBufferPointer { lo in
             upper.withUnsafeMutableBufferPointer { hi in
                 let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
@@ -189,6 +230,7 @@ public final class DatabaseIndex: @unchecked Sendable {
                     guard let file else { continue }
                     let start = database.segmentStarts[s]
                     let plan = BoundsPlan(grid: file.grid, box: box, codes: codes)
+                    file.prefetchColumns(plan, masks: 0..<file.maskCount)
                     // Below ~16k masks a second thread costs more than it saves.
                     Parallel.forEachChunk(count: file.maskCount, minimumChunk: 16_384) { range in
                         file.boundsForMasks(range, plan: plan, lower: lo.value + start + range.lowerBound,

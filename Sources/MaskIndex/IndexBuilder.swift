@@ -38,7 +38,7 @@ public enum IndexBuilder {
         lock.sweep(keeping: manifest)
         let current = manifest.index
         let wanted = Manifest.IndexParameters(bins: bins ?? current?.bins ?? IndexLayout.defaultBins,
-                                              cell: cell ?? current?.cell ?? IndexLayout.defaultCell)
+                                              cell: cell ?? current?.cell ?? IndexLayout.defaultCell(height: database.height, width: database.width))
         let rebuild = current != nil && current != wanted
         let grid = CHIGrid(height: database.height, width: database.width, cell: wanted.cell, bins: wanted.bins, pixelFormat: database.pixelFormat)
         // Open or create one file per segment.

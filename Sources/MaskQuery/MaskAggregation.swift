@@ -128,17 +128,22 @@ struct MaskAggregation {
         let pixels = height * width
 
         // Which chunks of groups read their members whole for the index (`IndexingBudget`).
+        // Per group: the image rows its terms' boxes span (empty: nothing to read).
+        let neededRows: [Range<Int>] = groups.map { group in
+            var y0 = Int.max, y1 = Int.min
+            for t in terms {
+                guard let b = group.boxes[t.roi], !b.isEmpty else { continue }
+                y0 = min(y0, b.y0)
+                y1 = max(y1, b.y1)
+            }
+            return y0 < y1 ? y0..<y1 : 0..<0
+        }
         let chunks = ParallelChunks.ranges(count: groups.count, minimumChunk: 1)
         var demands = [IndexingBudget.ChunkDemand](repeating: .init(), count: chunks.count)
         for (c, range) in chunks.enumerated() {
             for g in range {
                 let group = groups[g]
-                var y0 = Int.max, y1 = Int.min
-                for t in terms {
-                    guard let b = group.boxes[t.roi], !b.isEmpty else { continue }
-                    y0 = min(y0, b.y0)
-                    y1 = max(y1, b.y1)
-                }
+                let y0 = neededRows[g].lowerBound, y1 = neededRows[g].upperBound
                 guard y0 < y1 else { continue }
                 for member in group.members {
                     let wants = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
@@ -168,15 +173,25 @@ struct MaskAggregation {
                 for t in tallies { t.deallocate() }
                 for a in accumulators { a.deallocate() }
             }
+            // Read-ahead of the members of the groups 8–16 ahead (see PixelVerifier).
+            let window = 8
+            func prefetch(_ ahead: Range<Int>) {
+                var requests: [(row: Int, rows: Range<Int>)] = []
+                for g in ahead.clamped(to: range) where !neededRows[g].isEmpty {
+                    for member in groups[g].members {
+                        let whole = admitted[chunk] && outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
+                        requests.append((member, whole ? 0..<height : neededRows[g]))
+                    }
+                }
+                if !requests.isEmpty { table.prefetchPixels(requests) }
+            }
+            prefetch(range.lowerBound..<(range.lowerBound + 2 * window))
             for g in range {
+                let k = g - range.lowerBound
+                if k > 0 && k % window == 0 { prefetch((g + window)..<(g + 2 * window)) }
                 let group = groups[g]
                 if group.members.isEmpty { continue }
-                var y0 = Int.max, y1 = Int.min
-                for t in terms {
-                    guard let b = group.boxes[t.roi], !b.isEmpty else { continue }
-                    y0 = min(y0, b.y0)
-                    y1 = max(y1, b.y1)
-                }
+                let y0 = neededRows[g].lowerBound, y1 = neededRows[g].upperBound
                 for (ti, t) in terms.enumerated() {
                     if let b = group.boxes[t.roi], b.isEmpty { out[g * termCount + ti] = 0 }
                 }

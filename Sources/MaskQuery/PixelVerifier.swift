@@ -76,7 +76,22 @@ struct PixelVerifier {
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
             defer { scratch.deallocate() }
             var indexed = 0
+            // Read-ahead 32–64 rows ahead of the decoding (cold blocks load while earlier ones
+            // decode; the mappings are advised random, so nothing else reads ahead).
+            let window = 32
+            func prefetch(_ ahead: Range<Int>) {
+                var requests: [(row: Int, rows: Range<Int>)] = []
+                for j in ahead.clamped(to: range) {
+                    guard let needed = neededRows[j] else { continue }
+                    let r = admitted[chunk] && wantsWhole[j] ? 0..<height : needed
+                    if !r.isEmpty { requests.append((rows[j], r)) }
+                }
+                if !requests.isEmpty { table.prefetchPixels(requests) }
+            }
+            prefetch(range.lowerBound..<(range.lowerBound + 2 * window))
             for i in range {
+                let k = i - range.lowerBound
+                if k > 0 && k % window == 0 { prefetch((i + window)..<(i + 2 * window)) }
                 let row = rows[i]
                 guard let needed = neededRows[i] else { continue }
                 let wholeMask = admitted[chunk] && wantsWhole[i]

@@ -18,6 +18,8 @@ public final class QuerySession: @unchecked Sendable {
     /// no index file is read, created or written.
     public init(path: String, useIndex: Bool = true) throws(StorageError) {
         database = try Database(path: path)
+        // Queries read only the blocks they need, and prefetch them (PixelVerifier).
+        database.adviseRandomAccess()
         self.useIndex = useIndex
     }
 

@@ -151,6 +151,27 @@ public final class Database: MaskTable, @unchecked Sendable {
         }
     }
 
+    /// Requests grouped by segment (runs of consecutive requests in one segment), each group
+    /// prefetched by its segment (`SegmentReader.prefetchBands`).
+    public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {
+        var i = 0
+        while i < requests.count {
+            let (s, _) = locate(row: requests[i].row)
+            let lo = segmentStarts[s], hi = segmentStarts[s + 1]
+            var j = i
+            while j < requests.count && requests[j].row >= lo && requests[j].row < hi { j += 1 }
+            segments[s].prefetchBands(requests[i..<j].lazy.map { (mask: $0.row - lo, rows: $0.rows) })
+            i = j
+        }
+    }
+
+    /// Advises every segment mapping as read at random (`MappedFile.adviseRandom`): the query
+    /// path, which reads only the blocks it needs and prefetches them (`prefetchPixels`).
+    /// Sequential readers (the index build) keep the kernel's read-ahead.
+    public func adviseRandomAccess() {
+        for s in segments { s.file.adviseRandom() }
+    }
+
     /// Drops the page cache of every file of the database (posix_fadvise DONTNEED): for
     /// cold-cache benchmarks.
     public func dropPageCache() {

@@ -33,6 +33,11 @@ public struct Manifest: Codable, Sendable, Equatable {
             self.bins = bins
             self.cell = cell
         }
+
+        /// The defaults for masks of this size (`IndexLayout.defaultBins`, `defaultCell`).
+        public static func defaults(height: Int, width: Int) -> IndexParameters {
+            IndexParameters(bins: IndexLayout.defaultBins, cell: IndexLayout.defaultCell(height: height, width: width))
+        }
     }
 
     public var version: Int = 1

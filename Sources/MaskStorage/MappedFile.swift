@@ -43,8 +43,7 @@ public final class MappedFile: @unchecked Sendable {
     public func sync(_ range: Range<Int>? = nil) throws(StorageError) {
         guard let base = bytes.baseAddress, writable else { return }
         let r = range ?? 0..<bytes.count
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = r.lowerBound / page * page
+        let start = r.lowerBound / MappedFile.pageSize * MappedFile.pageSize
         guard r.upperBound > start else { return }
         if msync(UnsafeMutableRawPointer(mutating: base + start), r.upperBound - start, MS_SYNC) != 0 {
             throw StorageError.system(call: "msync", path: path, errno: errno)
@@ -57,10 +56,24 @@ public final class MappedFile: @unchecked Sendable {
         return UnsafeRawBufferPointer(rebasing: bytes[Int(offset)..<Int(offset + length)])
     }
 
-    /// Tells the kernel the whole file will be read soon / randomly.
+    /// Tells the kernel that the mapping is read at random (`MADV_RANDOM`): a page fault then
+    /// reads only its page instead of the device's read-ahead window (`read_ahead_kb`, often
+    /// megabytes) around it. Readers that know what they will read say so with `willNeed`.
     public func adviseRandom() {
         if let base = bytes.baseAddress { madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_RANDOM) }
     }
+
+    /// Starts reading bytes `offset..<offset + length` of the file into the page cache
+    /// (`MADV_WILLNEED` on the pages covering them; asynchronous, a no-op for cached pages).
+    public func willNeed(offset: Int, length: Int) {
+        guard let base = bytes.baseAddress, length > 0, offset >= 0, offset < bytes.count else { return }
+        let start = offset / MappedFile.pageSize * MappedFile.pageSize
+        let end = min(bytes.count, offset + length)
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_WILLNEED)
+    }
+
+    /// The system's page size.
+    public static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }

@@ -29,6 +29,9 @@ public protocol MaskTable: AnyObject, Sendable {
     func readCoveringRows(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws -> Range<Int>
     /// A builtin column (0 mask_id, 1 image_id, 2 model_id, 3 mask_type) of every row.
     func builtinColumn(_ i: Int) -> [Int64]
+    /// Hints that image rows `rows` of mask `row` will be read soon, for each request (in
+    /// the order they will be read): storage starts reading their blocks. Default: nothing.
+    func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)])
 }
 
 extension MaskTable {
@@ -44,6 +47,7 @@ extension MaskTable {
         try readPixels(row: row, rows: rows, into: buffer)
         return rows
     }
+    public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {}
     /// Row by row, by default.
     public func builtinColumn(_ i: Int) -> [Int64] {
         (0..<count).map { row in

@@ -145,6 +145,33 @@ public final class SegmentReader: @unchecked Sendable {
         return start..<end
     }
 
+    /// Starts reading the blocks that cover image rows `rows` of each request's mask
+    /// (`MappedFile.willNeed`), so that the reads of cold blocks overlap each other and the
+    /// decoding of earlier ones. Byte ranges of successive requests closer than
+    /// `prefetchGap` are merged into one advice (a single sequential read instead of many
+    /// small ones, and one system call).
+    /// - Complexity: O(requests) plus one `madvise` per merged range.
+    public func prefetchBands(_ requests: some Sequence<(mask: Int, rows: Range<Int>)>) {
+        let bandRows = header.bandRows, bands = header.bandsPerMask
+        var start = -1, end = -1
+        for (mask, rows) in requests where !rows.isEmpty && mask >= 0 && mask < maskCount {
+            let first = block(mask * bands + rows.lowerBound / bandRows)
+            let last = block(mask * bands + min(rows.upperBound - 1, header.height - 1) / bandRows)
+            let lo = Int(first.offset), hi = Int(last.payloadOffset) + Int(last.storedSize)
+            if start >= 0 && lo >= start && lo <= end + SegmentReader.prefetchGap {
+                end = max(end, hi)
+            } else {
+                if start >= 0 { file.willNeed(offset: start, length: end - start) }
+                start = lo
+                end = hi
+            }
+        }
+        if start >= 0 { file.willNeed(offset: start, length: end - start) }
+    }
+
+    /// Gaps up to this many bytes between prefetched blocks are read along.
+    public static let prefetchGap = 64 << 10
+
     /// Decodes image rows `rows` of mask `mask` into `buffer` (row-major stored codes),
     /// decoding only the bands that cover them.
     /// - Complexity: O(bands covered × band bytes).

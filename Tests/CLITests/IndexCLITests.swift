@@ -68,7 +68,7 @@ import Testing
             #expect(stats?["newly_indexed"] == .int(0))
         }
         let rebuilt = try CLI.run(["index", db, "--bins", "8", "--cell", "8"])
-        #expect(rebuilt.status == 0 && rebuilt.stdout.contains("replaced the index with bins 16, cell 16"), "\(rebuilt.stdout)")
+        #expect(rebuilt.status == 0 && rebuilt.stdout.contains("replaced the index with bins 20, cell 16"), "\(rebuilt.stdout)")
         let files = try indexFiles(db)
         #expect(files.count == 1, "old index files left: \(files)")
         let dump = try CLI.run(["dump", db + "/" + files[0]])

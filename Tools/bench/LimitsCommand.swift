@@ -191,7 +191,7 @@ struct LimitsCommand: ParsableCommand {
         }
 
         // ---- CHI build
-        let params = database.manifest.index ?? Manifest.IndexParameters(bins: IndexLayout.defaultBins, cell: IndexLayout.defaultCell)
+        let params = database.manifest.index ?? .defaults(height: h, width: w)
         let grid = CHIGrid(height: h, width: w, cell: params.cell, bins: params.bins, pixelFormat: format)
         if groups.contains("chi") {
         let chiMasks = min(bufferMasks, max(64, 400_000_000 / maskBytes))

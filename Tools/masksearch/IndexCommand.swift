@@ -13,8 +13,8 @@ struct IndexCommand: ParsableCommand {
         """)
 
     @Argument(help: "The database directory.") var db: String
-    @Option(help: "Value bins per histogram (2...256; default 16, or the current index's).") var bins: Int?
-    @Option(help: "Grid cell size in pixels (default 16, or the current index's).") var cell: Int?
+    @Option(help: "Value bins per histogram (2...256; default 20, or the current index's).") var bins: Int?
+    @Option(help: "Grid cell size in pixels (default: the longer mask side / 16, at least 16; or the current index's).") var cell: Int?
 
     func run() throws {
         let bar = ProgressBar("index")
