@@ -84,6 +84,17 @@ public final class CHIFile: @unchecked Sendable {
         return n
     }
 
+    /// True when some mask of `masks` is valid; `masks.lowerBound` a multiple of 8.
+    /// - Complexity: O(masks / 8) byte loads.
+    public func anyValid(in masks: Range<Int>) -> Bool {
+        guard trusted, !masks.isEmpty else { return false }
+        let bitmap = file.bytes.baseAddress! + header.validityOffset
+        for byte in (masks.lowerBound >> 3)...((masks.upperBound - 1) >> 3) where bitmap.load(fromByteOffset: byte, as: UInt8.self) != 0 {
+            return true
+        }
+        return false
+    }
+
     /// The bit of mask `m` as stored, trusted or not (for `dump`).
     public func storedBit(_ m: Int) -> Bool {
         file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
@@ -111,8 +122,10 @@ public final class CHIFile: @unchecked Sendable {
 
     /// Starts reading the entries of masks `masks` in every key column `plan` reads
     /// (`MappedFile.willNeed`): a constant ROI's columns, a few hundred kilobytes for 40k masks.
+    /// Nothing is read for a file without valid masks (a fresh, sparse file: reading ahead
+    /// would fill the page cache with its holes).
     public func prefetchColumns<Plan: MaskBoundsPlan>(_ plan: Plan, masks: Range<Int>) {
-        guard !masks.isEmpty else { return }
+        guard !masks.isEmpty, validCount > 0 else { return }
         let width = header.entryWidth, offset = header.entriesOffset
         plan.forEachKey { key in
             file.willNeed(offset: offset + key * stride + masks.lowerBound * width, length: masks.count * width)
@@ -121,9 +134,13 @@ public final class CHIFile: @unchecked Sendable {
 
     /// Starts reading every entry and the validity bitmap: for bounds over many different
     /// boxes (named ROIs), which touch nearly every page of the key columns.
-    public func prefetchAllEntries() {
+    /// Returns false (and reads nothing) when no mask is valid yet.
+    @discardableResult
+    public func prefetchAllEntries() -> Bool {
+        guard validCount > 0 else { return false }
         file.willNeed(offset: header.validityOffset, length: (maskCount + 7) / 8)
         file.willNeed(offset: header.entriesOffset, length: header.keyCount * stride)
+        return true
     }
 
     /// Bounds of masks `range` of the file for one plan, vectorised over masks: in tiles of
@@ -204,22 +221,27 @@ public final class CHIFile: @unchecked Sendable {
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: src + i * rowBytes, count: rowBytes))
             checksums.storeBytes(of: crc.littleEndian, toByteOffset: m * 4, as: UInt32.self)
         }
-        var k0 = 0
-        while k0 < keys {
-            let k1 = min(k0 + 16, keys)
-            for (i, m) in masks.enumerated() {
-                let row = src + i * rowBytes, dst = base + m * width
-                if width == 2 {
-                    for k in k0..<k1 {
-                        (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
-                    }
-                } else {
-                    for k in k0..<k1 {
-                        (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self), as: UInt32.self)
+        // Key tiles split between the cores (disjoint columns); page first touches dominate a
+        // fresh file's stores, and they fault in parallel.
+        let tiles = (keys + 15) / 16
+        let srcAddress = UInt(bitPattern: src), baseAddress = UInt(bitPattern: base)
+        Parallel.forEachChunk(count: tiles, minimumChunk: masks.count >= 256 ? 8 : tiles) { tileRange in
+            let src = UnsafeRawPointer(bitPattern: srcAddress)!, base = UnsafeMutableRawPointer(bitPattern: baseAddress)!
+            for tile in tileRange {
+                let k0 = tile * 16, k1 = min(k0 + 16, keys)
+                for (i, m) in masks.enumerated() {
+                    let row = src + i * rowBytes, dst = base + m * width
+                    if width == 2 {
+                        for k in k0..<k1 {
+                            (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
+                        }
+                    } else {
+                        for k in k0..<k1 {
+                            (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self), as: UInt32.self)
+                        }
                     }
                 }
             }
-            k0 = k1
         }
     }
 

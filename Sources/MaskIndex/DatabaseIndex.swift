@@ -87,12 +87,10 @@ public final class DatabaseIndex: @unchecked Sendable {
         }
         if runs.count > 64 {
             let touched = Set(segmentOf.map(\.segment))
-            let first = wholeFilePrefetched.withLock { done -> [Int] in
-                let todo = touched.filter { !done[$0] }.sorted()
-                for s in todo { done[s] = true }
-                return todo
+            let todo = wholeFilePrefetched.withLock { done in touched.filter { !done[$0] }.sorted() }
+            for s in todo where files[s]?.prefetchAllEntries() == true {
+                wholeFilePrefetched.withLock { $0[s] = true }
             }
-            for s in first { files[s]?.prefetchAllEntries() }
             return
         }
         for r in runs {
@@ -251,6 +249,18 @@ public final class DatabaseIndex: @unchecked Sendable {
         return state.withLock { $0.pending[s][local] == nil && $0.slots < maxSlots }
     }
 
+    /// The page group of mask `row`'s entries in its index file (one page of each key column
+    /// holds `pageSize / entryWidth` consecutive masks) and the number of key columns — or 0
+    /// pages when a mask of the group is valid already (its pages exist).
+    public func storePages(row: Int) -> (group: Int, pages: Int)? {
+        let (s, local) = database.locate(row: row)
+        guard let f = files[s] else { return nil }
+        let perPage = MappedFile.pageSize / f.header.entryWidth
+        let group = local / perPage
+        let touched = f.anyValid(in: (group * perPage)..<min(f.maskCount, (group + 1) * perPage))
+        return (s << 40 | group, touched ? 0 : f.header.keyCount)
+    }
+
     /// True when mask `row` has a valid index entry.
     public func isIndexed(row: Int) -> Bool {
         let (s, local) = database.locate(row: row)
@@ -293,6 +303,9 @@ public final class DatabaseIndex: @unchecked Sendable {
 
     /// Masks indexed by `observe` since the index was opened.
     public var newlyIndexed: Int { state.withLock { $0.newlyIndexed } }
+
+    /// True when observed masks wait for `flush`.
+    public var hasPendingEntries: Bool { state.withLock { $0.slots > 0 } }
 
     /// Publishes the entries kept by `observe`, under the database lock: stores them key by
     /// key, sets their validity bits (`CHIFile.publish`), then settles every file whose

@@ -12,6 +12,13 @@ public protocol CPBoundsSource: Sendable {
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool
     /// See the default implementation below.
     func wantsWholeMask(row: Int) -> Bool
+    /// True when masks observed earlier (in this query) wait to be stored; the indexing budget
+    /// then gives no more credit (`IndexingBudget.admitted`). Default: false.
+    var hasPendingEntries: Bool { get }
+    /// Where a new entry of mask `row` would be stored: its page `group` (masks of one group
+    /// share their page of every key column) and the number of `pages` (key columns) that the
+    /// group's first stored mask touches. nil: storing has no such cost. Default: nil.
+    func storePages(row: Int) -> (group: Int, pages: Int)?
     /// Bounds of every row for one constant (box, codes), in one vectorised pass; `lower[row]`
     /// is -1 where the row has no entry. nil when the source only answers row by row.
     func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
@@ -28,6 +35,10 @@ extension CPBoundsSource {
     /// cover) so that `observe` can index it. Defaults to true; the database index answers
     /// false for masks that are already indexed or cannot be indexed.
     public func wantsWholeMask(row: Int) -> Bool { true }
+
+    public var hasPendingEntries: Bool { false }
+
+    public func storePages(row: Int) -> (group: Int, pages: Int)? { nil }
 
     /// Row by row, by default.
     public func bounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {

@@ -147,11 +147,12 @@ struct MaskAggregation {
                 guard y0 < y1 else { continue }
                 for member in group.members {
                     let wants = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
-                    demands[c].add(neededBytes: (y1 - y0) * rowBytes, wholeBytes: wants ? height * rowBytes : nil)
+                    demands[c].add(row: member, neededBytes: (y1 - y0) * rowBytes, wholeBytes: wants ? height * rowBytes : nil,
+                               store: wants ? source?.storePages(row: member) : nil)
                 }
             }
         }
-        let admitted = IndexingBudget.admitted(demands)
+        let admitted = IndexingBudget.admitted(demands, fresh: !(source?.hasPendingEntries ?? false))
 
         ParallelChunks.run(count: groups.count, minimumChunk: 1) { chunk, range in
             // Scratch for the chunk: the stored codes of one member, its values as Doubles (only

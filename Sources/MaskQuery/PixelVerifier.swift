@@ -68,10 +68,11 @@ struct PixelVerifier {
                 let r = y0 < y1 ? y0..<y1 : 0..<0
                 neededRows[i] = r
                 wantsWhole[i] = source?.wantsWholeMask(row: row) == true
-                demands[chunk].add(neededBytes: r.count * rowBytes, wholeBytes: wantsWhole[i] ? height * rowBytes : nil)
+                demands[chunk].add(row: row, neededBytes: r.count * rowBytes, wholeBytes: wantsWhole[i] ? height * rowBytes : nil,
+                                  store: wantsWhole[i] ? source?.storePages(row: row) : nil)
             }
         }
-        let admitted = IndexingBudget.admitted(demands)
+        let admitted = IndexingBudget.admitted(demands, fresh: !(source?.hasPendingEntries ?? false))
         ParallelChunks.run(count: rows.count, minimumChunk: 4) { chunk, range in
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
             defer { scratch.deallocate() }
