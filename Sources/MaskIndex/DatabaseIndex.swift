@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MaskFormat
 import MaskStorage
 import Synchronization
@@ -56,17 +59,32 @@ public final class DatabaseIndex: @unchecked Sendable {
         }
         self.incremental = incremental
         var files: [CHIFile?] = []
+        var unusable: [String] = []
         for (i, name) in names.enumerated() {
             guard let name else { files.append(nil); continue }
-            files.append(try CHIFile(path: database.path + "/" + name, segment: database.segments[i], writable: incremental))
+            do throws(StorageError) {
+                files.append(try CHIFile(path: database.path + "/" + name, segment: database.segments[i], writable: incremental))
+            } catch {
+                // Derived data: a missing or damaged index file leaves its segment unindexed (the
+                // queries read its masks; `masksearch index` rebuilds the file). A read-only
+                // directory is not damage: the caller retries read-only.
+                if case .system(_, _, let e) = error, e == EACCES || e == EROFS || e == EPERM { throw error }
+                files.append(nil)
+                unusable.append("\(name): \(error)")
+            }
         }
         self.files = files
+        self.unusableFiles = unusable
         state = Mutex(State(pending: Array(repeating: [:], count: files.count)))
         wholeFilePrefetched = Mutex(Array(repeating: false, count: files.count))
         // Bounds read a few columns (constant ROI) or scattered entries (named ROIs): no
         // read-ahead around faults; the bounds functions prefetch what they read.
         for f in files { f?.file.adviseRandom() }
     }
+
+    /// Index files that could not be opened (missing or damaged), with the error: their
+    /// segments are queried without an index until `masksearch index` rebuilds them.
+    public let unusableFiles: [String]
 
     /// Files whose entries were all prefetched once (`prefetch(runs:)`).
     private let wholeFilePrefetched: Mutex<[Bool]>

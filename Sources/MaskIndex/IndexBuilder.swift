@@ -20,6 +20,8 @@ public enum IndexBuilder {
         public var indexBytes: Int
         public var seconds: Double
         public var replacedParameters: Manifest.IndexParameters?
+        /// Index files that could not be used (missing or damaged: the error), rebuilt in new files.
+        public var replacedDamaged: [String] = []
     }
 
     public static func build(databasePath: String, bins: Int?, cell: Int?,
@@ -43,11 +45,18 @@ public enum IndexBuilder {
         let grid = CHIGrid(height: database.height, width: database.width, cell: wanted.cell, bins: wanted.bins, pixelFormat: database.pixelFormat)
         // Open or create one file per segment.
         var files: [CHIFile] = []
+        var damaged: [String] = []
         for (i, seg) in manifest.segments.enumerated() {
             let reader = database.segments[i]
             if !rebuild, let name = seg.indexFile {
-                files.append(try CHIFile(path: databasePath + "/" + name, segment: reader, writable: true))
-                continue
+                // An index file is derived data: one that is missing or damaged is rebuilt in a
+                // new file (the manifest swap replaces it; the sweep removes the old one).
+                do throws(StorageError) {
+                    files.append(try CHIFile(path: databasePath + "/" + name, segment: reader, writable: true))
+                    continue
+                } catch {
+                    damaged.append("\(name): \(error)")
+                }
             }
             let name = Manifest.fileName(prefix: "chi", number: manifest.nextFileNumber, ext: "chi")
             manifest.nextFileNumber += 1
@@ -103,7 +112,8 @@ public enum IndexBuilder {
         lock.sweep(keeping: manifest)
         let bytes = files.reduce(0) { $0 + $1.header.fileSize }
         return Summary(built: total, alreadyIndexed: rebuild ? 0 : already, parameters: wanted, indexBytes: bytes,
-                       seconds: Date().timeIntervalSince(start), replacedParameters: rebuild ? current : nil)
+                       seconds: Date().timeIntervalSince(start), replacedParameters: rebuild ? current : nil,
+                       replacedDamaged: damaged)
     }
 }
 

@@ -56,6 +56,41 @@ import Testing
         }
     }
 
+    /// An index file is derived data: missing or damaged, queries answer without it (with a
+    /// warning) and `masksearch index` rebuilds it.
+    @Test func unusableIndexFilesAreQueriedAroundAndRebuilt() throws {
+        let (s, db) = try database()
+        _ = s
+        let expected = try Self.queries.map { try rows(db, $0, noIndex: true).0 }
+        #expect(try CLI.run(["index", db]).status == 0)
+        for damage in ["delete", "header"] {
+            let name = try indexFiles(db)[0]
+            if damage == "delete" {
+                try FileManager.default.removeItem(atPath: db + "/" + name)
+            } else {
+                let h = try FileHandle(forUpdating: URL(fileURLWithPath: db + "/" + name))
+                try h.seek(toOffset: 20)
+                try h.write(contentsOf: Data([0xA5]))
+                try h.close()
+            }
+            for (q, e) in zip(Self.queries, expected) {
+                let r = try CLI.run(["query", db, q, "--format", "json"])
+                #expect(r.status == 0 && r.stderr.contains("warning: index file \(name)"), "\(damage): \(r.stderr)")
+                #expect(try TinyJSON.parse(r.stdout)["rows"] == e, "\(damage): \(q)")
+            }
+            let rebuilt = try CLI.run(["index", db])
+            #expect(rebuilt.status == 0 && rebuilt.stdout.contains("indexed 240 masks (0 already indexed)")
+                    && rebuilt.stdout.contains("rebuilt an unusable index file: \(name)"), "\(damage): \(rebuilt.stdout)")
+            let files = try indexFiles(db)
+            #expect(files.count == 1 && files[0] != name, "\(files)")
+            for (q, e) in zip(Self.queries, expected) {
+                let r = try CLI.run(["query", db, q, "--format", "json"])
+                #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+                #expect(try TinyJSON.parse(r.stdout)["rows"] == e)
+            }
+        }
+    }
+
     @Test func indexCommandBuildsAndRebuilds() throws {
         let (s, db) = try database()
         _ = s

@@ -25,5 +25,6 @@ struct IndexCommand: ParsableCommand {
         line += String(format: " in %.2f s (%.0f masks/s); index size %.1f MB", s.seconds, rate, Double(s.indexBytes) / 1e6)
         if let old = s.replacedParameters { line += "; replaced the index with bins \(old.bins), cell \(old.cell)" }
         print(line)
+        for d in s.replacedDamaged { print("rebuilt an unusable index file: \(d)") }
     }
 }

@@ -27,9 +27,13 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let output = OutputFormat(rawValue: format)!
-        let result = try runReportingErrors {
+        let (result, unusable) = try runReportingErrors {
             let session = try QuerySession(path: db, useIndex: !noIndex)
-            return try session.run(sql)
+            let result = try session.run(sql)
+            return (result, session.index?.unusableFiles ?? [])
+        }
+        for u in unusable {
+            FileHandle.standardError.write(Data("warning: index file \(u); its masks were read instead (`masksearch index \(db)` rebuilds it)\n".utf8))
         }
         if explain {
             let text = result.explain.hasSuffix("\n") ? result.explain : result.explain + "\n"
