@@ -211,7 +211,7 @@ public final class CHIFile: @unchecked Sendable {
     /// write consecutive entries). Not visible until `publish`.
     /// - Complexity: O(masks × keys) stores; all addresses hoisted, one branch-free loop per
     ///   entry width.
-    public func store(masks: [Int], entries values: UnsafeRawBufferPointer) {
+    public func store(masks: [Int], entries values: UnsafeRawBufferPointer, parallel: Bool = false) {
         let keys = grid.keyCount, width = header.entryWidth, rowBytes = keys * width
         precondition(values.count >= masks.count * rowBytes, "entries for \(masks.count) masks")
         guard let src = values.baseAddress, !masks.isEmpty else { return }
@@ -221,11 +221,12 @@ public final class CHIFile: @unchecked Sendable {
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: src + i * rowBytes, count: rowBytes))
             checksums.storeBytes(of: crc.littleEndian, toByteOffset: m * 4, as: UInt32.self)
         }
-        // Key tiles split between the cores (disjoint columns); page first touches dominate a
+        // `parallel`: key tiles split between the cores (disjoint columns) — for a caller that
+        // is not itself spread over them (the incremental flush); page first touches dominate a
         // fresh file's stores, and they fault in parallel.
         let tiles = (keys + 15) / 16
         let srcAddress = UInt(bitPattern: src), baseAddress = UInt(bitPattern: base)
-        Parallel.forEachChunk(count: tiles, minimumChunk: masks.count >= 256 ? 8 : tiles) { tileRange in
+        Parallel.forEachChunk(count: tiles, minimumChunk: parallel && masks.count >= 256 ? 8 : tiles) { tileRange in
             let src = UnsafeRawPointer(bitPattern: srcAddress)!, base = UnsafeMutableRawPointer(bitPattern: baseAddress)!
             for tile in tileRange {
                 let k0 = tile * 16, k1 = min(k0 + 16, keys)

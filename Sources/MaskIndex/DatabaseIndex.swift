@@ -353,7 +353,7 @@ public final class DatabaseIndex: @unchecked Sendable {
                     (dst.baseAddress! + i * bytesPerMask).copyMemory(from: entries + slots[m]! * bytesPerMask, byteCount: bytesPerMask)
                 }
             }
-            sorted.withUnsafeBytes { f.store(masks: masks, entries: $0) }
+            sorted.withUnsafeBytes { f.store(masks: masks, entries: $0, parallel: true) }
             try f.publish(masks)
         }
         for case let f? in files where f.file.writable { try f.settle() }
