@@ -10,8 +10,9 @@ import Synchronization
 /// "a mask without an index entry that a query reads is indexed then, and the entry is
 /// kept on disk").
 ///
-/// Incremental protocol: when opened `incremental`, missing index files are created empty
-/// (under the database lock, then the manifest names them). `observe` builds the CHI of a
+/// Incremental protocol: when opened `incremental`, a segment without an index file gets one
+/// at the first `flush` with masks of it (created empty under the database lock, then the
+/// manifest names it; a query that indexes nothing writes nothing). `observe` builds the CHI of a
 /// mask the executor has read whole into a pending buffer (mask-major, at the entry width);
 /// `flush` takes the database lock, stores the pending masks key by key
 /// (`CHIFile.store`: one sweep per key column, instead of one scattered store per
@@ -46,17 +47,23 @@ public final class DatabaseIndex: @unchecked Sendable {
         Manifest.IndexParameters(bins: grid.bins, cell: grid.cell)
     }
 
-    /// Opens the index of `database`. With `incremental`, creates missing index files
-    /// (when the directory is writable) so that queries can fill them.
+    /// Opens the index of `database`. With `incremental` (and a writable directory), a segment
+    /// without an index file gets one when the first masks observed for it are flushed
+    /// (`flush`), not before: a query that indexes nothing writes nothing.
     public init(database: Database, incremental: Bool) throws(StorageError) {
         self.database = database
         let params = database.manifest.index ?? .defaults(height: database.height, width: database.width)
         grid = CHIGrid(height: database.height, width: database.width, cell: params.cell, bins: params.bins, pixelFormat: database.pixelFormat)
-        var names = database.manifest.segments.map(\.indexFile)
-        let sameParameters = database.manifest.index == nil || database.manifest.index == params
-        if incremental && names.contains(where: { $0 == nil }) && sameParameters {
-            names = try DatabaseIndex.createMissingFiles(database: database, parameters: params)
+        let names = database.manifest.segments.map(\.indexFile)
+        let creatable = incremental && access(database.path, W_OK) == 0
+        // The header a segment's file will have when `flush` creates it.
+        lazyHeaders = zip(names, database.segments).map { name, segment in
+            guard name == nil, creatable else { return nil }
+            return IndexHeader(height: database.height, width: database.width, pixelFormat: database.pixelFormat,
+                               bins: params.bins, cell: params.cell, maskCount: segment.maskCount,
+                               segmentFooterCRC: segment.footerChecksum)
         }
+        self.parametersToCreate = params
         self.incremental = incremental
         var files: [CHIFile?] = []
         var unusable: [String] = []
@@ -81,6 +88,13 @@ public final class DatabaseIndex: @unchecked Sendable {
         // read-ahead around faults; the bounds functions prefetch what they read.
         for f in files { f?.file.adviseRandom() }
     }
+
+    /// Per segment: the header of the index file `flush` will create for it (no file yet).
+    private let lazyHeaders: [IndexHeader?]
+    private let parametersToCreate: Manifest.IndexParameters
+    /// True once `flush` created index files: this instance does not see them (their
+    /// segments stay unindexed here), so a caller running more queries opens a new one.
+    public private(set) var createdFiles = false
 
     /// Index files that could not be opened (missing or damaged), with the error: their
     /// segments are queried without an index until `masksearch index` rebuilds them.
@@ -262,21 +276,32 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func wantsWholeMask(row: Int) -> Bool {
         guard incremental else { return false }
         let (s, local) = database.locate(row: row)
-        guard let f = files[s], f.file.writable, !f.isValid(local) else { return false }
-        let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, grid.keyCount * f.header.entryWidth))
+        let width: Int
+        if let f = files[s] {
+            guard f.file.writable, !f.isValid(local) else { return false }
+            width = f.header.entryWidth
+        } else if let h = lazyHeaders[s] {
+            width = h.entryWidth
+        } else {
+            return false
+        }
+        let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, grid.keyCount * width))
         return state.withLock { $0.pending[s][local] == nil && $0.slots < maxSlots }
     }
 
     /// The page group of mask `row`'s entries in its index file (one page of each key column
     /// holds `pageSize / entryWidth` consecutive masks) and the number of key columns — or 0
     /// pages when a mask of the group is valid already (its pages exist).
+    /// A column shorter than a page shares its pages with the next columns: then the pages of
+    /// the whole (single) group are the entries' bytes over the page size.
     public func storePages(row: Int) -> (group: Int, pages: Int)? {
         let (s, local) = database.locate(row: row)
-        guard let f = files[s] else { return nil }
-        let perPage = MappedFile.pageSize / f.header.entryWidth
+        guard let h = files[s]?.header ?? lazyHeaders[s] else { return nil }
+        let perPage = MappedFile.pageSize / h.entryWidth
         let group = local / perPage
-        let touched = f.anyValid(in: (group * perPage)..<min(f.maskCount, (group + 1) * perPage))
-        return (s << 40 | group, touched ? 0 : f.header.keyCount)
+        let touched = files[s]?.anyValid(in: (group * perPage)..<min(h.maskCount, (group + 1) * perPage)) ?? false
+        let pages = h.columnStride >= MappedFile.pageSize ? h.keyCount : (h.keyCount * h.columnStride + MappedFile.pageSize - 1) / MappedFile.pageSize
+        return (s << 40 | group, touched ? 0 : pages)
     }
 
     /// True when mask `row` has a valid index entry.
@@ -293,13 +318,23 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
         guard incremental else { return false }
         let (s, local) = database.locate(row: row)
-        guard let f = files[s], !f.isValid(local) else { return false }
-        let width = f.header.entryWidth, keys = grid.keyCount
+        let fileGrid: CHIGrid, width: Int
+        if let f = files[s] {
+            guard !f.isValid(local) else { return false }
+            fileGrid = f.grid
+            width = f.header.entryWidth
+        } else if let h = lazyHeaders[s] {
+            fileGrid = grid
+            width = h.entryWidth
+        } else {
+            return false
+        }
+        let keys = grid.keyCount
         let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, keys * width))
         let builder: CHIBuilder? = state.withLock { st in
             guard st.pending[s][local] == nil, st.slots < maxSlots else { return nil }
-            if let i = st.builders.lastIndex(where: { $0.grid == f.grid }) { return st.builders.remove(at: i) }
-            return CHIBuilder(grid: f.grid)
+            if let i = st.builders.lastIndex(where: { $0.grid == fileGrid }) { return st.builders.remove(at: i) }
+            return CHIBuilder(grid: fileGrid)
         }
         guard let builder else { return false }
         builder.build(codes: pixels)
@@ -340,10 +375,27 @@ public final class DatabaseIndex: @unchecked Sendable {
         let hasPending = pending.contains { !$0.isEmpty }
         let needsSettle = files.contains { $0.map { $0.file.writable && $0.needsSettle } ?? false }
         guard incremental, hasPending || needsSettle else { return }
+        // Segments whose first entries these are get their index files now (committed under
+        // the lock by `createMissingFiles`, before this flush takes it: the lock is a POSIX
+        // record lock, which any release by the process would drop).
+        var targets = files
+        if pending.indices.contains(where: { files[$0] == nil && lazyHeaders[$0] != nil && !pending[$0].isEmpty }) {
+            let names = try DatabaseIndex.createMissingFiles(database: database, parameters: parametersToCreate)
+            createdFiles = true
+            for s in pending.indices where files[s] == nil && !pending[s].isEmpty {
+                guard let name = names[s] else { continue }
+                let f = try CHIFile(path: database.path + "/" + name, segment: database.segments[s], writable: true)
+                // Only the pages the entries land in: read-around would fill the page cache with
+                // megabytes of the new file's holes per fault.
+                f.file.adviseRandom()
+                // Another process may have built an index with other parameters meanwhile.
+                if f.grid == grid { targets[s] = f }
+            }
+        }
         let lock = try DatabaseLock(directory: database.path)
         defer { lock.release() }
         for (s, slots) in pending.enumerated() where !slots.isEmpty {
-            guard let f = files[s] else { continue }
+            guard let f = targets[s] else { continue }
             let masks = slots.keys.sorted()
             let bytesPerMask = grid.keyCount * f.header.entryWidth
             guard let entries else { continue }
@@ -356,6 +408,6 @@ public final class DatabaseIndex: @unchecked Sendable {
             sorted.withUnsafeBytes { f.store(masks: masks, entries: $0, parallel: true) }
             try f.publish(masks)
         }
-        for case let f? in files where f.file.writable { try f.settle() }
+        for case let f? in targets where f.file.writable { try f.settle() }
     }
 }

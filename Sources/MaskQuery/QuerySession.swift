@@ -40,6 +40,8 @@ public final class QuerySession: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try index?.flush()
+        // Index files created by this flush are seen by a newly opened index.
+        if index?.createdFiles == true { index = nil }
         let flush = clock.now - start
         result.stats.elapsedMilliseconds += Double(flush.components.seconds) * 1000 + Double(flush.components.attoseconds) / 1e15
         return result

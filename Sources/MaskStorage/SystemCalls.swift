@@ -183,6 +183,10 @@ public func createZeroFilledFile(_ path: String, size: Int, prefix: [UInt8], dir
     let fd = try SystemCalls.open(path, O_RDWR | O_CREAT | O_TRUNC)
     defer { SystemCalls.close(fd) }
     try SystemCalls.retrying("ftruncate", path) { ftruncate(fd, off_t(size)) }
+    // Reserve the blocks now (unwritten extents: nothing is written): a store through a
+    // mapping into a hole otherwise reserves its block page by page on the fault (posix_fallocate:
+    // the fallocate call; a failure only leaves the holes).
+    _ = posix_fallocate(fd, 0, off_t(size))
     try SystemCalls.pwriteAll(fd, prefix, offset: 0, path: path)
     try SystemCalls.fsync(fd, path: path)
     try SystemCalls.fsyncDirectory(directory)
