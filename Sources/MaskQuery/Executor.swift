@@ -93,8 +93,8 @@ final class Executor {
         } else {
             rows = try runScan(candidates)
         }
-        ResultOrdering(descending: plan.sortKeys.map(\.descending)).sort(&rows)
-        if let k = plan.limit, rows.count > k { rows.removeLast(rows.count - k) }
+        let ordering = ResultOrdering(descending: plan.sortKeys.map(\.descending))
+        if let k = plan.limit { ordering.firstK(&rows, k) } else { ordering.sort(&rows) }
         var counts = ExecutionCounts()
         counts.total = table.count
         counts.newlyIndexed = newlyIndexed

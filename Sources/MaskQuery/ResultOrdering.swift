@@ -35,4 +35,44 @@ struct ResultOrdering: Sendable {
     func sort(_ rows: inout [ResultRow]) {
         rows.sort { compare($0, $1) < 0 }
     }
+
+    /// Leaves the first `k` rows of the order in `rows`, sorted: the same rows as `sort` then
+    /// truncating (the order is total), by a bounded heap of the best `k` seen so far (its root
+    /// the worst of them) when `k` is small against the rows.
+    /// - Complexity: O(n log k) comparisons, instead of O(n log n).
+    func firstK(_ rows: inout [ResultRow], _ k: Int) {
+        guard k > 0 else { rows.removeAll(); return }
+        guard k * 8 < rows.count else {
+            sort(&rows)
+            if rows.count > k { rows.removeLast(rows.count - k) }
+            return
+        }
+        var heap: [ResultRow] = []
+        heap.reserveCapacity(k)
+        func worse(_ i: Int, _ j: Int) -> Bool { compare(heap[i], heap[j]) > 0 }
+        for row in rows {
+            if heap.count < k {
+                heap.append(row)
+                var c = heap.count - 1
+                while c > 0, worse(c, (c - 1) / 2) {
+                    heap.swapAt(c, (c - 1) / 2)
+                    c = (c - 1) / 2
+                }
+            } else if compare(row, heap[0]) < 0 {
+                heap[0] = row
+                var p = 0
+                while true {
+                    let l = 2 * p + 1, r = l + 1
+                    var w = p
+                    if l < k, worse(l, w) { w = l }
+                    if r < k, worse(r, w) { w = r }
+                    if w == p { break }
+                    heap.swapAt(p, w)
+                    p = w
+                }
+            }
+        }
+        rows = heap
+        sort(&rows)
+    }
 }
