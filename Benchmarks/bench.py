@@ -721,6 +721,22 @@ class Bench:
         print(f"written: {os.path.join(a.out, 'issues-2-4.md')} and {', '.join(n + '.csv' for n in self.csv)}")
 
 
+def read_csv(path):
+    """Rows of a CSV file as dicts; [] when the file does not exist."""
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def num(x):
+    """float(x), NaN for what is not a number (empty CSV cells)."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def rows_equal(a, b, tol=1e-9):
     if len(a) != len(b):
         return False

@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 from bench import (FAMILIES, FAMILY_TITLE, FIXED, dir_bytes, drop_cache, family_query, files_under, fmt,  # noqa: E402
-                   loadavg, machine, med, p95, random_params, rows_equal, warm_cache)
+                   loadavg, machine, med, num, p95, random_params, read_csv, rows_equal, warm_cache)
 
 BASELINE = os.path.join(REPO, "Tools", "baselines", "numpy_baseline.py")
 PEERS = os.path.join(HERE, "peers")
@@ -92,18 +92,6 @@ def write_csv(path, rows):
             wr.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
 
 
-def read_csv(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def num(x):
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def ratio(a, b):

@@ -7,7 +7,6 @@ Run with the peers' virtualenv Python (Benchmarks/peers/setup.sh installs matplo
 build and tests never need it. Output: fig7_table2.svg, fig8_random.svg, fig9_fml.svg,
 fig10_grid.svg, fig11_workload.svg, fig_scale.svg (deterministic: fixed hash salt, no date).
 """
-import csv
 import os
 import sys
 
@@ -15,6 +14,9 @@ import matplotlib
 
 matplotlib.use("svg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import num, read_csv  # noqa: E402
 
 plt.rcParams.update({"svg.hashsalt": "masksearch", "font.size": 9, "axes.grid": True, "grid.alpha": 0.3,
                      "svg.fonttype": "none"})
@@ -29,18 +31,7 @@ ORDER = ["ms-index", "ms-scan", "numpy-file", "numpy-mmap", "tiledb", "duckdb"]
 
 
 def rows(d, name):
-    path = os.path.join(d, name)
-    if not os.path.exists(path):
-        return []
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def num(x):
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return float("nan")
+    return read_csv(os.path.join(d, name))
 
 
 def save(fig, d, name):
