@@ -103,6 +103,14 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// Files whose entries were all prefetched once (`prefetch(runs:)`).
     private let wholeFilePrefetched: Mutex<[Bool]>
 
+    /// The end of the run of rows from `start` (before `limit`) that share one box and one
+    /// segment, and so one plan.
+    private static func runEnd(from start: Int, before limit: Int, boxes: [PixelBox], segmentOf: [(segment: Int, local: Int)]) -> Int {
+        var end = start + 1
+        while end < limit && boxes[end] == boxes[start] && segmentOf[end].segment == segmentOf[start].segment { end += 1 }
+        return end
+    }
+
     /// Read-ahead for bounds over `runs` (rows with one box each, as `boundsByRuns` plans
     /// them): with few runs, the key columns of each run's plan over its span of masks;
     /// with many (named ROIs: a box per image), every entry of the files involved, once.
@@ -110,12 +118,10 @@ public final class DatabaseIndex: @unchecked Sendable {
                                                 segmentOf: [(segment: Int, local: Int)]) {
         var runs: [Range<Int>] = []
         var start = 0
-        while start < rows.count {
-            var end = start + 1
-            while end < rows.count && boxes[end] == boxes[start] && segmentOf[end].segment == segmentOf[start].segment { end += 1 }
+        while start < rows.count && runs.count <= 64 {
+            let end = DatabaseIndex.runEnd(from: start, before: rows.count, boxes: boxes, segmentOf: segmentOf)
             runs.append(start..<end)
             start = end
-            if runs.count > 64 { break }
         }
         if runs.count > 64 {
             let touched = Set(segmentOf.map(\.segment))
@@ -223,9 +229,7 @@ public final class DatabaseIndex: @unchecked Sendable {
                     var start = range.lowerBound
                     var plan = makePlan(start)
                     while start < range.upperBound {
-                        var end = start + 1
-                        while end < range.upperBound && boxes[end] == boxes[start]
-                                && segmentOf[end].segment == segmentOf[start].segment { end += 1 }
+                        let end = DatabaseIndex.runEnd(from: start, before: range.upperBound, boxes: boxes, segmentOf: segmentOf)
                         let current = plan
                         if end < range.upperBound {
                             plan = makePlan(end)
@@ -276,17 +280,26 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func wantsWholeMask(row: Int) -> Bool {
         guard incremental else { return false }
         let (s, local) = database.locate(row: row)
-        let width: Int
+        guard let target = indexTarget(s, local) else { return false }
+        return state.withLock { $0.pending[s][local] == nil && $0.slots < target.maxSlots }
+    }
+
+    /// Where a new entry of mask `local` of segment `s` goes: the grid it is built on, its
+    /// entry width, and how many masks of that width the pending buffer holds; nil when the
+    /// mask is indexed already or its segment cannot be indexed by this instance.
+    private func indexTarget(_ s: Int, _ local: Int) -> (grid: CHIGrid, width: Int, maxSlots: Int)? {
+        let fileGrid: CHIGrid, width: Int
         if let f = files[s] {
-            guard f.file.writable, !f.isValid(local) else { return false }
+            guard f.file.writable, !f.isValid(local) else { return nil }
+            fileGrid = f.grid
             width = f.header.entryWidth
         } else if let h = lazyHeaders[s] {
+            fileGrid = grid
             width = h.entryWidth
         } else {
-            return false
+            return nil
         }
-        let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, grid.keyCount * width))
-        return state.withLock { $0.pending[s][local] == nil && $0.slots < maxSlots }
+        return (fileGrid, width, max(1, DatabaseIndex.pendingLimitBytes / max(1, grid.keyCount * width)))
     }
 
     /// The page group of mask `row`'s entries in its index file (one page of each key column
@@ -318,19 +331,8 @@ public final class DatabaseIndex: @unchecked Sendable {
     public func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
         guard incremental else { return false }
         let (s, local) = database.locate(row: row)
-        let fileGrid: CHIGrid, width: Int
-        if let f = files[s] {
-            guard !f.isValid(local) else { return false }
-            fileGrid = f.grid
-            width = f.header.entryWidth
-        } else if let h = lazyHeaders[s] {
-            fileGrid = grid
-            width = h.entryWidth
-        } else {
-            return false
-        }
+        guard let (fileGrid, width, maxSlots) = indexTarget(s, local) else { return false }
         let keys = grid.keyCount
-        let maxSlots = max(1, DatabaseIndex.pendingLimitBytes / max(1, keys * width))
         let builder: CHIBuilder? = state.withLock { st in
             guard st.pending[s][local] == nil, st.slots < maxSlots else { return nil }
             if let i = st.builders.lastIndex(where: { $0.grid == fileGrid }) { return st.builders.remove(at: i) }

@@ -32,10 +32,10 @@ enum IndexingBudget {
         /// Index page groups the wanting masks' entries go to, with their first-touch pages.
         private(set) var storeGroups: [Int: Int] = [:]
 
-        /// Mask `row` of the chunk needs `neededBytes` decoded; `wholeBytes` when the index
-        /// wants it read whole (nil otherwise), and then the index page group its entries go
-        /// to (`CPBoundsSource.storePages`).
-        mutating func add(row: Int, neededBytes: Int, wholeBytes: Int?, store: (group: Int, pages: Int)?) {
+        /// A mask of the chunk needs `neededBytes` decoded; `wholeBytes` when the index wants it
+        /// read whole (nil otherwise), and then the index page group its entries go to
+        /// (`CPBoundsSource.storePages`).
+        mutating func add(neededBytes: Int, wholeBytes: Int?, store: (group: Int, pages: Int)?) {
             needed += Double(neededBytes)
             guard let whole = wholeBytes else { return }
             wanting = true

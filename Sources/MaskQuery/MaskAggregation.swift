@@ -138,17 +138,20 @@ struct MaskAggregation {
             }
             return y0 < y1 ? y0..<y1 : 0..<0
         }
+        // Per group and member: whether the index wants it read whole (asked once; `observe`
+        // still declines a mask it can no longer take).
+        let wantsWhole: [[Bool]] = groups.indices.map { g in
+            guard !neededRows[g].isEmpty else { return [] }
+            return groups[g].members.map { outcomes[$0] != .verified && (source?.wantsWholeMask(row: $0) ?? false) }
+        }
         let chunks = ParallelChunks.ranges(count: groups.count, minimumChunk: 1)
         var demands = [IndexingBudget.ChunkDemand](repeating: .init(), count: chunks.count)
         for (c, range) in chunks.enumerated() {
-            for g in range {
-                let group = groups[g]
-                let y0 = neededRows[g].lowerBound, y1 = neededRows[g].upperBound
-                guard y0 < y1 else { continue }
-                for member in group.members {
-                    let wants = outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
-                    demands[c].add(row: member, neededBytes: (y1 - y0) * rowBytes, wholeBytes: wants ? height * rowBytes : nil,
-                               store: wants ? source?.storePages(row: member) : nil)
+            for g in range where !neededRows[g].isEmpty {
+                for (m, member) in groups[g].members.enumerated() {
+                    let wants = wantsWhole[g][m]
+                    demands[c].add(neededBytes: neededRows[g].count * rowBytes, wholeBytes: wants ? height * rowBytes : nil,
+                                   store: wants ? source?.storePages(row: member) : nil)
                 }
             }
         }
@@ -174,22 +177,15 @@ struct MaskAggregation {
                 for t in tallies { t.deallocate() }
                 for a in accumulators { a.deallocate() }
             }
-            // Read-ahead of the members of the groups 8–16 ahead (see PixelVerifier).
-            let window = 8
-            func prefetch(_ ahead: Range<Int>) {
-                var requests: [(row: Int, rows: Range<Int>)] = []
-                for g in ahead.clamped(to: range) where !neededRows[g].isEmpty {
-                    for member in groups[g].members {
-                        let whole = admitted[chunk] && outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
-                        requests.append((member, whole ? 0..<height : neededRows[g]))
+            let readAhead = ReadAhead(table: table, range: range, window: 8) { items in
+                items.flatMap { g in
+                    neededRows[g].isEmpty ? [] : groups[g].members.indices.map { m in
+                        (row: groups[g].members[m], rows: admitted[chunk] && wantsWhole[g][m] ? 0..<height : neededRows[g])
                     }
                 }
-                if !requests.isEmpty { table.prefetchPixels(requests) }
             }
-            prefetch(range.lowerBound..<(range.lowerBound + 2 * window))
             for g in range {
-                let k = g - range.lowerBound
-                if k > 0 && k % window == 0 { prefetch((g + window)..<(g + 2 * window)) }
+                readAhead.before(g)
                 let group = groups[g]
                 if group.members.isEmpty { continue }
                 let y0 = neededRows[g].lowerBound, y1 = neededRows[g].upperBound
@@ -218,9 +214,9 @@ struct MaskAggregation {
                 }
                 for (k, u) in usedTally.enumerated() where u { tallies[k].baseAddress!.initialize(repeating: 0, count: n) }
                 var indexed = 0
-                for member in group.members {
+                for (m, member) in group.members.enumerated() {
                     // The whole mask when the index wants it (to index it), else only the rows needed.
-                    let wholeMask = admitted[chunk] && outcomes[member] != .verified && (source?.wantsWholeMask(row: member) ?? false)
+                    let wholeMask = admitted[chunk] && wantsWhole[g][m]
                     var readRange = wholeMask ? 0..<height : y0..<y1
                     do {
                         readRange = try table.readCoveringRows(row: member, rows: readRange, into: scratch)

@@ -68,7 +68,7 @@ struct PixelVerifier {
                 let r = y0 < y1 ? y0..<y1 : 0..<0
                 neededRows[i] = r
                 wantsWhole[i] = source?.wantsWholeMask(row: row) == true
-                demands[chunk].add(row: row, neededBytes: r.count * rowBytes, wholeBytes: wantsWhole[i] ? height * rowBytes : nil,
+                demands[chunk].add(neededBytes: r.count * rowBytes, wholeBytes: wantsWhole[i] ? height * rowBytes : nil,
                                   store: wantsWhole[i] ? source?.storePages(row: row) : nil)
             }
         }
@@ -77,22 +77,15 @@ struct PixelVerifier {
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, height * rowBytes), alignment: 64)
             defer { scratch.deallocate() }
             var indexed = 0
-            // Read-ahead 32–64 rows ahead of the decoding (cold blocks load while earlier ones
-            // decode; the mappings are advised random, so nothing else reads ahead).
-            let window = 32
-            func prefetch(_ ahead: Range<Int>) {
-                var requests: [(row: Int, rows: Range<Int>)] = []
-                for j in ahead.clamped(to: range) {
-                    guard let needed = neededRows[j] else { continue }
+            let readAhead = ReadAhead(table: table, range: range, window: 32) { items in
+                items.compactMap { j -> (row: Int, rows: Range<Int>)? in
+                    guard let needed = neededRows[j] else { return nil }
                     let r = admitted[chunk] && wantsWhole[j] ? 0..<height : needed
-                    if !r.isEmpty { requests.append((rows[j], r)) }
+                    return r.isEmpty ? nil : (rows[j], r)
                 }
-                if !requests.isEmpty { table.prefetchPixels(requests) }
             }
-            prefetch(range.lowerBound..<(range.lowerBound + 2 * window))
             for i in range {
-                let k = i - range.lowerBound
-                if k > 0 && k % window == 0 { prefetch((i + window)..<(i + 2 * window)) }
+                readAhead.before(i)
                 let row = rows[i]
                 guard let needed = neededRows[i] else { continue }
                 let wholeMask = admitted[chunk] && wantsWhole[i]

@@ -11,7 +11,7 @@ struct IndexingBudgetTests {
         for c in 0..<64 {
             for i in 0..<625 {
                 let row = rowOf(c, i)
-                chunks[c].add(row: row, neededBytes: 25_088, wholeBytes: 50_176, store: (group: row / 2048, pages: 4275))
+                chunks[c].add(neededBytes: 25_088, wholeBytes: 50_176, store: (group: row / 2048, pages: 4275))
             }
         }
         return (chunks, IndexingBudget.admitted(chunks, fresh: fresh))
@@ -40,7 +40,7 @@ struct IndexingBudgetTests {
     @Test func smallQueriesIndexEverything() {
         var chunks = [IndexingBudget.ChunkDemand](repeating: .init(), count: 4)
         for c in 0..<4 {
-            for i in 0..<8 { chunks[c].add(row: c * 8 + i, neededBytes: 100, wholeBytes: 4096, store: (group: 0, pages: 200)) }
+            for i in 0..<8 { chunks[c].add(neededBytes: 100, wholeBytes: 4096, store: (group: 0, pages: 200)) }
         }
         #expect(IndexingBudget.admitted(chunks, fresh: true) == [true, true, true, true])
         // A later batch of the same query gets no floor.
@@ -49,7 +49,7 @@ struct IndexingBudgetTests {
 
     @Test func chunksWithoutWantingMasksAreNotAdmitted() {
         var c = IndexingBudget.ChunkDemand()
-        c.add(row: 0, neededBytes: 1000, wholeBytes: nil, store: nil)
+        c.add(neededBytes: 1000, wholeBytes: nil, store: nil)
         #expect(IndexingBudget.admitted([c], fresh: true) == [false])
     }
 }
