@@ -2,8 +2,8 @@ import CMaskKernels
 import MaskFormat
 
 /// Builds one mask's CHI entries with the SIMD kernel `cmk_chi_build_*` (a histogram per
-/// column strip, emitted at each grid row; see CMaskKernels.h), then drops the implied
-/// bin 0 to produce `grid.keyCount` entries in key order.
+/// column strip, emitted at each grid row; see CMaskKernels.h); `copyEntries` drops the
+/// implied bin 0 to give `grid.keyCount` entries in key order.
 ///
 /// - Complexity: O(H·W + corners·bins) per mask; 3–6 GB/s of uint8 mask per core on smooth
 ///   masks (AVX2 compare-and-count; `masksearch-bench limits`: chi_build).
@@ -16,8 +16,12 @@ public final class CHIBuilder: @unchecked Sendable {
     private let xs: [UInt32]
     private var scratch: [UInt32]
     private var full: [UInt32]
+
     /// The last mask's entries, key order.
-    public private(set) var entries: [UInt32]
+    public var entries: [UInt32] {
+        let b = grid.bins
+        return (0..<grid.keyCount).map { full[$0 / (b - 1) * b + $0 % (b - 1) + 1] }
+    }
 
     public init(grid: CHIGrid) {
         self.grid = grid
@@ -27,17 +31,30 @@ public final class CHIBuilder: @unchecked Sendable {
         xs = grid.kernelCols
         scratch = [UInt32](repeating: 0, count: (grid.width + 1) * grid.bins)
         full = [UInt32](repeating: 0, count: grid.cornerRows * grid.cornerCols * grid.bins)
-        entries = [UInt32](repeating: 0, count: grid.keyCount)
     }
 
     /// Writes the last mask's entries at `width` bytes each (2 or 4), little-endian, to `out`
-    /// (`keyCount × width` bytes): the form index files store.
+    /// (`keyCount × width` bytes): the form index files store. One pass over the kernel's
+    /// output, dropping each corner's bin 0 (the implied pixel count).
     public func copyEntries(to out: UnsafeMutableRawPointer, width: Int) {
-        entries.withUnsafeBufferPointer { e in
+        let b = grid.bins, corners = grid.cornerRows * grid.cornerCols
+        full.withUnsafeBufferPointer { f in
+            // Pointer steps and wrapping index arithmetic: loops the compiler vectorises.
+            var src = f.baseAddress! + 1
             if width == 4 {
-                for k in 0..<e.count { out.storeBytes(of: e[k].littleEndian, toByteOffset: k * 4, as: UInt32.self) }
+                var o = out.bindMemory(to: UInt32.self, capacity: corners * (b - 1))
+                for _ in 0..<corners {
+                    for k in 0..<(b &- 1) { o[k] = src[k].littleEndian }
+                    o += b &- 1
+                    src += b
+                }
             } else {
-                for k in 0..<e.count { out.storeBytes(of: UInt16(truncatingIfNeeded: e[k]).littleEndian, toByteOffset: k * 2, as: UInt16.self) }
+                var o = out.bindMemory(to: UInt16.self, capacity: corners * (b - 1))
+                for _ in 0..<corners {
+                    for k in 0..<(b &- 1) { o[k] = UInt16(truncatingIfNeeded: src[k]).littleEndian }
+                    o += b &- 1
+                    src += b
+                }
             }
         }
     }
@@ -57,16 +74,6 @@ public final class CHIBuilder: @unchecked Sendable {
                 case .float32:
                     cmk_chi_build_u32(codes.bindMemory(to: UInt32.self).baseAddress!, h, w, interiorEdges, bins,
                                       ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
-                }
-            }
-        }
-        let b = grid.bins
-        let corners = grid.cornerRows * grid.cornerCols
-        full.withUnsafeBufferPointer { src in
-            entries.withUnsafeMutableBufferPointer { dst in
-                // Per corner, bins 1..<b are contiguous in both: one block copy each.
-                for c in 0..<corners {
-                    (dst.baseAddress! + c * (b - 1)).update(from: src.baseAddress! + c * b + 1, count: b - 1)
                 }
             }
         }

@@ -204,34 +204,52 @@ public final class CHIFile: @unchecked Sendable {
         }
     }
 
+    /// Runs of at least this many consecutive masks are stored column by column
+    /// (`storeColumnRun`); shorter runs key tile by key tile.
+    public static let columnRunMinimum = 32
+
     /// Stores the entries and checksums of `masks` (ascending, distinct), given mask-major at
-    /// the entry width (`entries[i]` = `keyCount` little-endian values of `masks[i]`): in tiles
-    /// of 16 keys, mask by mask, so that each tile reads whole cache lines of the source and
-    /// writes each of its 16 key columns in one ascending sweep (runs of consecutive masks
-    /// write consecutive entries). Not visible until `publish`.
-    /// - Complexity: O(masks × keys) stores; all addresses hoisted, one branch-free loop per
-    ///   entry width.
+    /// the entry width (`entries[i]` = `keyCount` little-endian values of `masks[i]`), through
+    /// the mapping. Not visible until `publish`.
+    ///
+    /// Each run of `columnRunMinimum` or more consecutive masks occupies one contiguous range
+    /// of every key column: it is transposed into them in SSE2 blocks (`storeColumnRun`). Masks in shorter runs (a top-k's scattered
+    /// candidates) are stored in tiles of 16 keys, mask by mask, each tile writing its 16
+    /// columns in one ascending sweep. Into a fresh file each page's first store takes a page
+    /// fault; a writer about to fill most of the file populates it first (`populateForWriting`).
+    /// `parallel`: the key columns are split between the cores — for a caller not itself
+    /// spread over them (the incremental flush).
+    /// - Complexity: O(masks × keys) entry moves.
     public func store(masks: [Int], entries values: UnsafeRawBufferPointer, parallel: Bool = false) {
         let keys = grid.keyCount, width = header.entryWidth, rowBytes = keys * width
         precondition(values.count >= masks.count * rowBytes, "entries for \(masks.count) masks")
         guard let src = values.baseAddress, !masks.isEmpty else { return }
         let out = file.mutableBytes.baseAddress!
-        let checksums = out + header.checksumsOffset, base = out + header.entriesOffset, stride = self.stride
+        let checksums = out + header.checksumsOffset
         for (i, m) in masks.enumerated() {
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: src + i * rowBytes, count: rowBytes))
             checksums.storeBytes(of: crc.littleEndian, toByteOffset: m * 4, as: UInt32.self)
         }
-        // `parallel`: key tiles split between the cores (disjoint columns) — for a caller that
-        // is not itself spread over them (the incremental flush); page first touches dominate a
-        // fresh file's stores, and they fault in parallel.
-        let tiles = (keys + 15) / 16
-        let srcAddress = UInt(bitPattern: src), baseAddress = UInt(bitPattern: base)
+        var runs: [Range<Int>] = [], scattered: [Int] = []  // indices into `masks`
+        var i = 0
+        while i < masks.count {
+            var j = i + 1
+            while j < masks.count && masks[j] == masks[j - 1] + 1 { j += 1 }
+            if j - i >= CHIFile.columnRunMinimum { runs.append(i..<j) } else { scattered.append(contentsOf: i..<j) }
+            i = j
+        }
+        let tiles = (keys + 15) / 16, stride = self.stride
+        let srcAddress = UInt(bitPattern: src), baseAddress = UInt(bitPattern: out + header.entriesOffset)
         Parallel.forEachChunk(count: tiles, minimumChunk: parallel && masks.count >= 256 ? 8 : tiles) { tileRange in
             let src = UnsafeRawPointer(bitPattern: srcAddress)!, base = UnsafeMutableRawPointer(bitPattern: baseAddress)!
-            for tile in tileRange {
+            let keyRange = (tileRange.lowerBound * 16)..<min(keys, tileRange.upperBound * 16)
+            for run in runs {
+                storeColumnRun(rows: src + run.lowerBound * rowBytes, count: run.count, keys: keyRange, into: base + masks[run.lowerBound] * width)
+            }
+            for tile in tileRange where !scattered.isEmpty {
                 let k0 = tile * 16, k1 = min(k0 + 16, keys)
-                for (i, m) in masks.enumerated() {
-                    let row = src + i * rowBytes, dst = base + m * width
+                for i in scattered {
+                    let row = src + i * rowBytes, dst = base + masks[i] * width
                     if width == 2 {
                         for k in k0..<k1 {
                             (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
@@ -243,6 +261,47 @@ public final class CHIFile: @unchecked Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// Column `k` at `out + k * stride` gets entry `k` of rows `0..<count` (mask-major,
+    /// `rowBytes` apart), for `k` in `keys` (`cmk_transpose_u16/u32`: SSE2 blocks in tiles of
+    /// 32 rows by 256 keys).
+    private func storeColumnRun(rows: UnsafeRawPointer, count n: Int, keys: Range<Int>, into out: UnsafeMutableRawPointer) {
+        let width = header.entryWidth, rowBytes = grid.keyCount * width
+        let src = rows + keys.lowerBound * width, dst = out + keys.lowerBound * stride
+        if width == 2 {
+            cmk_transpose_u16(src.assumingMemoryBound(to: UInt16.self), rowBytes / 2, n, keys.count,
+                              dst.assumingMemoryBound(to: UInt16.self), stride / 2)
+        } else {
+            cmk_transpose_u32(src.assumingMemoryBound(to: UInt32.self), rowBytes / 4, n, keys.count,
+                              dst.assumingMemoryBound(to: UInt32.self), stride / 4)
+        }
+    }
+
+    /// Maps the entries and checksums of masks `masks` writable at once, every page
+    /// (`MappedFile.populateForWriting`), split between the cores: for a writer about to store
+    /// most of those masks, instead of a page fault per page. A hint (no effect where the
+    /// system lacks the call).
+    public func populateForWriting(masks: Range<Int>) {
+        guard !masks.isEmpty else { return }
+        let width = header.entryWidth, keys = grid.keyCount, stride = self.stride
+        var ranges: [Range<Int>] = [(header.checksumsOffset + masks.lowerBound * 4)..<(header.checksumsOffset + masks.upperBound * 4)]
+        if masks.count * width * 2 >= stride {
+            // Most of every column: one range over them all (their gaps are small).
+            let from = header.entriesOffset + masks.lowerBound * width
+            ranges.append(from..<(header.entriesOffset + (keys - 1) * stride + masks.upperBound * width))
+        } else {
+            for k in 0..<keys {
+                let from = header.entriesOffset + k * stride + masks.lowerBound * width
+                ranges.append(from..<(from + masks.count * width))
+            }
+        }
+        // Pieces of about 16 MB, so that both cores get work.
+        let piece = 16 << 20
+        let pieces = ranges.flatMap { r in Swift.stride(from: r.lowerBound, to: r.upperBound, by: piece).map { $0..<min($0 + piece, r.upperBound) } }
+        Parallel.forEachChunk(count: pieces.count) { chunk in
+            for r in pieces[chunk] { file.populateForWriting(offset: r.lowerBound, length: r.count) }
         }
     }
 

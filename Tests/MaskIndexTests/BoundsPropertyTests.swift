@@ -140,6 +140,7 @@ func referenceCP(_ codes: [UInt32], _ format: PixelFormat, width: Int, box: Pixe
             let codes = randomCodes(format, count: h * w, rng: &rng)
             let builder = CHIBuilder(grid: grid)
             bytes(codes, format).withUnsafeBytes { builder.build(codes: $0) }
+            let entries = builder.entries
             for _ in 0..<20 {
                 let ys = (0...grid.cornerRows).map(grid.cornerY), xs = (0...grid.cornerCols).map(grid.cornerX)
                 var a = Int.random(in: 0..<xs.count, using: &rng), b = Int.random(in: 0..<xs.count, using: &rng)
@@ -152,7 +153,7 @@ func referenceCP(_ codes: [UInt32], _ format: PixelFormat, width: Int, box: Pixe
                 let interval = CodeInterval(lo: grid.edges[b1], hi: grid.edges[b2])
                 var cp = 0
                 for y in box.y0..<box.y1 { for x in box.x0..<box.x1 where interval.contains(codes[y * w + x]) { cp += 1 } }
-                let bounds = BoundsPlan(grid: grid, box: box, codes: interval).evaluate { Int(builder.entries[$0]) }
+                let bounds = BoundsPlan(grid: grid, box: box, codes: interval).evaluate { Int(entries[$0]) }
                 #expect(bounds == cp...cp, "box \(box) bins \(b1)..<\(b2) on \(h)x\(w) cell \(cell)")
             }
         }

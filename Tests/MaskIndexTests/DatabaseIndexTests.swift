@@ -56,6 +56,42 @@ import Testing
         }
     }
 
+    /// `CHIFile.store` writes runs of consecutive masks column by column and scattered masks
+    /// key tile by key tile: every entry and checksum
+    /// lands where `entry(key:mask:)` and `verifyChecksum` read it, and nothing else changes.
+    @Test func storeWritesRunsAndScatteredMasks() throws {
+        let dir = NSTemporaryDirectory() + "ms-dbindex-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let db = try database(dir)
+        let seg = db.segments[0]
+        var rng = SplitMix64(seed: 23)
+        for (n, parallel) in [(1, false), (2, true)] {
+            let header = IndexHeader(height: 23, width: 37, pixelFormat: .uint8, bins: 8, cell: 5, maskCount: seg.maskCount,
+                                     segmentFooterCRC: seg.footerChecksum)
+            let path = dir + "/store\(n).chi"
+            try CHIFile.create(path: path, directory: dir, header: header)
+            let f = try CHIFile(path: path, segment: seg, writable: true)
+            // A run of 33 (column path), then scattered masks and a short run (tile path).
+            let masks = Array(2..<35) + [36, 38, 39]
+            #expect(masks.count > CHIFile.columnRunMinimum)
+            let keys = f.grid.keyCount
+            var values = [UInt16](repeating: 0, count: masks.count * keys)
+            for i in values.indices { values[i] = UInt16(truncatingIfNeeded: rng.next()) }
+            values.withUnsafeBytes { f.store(masks: masks, entries: $0, parallel: parallel) }
+            for (i, m) in masks.enumerated() {
+                #expect(f.verifyChecksum(mask: m), "mask \(m)")
+                for k in 0..<keys where f.entry(key: k, mask: m) != Int(values[i * keys + k]) {
+                    Issue.record("mask \(m) key \(k): \(f.entry(key: k, mask: m)) != \(values[i * keys + k])")
+                    break
+                }
+            }
+            for m in [0, 1, 35, 37] {
+                #expect((0..<keys).allSatisfy { f.entry(key: $0, mask: m) == 0 }, "untouched mask \(m)")
+            }
+        }
+    }
+
     /// Overwrites bytes of a file in place.
     func patch(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
         let h = try #require(FileHandle(forUpdatingAtPath: path))

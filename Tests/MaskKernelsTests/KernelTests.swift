@@ -526,6 +526,27 @@ struct KernelTests {
         }
     }
 
+    @Test func transposeMatchesReference() {
+        // Shapes around the 8x8 / 4x4 blocks and the 32x256 tiles, padded strides; what lies
+        // outside the destination tile must stay untouched.
+        var rng = SplitMix64(seed: 11)
+        func check<T: FixedWidthInteger>(_: T.Type, rows: Int, cols: Int,
+                                         _ call: (UnsafePointer<T>, Int, Int, Int, UnsafeMutablePointer<T>, Int) -> Void) {
+            let ss = cols + rng.below(9), ds = rows + rng.below(9)
+            let src = (0..<(rows * ss)).map { _ in T(truncatingIfNeeded: rng.next()) }
+            var dst = [T](repeating: T.max, count: max(1, cols * ds))
+            src.withUnsafeBufferPointer { s in dst.withUnsafeMutableBufferPointer { d in call(s.baseAddress ?? UnsafePointer(d.baseAddress!), ss, rows, cols, d.baseAddress!, ds) } }
+            var expected = [T](repeating: T.max, count: max(1, cols * ds))
+            for r in 0..<rows { for c in 0..<cols { expected[c * ds + r] = src[r * ss + c] } }
+            #expect(dst == expected, "\(T.self) rows \(rows) cols \(cols) strides \(ss)/\(ds)")
+        }
+        for (rows, cols) in [(0, 5), (5, 0), (1, 1), (8, 8), (7, 9), (32, 256), (33, 257), (64, 600), (41, 4275)]
+            + (0..<40).map({ _ in (rng.below(80), rng.below(700)) }) {
+            check(UInt16.self, rows: rows, cols: cols) { cmk_transpose_u16($0, $1, $2, $3, $4, $5) }
+            check(UInt32.self, rows: rows, cols: cols) { cmk_transpose_u32($0, $1, $2, $3, $4, $5) }
+        }
+    }
+
     @Test func crc32cAgainstSlicingBy8() {
         // Every length 0...10000 at a random alignment: each ISA against the scalar level's
         // portable slicing-by-8, and the chaining property at a random cut.

@@ -59,6 +59,13 @@ void cmk_chi_build_u32(const uint32_t *mask, size_t height, size_t width,
                        const uint32_t *ys, size_t gy, const uint32_t *xs, size_t gx,
                        uint32_t *scratch, uint32_t *out);
 
+/// Transposes a tile: `dst[c * dst_stride + r] = src[r * src_stride + c]` for r < rows,
+/// c < cols (strides in elements; rows and columns may be unaligned). Index entries from
+/// mask-major rows into key columns. SSE2 8x8 (u16) / 4x4 (u32) blocks on x86-64, else scalar;
+/// the same result everywhere. O(rows * cols).
+void cmk_transpose_u16(const uint16_t *src, size_t src_stride, size_t rows, size_t cols, uint16_t *dst, size_t dst_stride);
+void cmk_transpose_u32(const uint32_t *src, size_t src_stride, size_t rows, size_t cols, uint32_t *dst, size_t dst_stride);
+
 /// Pixel-wise mask aggregation over n pixels (codes widened to double by the caller's table
 /// for u8: `level_value[256]`). acc is double[n].
 /// Threshold flags: `out_flags[i] &= (v > t)` (intersect) or `|=` (union), with `strict`
