@@ -27,7 +27,9 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
-        .target(name: "CMaskKernels"),
+        // Debug builds (the tests) also compile the AVX-512 variants through SIMDe when
+        // libsimde-dev is installed: ISA level 4, see Sources/CMaskKernels/internal.h.
+        .target(name: "CMaskKernels", cSettings: [.define("CMK_EMULATE_AVX512", .when(configuration: .debug))]),
         .target(name: "MaskFormat", dependencies: ["CMaskKernels"]),
         .target(
             name: "MaskStorage",

@@ -570,10 +570,19 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
     const size_t fc = f < B ? f : B, lc = L < B ? L : B;  // counted bins [fc, lc)
     const uint32_t sign = s == 1 ? 0x80u : s == 2 ? 0x8000u : 0x80000000u;
     uint8_t cnt[8 * 64] __attribute__((aligned(64)));   // counters, CB bytes each
-    uint8_t tv[8 * 64] __attribute__((aligned(64)));    // thresholds, broadcast over CB bytes each
+    // Thresholds of the counted bins [fc, lc), biased, broadcast over CB bytes each (lane b at
+    // tv + b * CB): filled once per mask, not per band.
+    uint8_t tv[(CC_MAXB + 8) * 64] __attribute__((aligned(64)));
     uint8_t pad[64 * 64] __attribute__((aligned(64)));  // copied rows
     uint32_t bmin[CC_RANGES], bmax[CC_RANGES];
     __m256i gs[8];
+    for (size_t b = fc; b < lc; b++) {
+        const uint32_t v = (e[b] - 1) ^ sign;
+        if (s == 1)
+            memset(tv + b * CB, (int)(v & 0xFF), CB);
+        else
+            for (size_t q = 0; q < CB; q += (size_t)s) memcpy(tv + b * CB + q, &v, (size_t)s);
+    }
     size_t y0 = 0;
     for (size_t iy = 0; iy < gy; iy++) {
         const size_t Y = clampz(ys[iy], height);
@@ -607,10 +616,6 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
                 const size_t a = fc > 8 * o ? fc : 8 * o, b = lc < 8 * o + 8 ? lc : 8 * o + 8;
                 uint32_t *const dst0 = row + 8 * o;
                 const size_t lanes = B - 8 * o;
-                for (size_t l = a - 8 * o; l < b - 8 * o; l++) {
-                    const uint32_t v = (e[8 * o + l] - 1) ^ sign;
-                    for (size_t q = 0; q < CB; q += (size_t)s) memcpy(tv + l * CB + q, &v, (size_t)s);
-                }
                 __m256i run = _mm256_setzero_si256();  // counts of the columns left of the current group
                 size_t ci = 0;                          // next corner to emit
                 for (size_t vb = 0, k = 0; vb < xmax; vb += CBE, k++) {
@@ -624,7 +629,7 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
                     if (c1 > c0) {
                         size_t rs;
                         const size_t np = cc_block_rows(mask, rowbytes, total, vb * (size_t)s, CB, r0, r1, &rs, pad);
-                        kern(mask + r0 * rowbytes + vb * (size_t)s, rowbytes, rs - r0, pad, np, tv + c0 * CB, cnt + c0 * CB,
+                        kern(mask + r0 * rowbytes + vb * (size_t)s, rowbytes, rs - r0, pad, np, tv + (8 * o + c0) * CB, cnt + c0 * CB,
                              (int)(c1 - c0));
                     }
                     // Counted lanes: per-column counters, reduced below. Otherwise every group
@@ -787,8 +792,12 @@ CMK_CC_ENTRIES(CMK_TARGET_AVX512, avx512, 64)
         U32IMPL(mask, height, width, edges, bins, ys, gy, xs, gx, scratch, out);                    \
     }
 
+#ifndef CMK_AVX512_EMULATION  // avx512_emulated.h: only the AVX-512 variants, renamed
 CMK_CHI_VARIANTS(, scalar, chi_u8, chi_u16, chi_u32)
 #if CMK_X86
 CMK_CHI_VARIANTS(CMK_TARGET_AVX2, avx2, chi_u8_avx2, chi_u16_avx2, chi_u32_avx2)
+#endif
+#endif
+#if CMK_X86
 CMK_CHI_VARIANTS(CMK_TARGET_AVX512, avx512, chi_u8_avx512, chi_u16_avx512, chi_u32_avx512)
 #endif

@@ -35,11 +35,14 @@ CMK_INLINE uint32_t range_width(uint32_t lo, uint32_t hi, uint32_t bits) {
         return n;                                                                             \
     }
 
+#ifndef CMK_AVX512_EMULATION  // avx512_emulated.h: only the AVX-512 variants, renamed
 CMK_SCALAR_COUNT(u8, uint8_t, 8)
 CMK_SCALAR_COUNT(u16, uint16_t, 16)
 CMK_SCALAR_COUNT(u32, uint32_t, 32)
+#endif
 
 #if CMK_X86
+#ifndef CMK_AVX512_EMULATION
 
 // ---------------------------------------------------------------- AVX2
 //
@@ -169,6 +172,7 @@ CMK_TARGET_AVX2 uint64_t cmk_count_box_u8_avx2(const uint8_t *base, size_t strid
 #define CMK_SET1_32(x) _mm256_set1_epi32((int)(x))
 CMK_AVX2_COUNT(u16, uint16_t, 16, CMK_SET1_16, _mm256_sub_epi16, _mm256_max_epu16, _mm256_cmpeq_epi16, 2)
 CMK_AVX2_COUNT(u32, uint32_t, 32, CMK_SET1_32, _mm256_sub_epi32, _mm256_max_epu32, _mm256_cmpeq_epi32, 4)
+#endif
 
 // ---------------------------------------------------------------- AVX-512 (F + BW)
 //

@@ -13,10 +13,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-enum { ISA_SCALAR = 0, ISA_AVX2 = 2, ISA_AVX512 = 3 };
+enum { ISA_SCALAR = 0, ISA_AVX2 = 2, ISA_AVX512 = 3, ISA_AVX512_EMULATED = 4 };
 
-static struct cmk_ops g_tables[4];  // indexed by ISA level (1 unused)
+static struct cmk_ops g_tables[5];  // indexed by ISA level (1 unused)
 static int g_best = ISA_SCALAR;     // highest level the CPU supports
+static int g_emulated = 0;          // level 4 installed (CMK_HAS_AVX512_EMULATION and AVX2)
 static _Atomic(const struct cmk_ops *) g_active;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -73,6 +74,12 @@ static void cmk_init(void) {
             g_tables[ISA_AVX512].crc32c = crc;
             g_best = ISA_AVX512;
         }
+#if CMK_HAS_AVX512_EMULATION
+        // Never chosen by itself: only cmk_force_isa(4) installs it (tests).
+        CMK_FILL(g_tables[ISA_AVX512_EMULATED], ISA_AVX512_EMULATED, avx512emu);
+        g_tables[ISA_AVX512_EMULATED].crc32c = crc;
+        g_emulated = 1;
+#endif
     }
 #endif
     atomic_store_explicit(&g_active, &g_tables[g_best], memory_order_release);
@@ -93,6 +100,7 @@ int cmk_force_isa(int isa) {
     pthread_once(&g_once, cmk_init);
     int level = isa >= ISA_AVX512 ? ISA_AVX512 : isa >= ISA_AVX2 ? ISA_AVX2 : ISA_SCALAR;
     if (level > g_best) level = g_best;
+    if (isa >= ISA_AVX512_EMULATED && g_emulated) level = ISA_AVX512_EMULATED;
     atomic_store_explicit(&g_active, &g_tables[level], memory_order_release);
     return level;
 }

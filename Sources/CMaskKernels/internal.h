@@ -5,6 +5,7 @@
 //   *_scalar  baseline x86-64 (SSE2) or whatever the target's baseline is
 //   *_avx2    __attribute__((target("avx2,popcnt")))
 //   *_avx512  __attribute__((target("avx512f,avx512bw,popcnt")))
+//   *_avx512emu  the *_avx512 source through SIMDe, for tests (below)
 // dispatch.c picks one table once (pthread_once) from __builtin_cpu_supports and
 // publishes it through an atomic pointer; cmk_force_isa swaps the pointer (tests).
 #ifndef CMK_INTERNAL_H
@@ -15,9 +16,28 @@
 #if defined(__x86_64__) || defined(__i386__)
 #define CMK_X86 1
 #define CMK_TARGET_AVX2 __attribute__((target("avx2,popcnt")))
+#ifdef CMK_AVX512_EMULATION
+// avx512_emulated.h: the AVX-512 source through SIMDe's portable intrinsics, built for AVX2.
+#define CMK_TARGET_AVX512 CMK_TARGET_AVX2
+#else
 #define CMK_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,popcnt")))
+#endif
 #else
 #define CMK_X86 0
+#endif
+
+// A fourth variant table, "AVX-512 emulated" (ISA level 4): the AVX-512 variants compiled once
+// more with SIMDe's portable implementations of the AVX-512 intrinsics (avx512_emulated.h),
+// so that the kernel tests run the AVX-512 code paths on CPUs without AVX-512. Debug builds
+// only (Package.swift defines CMK_EMULATE_AVX512), on x86 with AVX2, when libsimde-dev is
+// installed (Tools/ensure-deps.sh --tests).
+#if CMK_X86 && defined(CMK_EMULATE_AVX512) && defined(__has_include)
+#if __has_include(<simde/x86/avx512.h>)
+#define CMK_HAS_AVX512_EMULATION 1
+#endif
+#endif
+#ifndef CMK_HAS_AVX512_EMULATION
+#define CMK_HAS_AVX512_EMULATION 0
 #endif
 #define CMK_INLINE static inline __attribute__((always_inline))
 
@@ -103,6 +123,9 @@ CMK_DECLARE_VARIANTS(scalar)
 #if CMK_X86
 CMK_DECLARE_VARIANTS(avx2)
 CMK_DECLARE_VARIANTS(avx512)
+#endif
+#if CMK_HAS_AVX512_EMULATION
+CMK_DECLARE_VARIANTS(avx512emu)
 #endif
 
 /// CRC-32C: portable slicing-by-8 (tables built by cmk_crc32c_init_tables, called once from

@@ -94,9 +94,13 @@ CMK_INLINE void acc_max(const double *v, size_t n, double *acc) {
     ATTR void cmk_acc_min_##SFX(const double *v, size_t n, double *acc) { acc_min(v, n, acc); }      \
     ATTR void cmk_acc_max_##SFX(const double *v, size_t n, double *acc) { acc_max(v, n, acc); }
 
+#ifndef CMK_AVX512_EMULATION  // avx512_emulated.h: only the AVX-512 variants, renamed
 CMK_PIXELWISE_VARIANTS(, scalar)
 #if CMK_X86
 CMK_PIXELWISE_VARIANTS(CMK_TARGET_AVX2, avx2)
+#endif
+#endif
+#if CMK_X86
 CMK_PIXELWISE_VARIANTS(CMK_TARGET_AVX512, avx512)
 #endif
 
@@ -235,9 +239,13 @@ CMK_TARGET_AVX512 CMK_INLINE void flags_codes_u32_avx512(const uint32_t *c, size
     ATTR void cmk_tally_codes_u16_##SFX(const uint16_t *c, size_t n, uint32_t t, uint8_t *f) { U16(c, n, t, f, 2); }  \
     ATTR void cmk_tally_codes_u32_##SFX(const uint32_t *c, size_t n, uint32_t t, uint8_t *f) { U32(c, n, t, f, 2); }
 
+#ifndef CMK_AVX512_EMULATION
 CMK_FLAGS_CODES_VARIANTS(, scalar, flags_codes_ref_u8, flags_codes_ref_u16, flags_codes_ref_u32)
 #if CMK_X86
 CMK_FLAGS_CODES_VARIANTS(CMK_TARGET_AVX2, avx2, flags_codes_u8_avx2, flags_codes_u16_avx2, flags_codes_u32_avx2)
+#endif
+#endif
+#if CMK_X86
 CMK_FLAGS_CODES_VARIANTS(CMK_TARGET_AVX512, avx512, flags_codes_u8_avx512, flags_codes_u16_avx512,
                          flags_codes_u32_avx512)
 #endif

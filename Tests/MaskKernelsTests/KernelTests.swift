@@ -1,3 +1,4 @@
+import Foundation
 import CMaskKernels
 import MaskTestSupport
 import Testing
@@ -8,13 +9,14 @@ extension SplitMix64 {
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
 }
 
-/// Runs `body` once per instruction set the CPU supports (scalar, AVX2, AVX-512), then
-/// restores the ISA that was active before. Only called from the serialized suite below.
+/// Runs `body` once per instruction set the CPU supports (scalar, AVX2, AVX-512) and, in debug
+/// builds with libsimde-dev, the AVX-512 variants emulated (level 4), then restores the ISA
+/// that was active before. Only called from the serialized suite below.
 func forEachISA(_ body: (Int32) throws -> Void) rethrows {
     let saved = cmk_active_isa()
     defer { _ = cmk_force_isa(saved) }
     var seen = Set<Int32>()
-    for request: Int32 in [0, 2, 3] {
+    for request: Int32 in [0, 2, 3, 4] {
         let isa = cmk_force_isa(request)
         #expect(isa <= request)
         #expect(cmk_active_isa() == isa)
@@ -190,9 +192,23 @@ struct KernelTests {
         #expect([0, 2, 3].contains(saved))
         #expect(cmk_force_isa(0) == 0)
         #expect(cmk_force_isa(1) == 0)
-        let best = cmk_force_isa(99)
+        let best = cmk_force_isa(3)
         #expect(best == saved)  // the initial choice is the best the CPU supports
-        #expect(cmk_force_isa(3) == best)
+        // Level 4 (emulated AVX-512) only on request, and only where it is compiled in.
+        #expect([best, 4].contains(cmk_force_isa(99)))
+    }
+
+    /// The AVX-512 code paths run here: natively, or emulated (level 4). `.ci/run` sets
+    /// MASKSEARCH_REQUIRE_AVX512_PATHS, so CI fails rather than skip them silently.
+    @Test func avx512PathsRun() {
+        let saved = cmk_active_isa()
+        defer { _ = cmk_force_isa(saved) }
+        let native = cmk_force_isa(3) == 3, emulated = cmk_force_isa(4) == 4
+        if ProcessInfo.processInfo.environment["MASKSEARCH_REQUIRE_AVX512_PATHS"] != nil {
+            #expect(native || emulated, "no AVX-512 CPU and no emulation: a debug build with libsimde-dev (Tools/ensure-deps.sh --tests) runs the AVX-512 paths")
+        } else if !native && !emulated {
+            print("note: the AVX-512 kernels are not exercised (no AVX-512 CPU; install libsimde-dev for the emulated level)")
+        }
     }
 
     @Test func countBoxMatchesReference() {

@@ -19,10 +19,12 @@
 extern "C" {
 #endif
 
-/// Instruction set in use: 0 = scalar, 2 = AVX2, 3 = AVX-512 (F+BW).
+/// Instruction set in use: 0 = scalar, 2 = AVX2, 3 = AVX-512 (F+BW), 4 = the AVX-512 variants
+/// emulated (SIMDe; debug builds with libsimde-dev on AVX2 CPUs, for tests; never chosen
+/// unless forced).
 int cmk_active_isa(void);
 /// Forces an instruction set (for tests); returns the one actually installed
-/// (the request is lowered to what the CPU supports).
+/// (the request is lowered to what the CPU supports; 4 when emulation is compiled in).
 int cmk_force_isa(int isa);
 
 /// Counts codes in [lo, hi) in a box of `rows` rows of `cols` codes, rows `stride` codes apart.
