@@ -524,10 +524,9 @@ typedef void (*cc_range_fn)(const uint8_t *, size_t, size_t, const uint8_t *, si
 CMK_TARGET_AVX2 CMK_INLINE void cc_emit(uint32_t *dst, __m256i v, size_t lanes) {
     if (lanes >= 8) {
         CC_S256(dst, _mm256_add_epi32(CC_L256(dst), v));
-    } else {
-        uint32_t t[8];
-        CC_S256(t, v);
-        for (size_t l = 0; l < lanes; l++) dst[l] += t[l];
+    } else {  // only the first `lanes` (the rest of dst belongs to the next corner)
+        const __m256i keep = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        _mm256_maskstore_epi32((int *)dst, keep, _mm256_add_epi32(_mm256_maskload_epi32((const int *)dst, keep), v));
     }
 }
 
@@ -551,6 +550,15 @@ CMK_INLINE size_t cc_block_rows(const uint8_t *mask, size_t rowbytes, size_t tot
 
 enum { CC_RANGES = 128 };  // blocks per chunk whose code range is kept (wider rows count every threshold)
 
+// The first bin b in [f, l) whose threshold e[b] exceeds `code` (e ascending), else l: binary search.
+CMK_INLINE size_t cc_first_above(const uint32_t *e, size_t f, size_t l, uint32_t code) {
+    while (f < l) {
+        const size_t m = f + (l - f) / 2;
+        if (e[m] <= code) f = m + 1; else l = m;
+    }
+    return f;
+}
+
 // The driver. `mask` as bytes, codes of `s` bytes, `width` codes per row; blocks of CB
 // bytes (32: AVX2, 64: AVX-512) counted by `kern`; chunks of at most CH rows. e[b]: the
 // threshold of bin b in [f, L) (1 <= e[b] <= largest code, ascending); bins < f count every
@@ -565,6 +573,7 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
                                        const uint32_t *ys, size_t gy, const uint32_t *xs, size_t gx, uint32_t *out) {
     const size_t B = bins, nocts = (B + 7) / 8;
     const size_t CBE = CB / (size_t)s, HE = 32 / (size_t)s, Q = 8 / (size_t)s;  // codes per block, half, group
+    const unsigned qshift = s == 1 ? 3 : s == 2 ? 2 : 1;                          // Q = 1 << qshift
     const size_t rowbytes = width * (size_t)s, total = height * rowbytes;
     const size_t xmax = clampz(xs[gx - 1], width);
     const size_t fc = f < B ? f : B, lc = L < B ? L : B;  // counted bins [fc, lc)
@@ -574,7 +583,10 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
     // tv + b * CB): filled once per mask, not per band.
     uint8_t tv[(CC_MAXB + 8) * 64] __attribute__((aligned(64)));
     uint8_t pad[64 * 64] __attribute__((aligned(64)));  // copied rows
-    uint32_t bmin[CC_RANGES], bmax[CC_RANGES];
+    // Per block of the chunk (k < CC_RANGES): the first counted bin whose threshold exceeds
+    // the block's smallest code (bins below count every row) and its largest (bins from there
+    // count none), both in [fc, lc].
+    uint32_t bfirst[CC_RANGES], bend[CC_RANGES];
     __m256i gs[8];
     for (size_t b = fc; b < lc; b++) {
         const uint32_t v = (e[b] - 1) ^ sign;
@@ -583,6 +595,13 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
         else
             for (size_t q = 0; q < CB; q += (size_t)s) memcpy(tv + b * CB + q, &v, (size_t)s);
     }
+    // u8: cc_first_above for every code, once per mask.
+    uint16_t above8[256];
+    if (s == 1)
+        for (size_t c = 0, b = fc; c < 256; c++) {
+            while (b < lc && e[b] <= c) b++;
+            above8[c] = (uint16_t)b;
+        }
     size_t y0 = 0;
     for (size_t iy = 0; iy < gy; iy++) {
         const size_t Y = clampz(ys[iy], height);
@@ -608,7 +627,10 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
             for (size_t vb = 0, k = 0; vb < xmax && k < CC_RANGES; vb += CBE, k++) {
                 size_t rs;
                 const size_t np = cc_block_rows(mask, rowbytes, total, vb * (size_t)s, CB, r0, r1, &rs, pad);
-                range(mask + r0 * rowbytes + vb * (size_t)s, rowbytes, rs - r0, pad, np, &bmin[k], &bmax[k]);
+                uint32_t mn, mx;
+                range(mask + r0 * rowbytes + vb * (size_t)s, rowbytes, rs - r0, pad, np, &mn, &mx);
+                bfirst[k] = s == 1 ? above8[mn] : (uint32_t)cc_first_above(e, fc, lc, mn);
+                bend[k] = s == 1 ? above8[mx] : (uint32_t)cc_first_above(e, fc, lc, mx);
             }
             for (size_t o = fc / 8; o < nocts && 8 * o < lc; o++) {
                 // This octet counts bins [a, b); its other lanes stay 0 (lanes below a are
@@ -622,8 +644,9 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
                     // Lanes [a, c0) count every row, [c0, c1) are counted, the others none.
                     size_t c0 = a - 8 * o, c1 = b - 8 * o;
                     if (k < CC_RANGES) {
-                        while (c0 < c1 && e[8 * o + c0] <= bmin[k]) c0++;
-                        while (c1 > c0 && e[8 * o + c1 - 1] > bmax[k]) c1--;
+                        const size_t f0 = bfirst[k] < a ? a : bfirst[k] > b ? b : bfirst[k];
+                        const size_t f1 = bend[k] < f0 ? f0 : bend[k] > b ? b : bend[k];
+                        c0 = f0 - 8 * o, c1 = f1 - 8 * o;
                     }
                     const size_t all0 = a - 8 * o;
                     if (c1 > c0) {
@@ -655,25 +678,30 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_cc(const uint8_t *mask, size_t height, size_
                             const __m256i z = _mm256_and_si256(fullv, _mm256_set1_epi32((int)(nrows * Q)));
                             gs[4 * h] = z, gs[4 * h + 1] = z, gs[4 * h + 2] = z, gs[4 * h + 3] = z;
                         }
-                        for (size_t j = 0; j < 4; j++) {
-                            const size_t gstart = hb + Q * j, gend = gstart + Q;
-                            for (; ci < gx; ci++) {
-                                const size_t X = clampz(xs[ci], width);
-                                if (X > gend) break;
-                                if (X <= gstart) continue;  // X == 0: nothing to add
-                                __m256i part = gs[4 * h + j];
-                                if (X != gend) {  // inside the group: only its first X - gstart columns
+                        // Corners in (hb, hb + HE]: p[j] = the counts left of group j.
+                        const __m256i *g = gs + 4 * h;
+                        if (ci < gx && clampz(xs[ci], width) <= hb + HE) {
+                            __m256i p[5];
+                            p[0] = run;
+                            for (size_t j = 0; j < 4; j++) p[j + 1] = _mm256_add_epi32(p[j], g[j]);
+                            for (size_t X; ci < gx && (X = clampz(xs[ci], width)) <= hb + HE; ci++) {
+                                if (X <= hb) continue;  // X == 0: nothing to add
+                                const size_t j = (X - hb) >> qshift, gstart = hb + Q * j;
+                                __m256i v = p[j];
+                                if (X != gstart) {  // inside group j: only its first X - gstart columns
                                     if (counted) {
                                         __m256i g4[4];
                                         cc_groups(cnt + 32 * h, CB, CC_L256(cc_win + 32 - (X - hb) * (size_t)s), s, g4);
-                                        part = g4[j];
+                                        v = _mm256_add_epi32(v, g4[j]);
                                     } else {
-                                        part = _mm256_and_si256(fullv, _mm256_set1_epi32((int)(nrows * (X - gstart))));
+                                        v = _mm256_add_epi32(v, _mm256_and_si256(fullv, _mm256_set1_epi32((int)(nrows * (X - gstart)))));
                                     }
                                 }
-                                cc_emit(dst0 + ci * B, _mm256_add_epi32(run, part), lanes);
+                                cc_emit(dst0 + ci * B, v, lanes);
                             }
-                            run = _mm256_add_epi32(run, gs[4 * h + j]);
+                            run = p[4];
+                        } else {
+                            run = _mm256_add_epi32(_mm256_add_epi32(run, _mm256_add_epi32(g[0], g[1])), _mm256_add_epi32(g[2], g[3]));
                         }
                     }
                 }
@@ -705,7 +733,13 @@ CMK_TARGET_AVX2 CMK_INLINE void chi_u8_fast(const uint8_t *mask, size_t height, 
     uint8_t table[256];
     clamp_bin_table(bin_of_code, bins, table);
     int mono = bins <= CC_MAXB && cc_sorted(xs, gx, width) && cc_sorted(ys, gy, height);
-    for (int c = 1; mono && c < 256; c++) mono = table[c] >= table[c - 1];
+    // Non-decreasing: max(table[c - 1], table[c]) == table[c], 16 codes at a time.
+    for (int c = 1; mono && c + 16 <= 256; c += 16) {
+        const __m128i t = _mm_loadu_si128((const __m128i *)(const void *)(table + c));
+        const __m128i p = _mm_loadu_si128((const __m128i *)(const void *)(table + c - 1));
+        mono = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(t, p), t)) == 0xFFFF;
+    }
+    for (int c = 241; mono && c < 256; c++) mono = table[c] >= table[c - 1];
     if (!mono) {
         chi_u8_simd(mask, height, width, bin_of_code, bins, ys, gy, xs, gx, scratch, out);
         return;
