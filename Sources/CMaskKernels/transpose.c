@@ -25,6 +25,12 @@ enum { TR_ROWS = 32, TR_COLS = 256 };
 #define TR_L(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 #define TR_S(p, v) _mm_storeu_si128((__m128i *)(void *)(p), (v))
 
+// The last step of both: the low halves of x and y to lo, the high halves to hi.
+static inline __attribute__((always_inline)) void tr_store_halves(void *lo, void *hi, __m128i x, __m128i y) {
+    TR_S(lo, _mm_unpacklo_epi64(x, y));
+    TR_S(hi, _mm_unpackhi_epi64(x, y));
+}
+
 // One 8x8 block of u16: rows r..r+7, columns c..c+7.
 static inline __attribute__((always_inline)) void tr_block_u16(const uint16_t *s, size_t ss, uint16_t *d, size_t ds) {
     const __m128i a0 = TR_L(s), a1 = TR_L(s + ss), a2 = TR_L(s + 2 * ss), a3 = TR_L(s + 3 * ss);
@@ -37,14 +43,10 @@ static inline __attribute__((always_inline)) void tr_block_u16(const uint16_t *s
     const __m128i c2 = _mm_unpacklo_epi32(b1, b3), c3 = _mm_unpackhi_epi32(b1, b3);
     const __m128i c4 = _mm_unpacklo_epi32(b4, b6), c5 = _mm_unpackhi_epi32(b4, b6);
     const __m128i c6 = _mm_unpacklo_epi32(b5, b7), c7 = _mm_unpackhi_epi32(b5, b7);
-    TR_S(d, _mm_unpacklo_epi64(c0, c4));
-    TR_S(d + ds, _mm_unpackhi_epi64(c0, c4));
-    TR_S(d + 2 * ds, _mm_unpacklo_epi64(c1, c5));
-    TR_S(d + 3 * ds, _mm_unpackhi_epi64(c1, c5));
-    TR_S(d + 4 * ds, _mm_unpacklo_epi64(c2, c6));
-    TR_S(d + 5 * ds, _mm_unpackhi_epi64(c2, c6));
-    TR_S(d + 6 * ds, _mm_unpacklo_epi64(c3, c7));
-    TR_S(d + 7 * ds, _mm_unpackhi_epi64(c3, c7));
+    tr_store_halves(d, d + ds, c0, c4);
+    tr_store_halves(d + 2 * ds, d + 3 * ds, c1, c5);
+    tr_store_halves(d + 4 * ds, d + 5 * ds, c2, c6);
+    tr_store_halves(d + 6 * ds, d + 7 * ds, c3, c7);
 }
 
 // One 4x4 block of u32.
@@ -52,10 +54,8 @@ static inline __attribute__((always_inline)) void tr_block_u32(const uint32_t *s
     const __m128i a0 = TR_L(s), a1 = TR_L(s + ss), a2 = TR_L(s + 2 * ss), a3 = TR_L(s + 3 * ss);
     const __m128i b0 = _mm_unpacklo_epi32(a0, a1), b1 = _mm_unpackhi_epi32(a0, a1);
     const __m128i b2 = _mm_unpacklo_epi32(a2, a3), b3 = _mm_unpackhi_epi32(a2, a3);
-    TR_S(d, _mm_unpacklo_epi64(b0, b2));
-    TR_S(d + ds, _mm_unpackhi_epi64(b0, b2));
-    TR_S(d + 2 * ds, _mm_unpacklo_epi64(b1, b3));
-    TR_S(d + 3 * ds, _mm_unpackhi_epi64(b1, b3));
+    tr_store_halves(d, d + ds, b0, b2);
+    tr_store_halves(d + 2 * ds, d + 3 * ds, b1, b3);
 }
 #define TR_BLOCK_u16 tr_block_u16
 #define TR_BLOCK_u32 tr_block_u32
