@@ -17,10 +17,11 @@ public final class CHIBuilder: @unchecked Sendable {
     private var scratch: [UInt32]
     private var full: [UInt32]
 
-    /// The last mask's entries, key order.
+    /// The last mask's entries, key order (`copyEntries` at 4 bytes, decoded).
     public var entries: [UInt32] {
-        let b = grid.bins
-        return (0..<grid.keyCount).map { full[$0 / (b - 1) * b + $0 % (b - 1) + 1] }
+        var e = [UInt32](repeating: 0, count: grid.keyCount)
+        e.withUnsafeMutableBytes { copyEntries(to: $0.baseAddress!, width: 4) }
+        return e.map { UInt32(littleEndian: $0) }
     }
 
     public init(grid: CHIGrid) {

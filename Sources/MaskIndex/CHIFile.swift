@@ -279,25 +279,17 @@ public final class CHIFile: @unchecked Sendable {
         }
     }
 
-    /// Maps the entries and checksums of masks `masks` writable at once, every page
-    /// (`MappedFile.populateForWriting`), split between the cores: for a writer about to store
-    /// most of those masks, instead of a page fault per page. A hint (no effect where the
-    /// system lacks the call).
+    /// Maps the checksums of masks `masks` and every key column's entries from the first
+    /// column's entry of `masks.lowerBound` to the last column's of `masks.upperBound - 1`
+    /// writable at once, every page (`MappedFile.populateForWriting`), in 16 MB pieces split
+    /// between the cores: for a build about to store most of the file's masks (the gaps
+    /// between the columns' ranges are then small), instead of a page fault per page. A hint
+    /// (no effect where the system lacks the call).
     public func populateForWriting(masks: Range<Int>) {
         guard !masks.isEmpty else { return }
-        let width = header.entryWidth, keys = grid.keyCount, stride = self.stride
-        var ranges: [Range<Int>] = [(header.checksumsOffset + masks.lowerBound * 4)..<(header.checksumsOffset + masks.upperBound * 4)]
-        if masks.count * width * 2 >= stride {
-            // Most of every column: one range over them all (their gaps are small).
-            let from = header.entriesOffset + masks.lowerBound * width
-            ranges.append(from..<(header.entriesOffset + (keys - 1) * stride + masks.upperBound * width))
-        } else {
-            for k in 0..<keys {
-                let from = header.entriesOffset + k * stride + masks.lowerBound * width
-                ranges.append(from..<(from + masks.count * width))
-            }
-        }
-        // Pieces of about 16 MB, so that both cores get work.
+        let width = header.entryWidth
+        let ranges = [(header.checksumsOffset + masks.lowerBound * 4)..<(header.checksumsOffset + masks.upperBound * 4),
+                      (header.entriesOffset + masks.lowerBound * width)..<(header.entriesOffset + (grid.keyCount - 1) * stride + masks.upperBound * width)]
         let piece = 16 << 20
         let pieces = ranges.flatMap { r in Swift.stride(from: r.lowerBound, to: r.upperBound, by: piece).map { $0..<min($0 + piece, r.upperBound) } }
         Parallel.forEachChunk(count: pieces.count) { chunk in

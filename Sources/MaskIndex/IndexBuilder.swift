@@ -7,17 +7,14 @@ import MaskStorage
 /// index in new files and replaces the old one atomically (manifest swap); the old files
 /// are removed afterwards.
 ///
-/// Algorithm: per segment, the cores take batches of `batchSize` unindexed masks in turn;
-/// each worker decodes a batch's masks, builds their CHIs (`CHIBuilder`) and stores them 32 at
-/// a time (`CHIFile.store`: consecutive masks column by column into pages populated up front);
+/// Algorithm: per segment, the cores take groups of 32 unindexed masks in turn; each worker
+/// decodes a group's masks, builds their CHIs (`CHIBuilder`) and stores the group
+/// (`CHIFile.store`: consecutive masks column by column into pages populated up front);
 /// then the validity bits are published (`CHIFile.publish`: under this boot's unsynced mark,
 /// without waiting for the disk) and the manifest committed, all under the database lock.
 /// - Complexity: O(total pixels), memory O(cores × 32 × entries per mask) (272 KB per core for
 ///   224×224 masks at 20 bins and cell 16).
 public enum IndexBuilder {
-    /// Masks per batch: the unit of work the cores take in turn.
-    public static let batchSize = 1024
-
     public struct Summary: Sendable {
         public var built: Int
         public var alreadyIndexed: Int
@@ -81,40 +78,37 @@ public enum IndexBuilder {
         for (s, masks) in todo.enumerated() where !masks.isEmpty {
             let file = files[s], reader = database.segments[s]
             let keys = grid.keyCount, width = file.header.entryWidth
-            let batches = (masks.count + batchSize - 1) / batchSize
+            // The unit of work the cores take in turn, stored while its rows are still in L2
+            // (32 rows of 8.5 KB for 224×224 masks at 20 bins and cell 16).
+            let group = CHIFile.columnRunMinimum
+            let groups = (masks.count + group - 1) / group
             // Most of the file gets written: map its pages at once rather than fault per page.
             if masks.count * 2 >= file.maskCount { file.populateForWriting(masks: masks.first!..<(masks.last! + 1)) }
-            let nextBatch = Atomic(0)
-            Parallel.run(workers: min(Parallel.coreCount, batches)) { _ in
+            let nextGroup = Atomic(0)
+            Parallel.run(workers: min(Parallel.coreCount, groups)) { _ in
                 let builder = CHIBuilder(grid: file.grid)
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
                 defer { buffer.deallocate() }
-                // Entries are stored `CHIFile.columnRunMinimum` masks at a time, while their rows
-                // are still in L2 (32 rows of 8.5 KB for 224×224 masks at 20 bins and cell 16).
-                let group = CHIFile.columnRunMinimum
                 let entries = UnsafeMutableRawBufferPointer.allocate(byteCount: group * keys * width, alignment: 64)
                 defer { entries.deallocate() }
                 while failure.withLock({ $0 == nil }) {
-                    let b = nextBatch.add(1, ordering: .relaxed).oldValue
-                    guard b < batches else { return }
-                    let batch = (b * batchSize)..<min(masks.count, (b + 1) * batchSize)
-                    for first in stride(from: batch.lowerBound, to: batch.upperBound, by: group) {
-                        let part = first..<min(first + group, batch.upperBound)
-                        for (j, m) in masks[part].enumerated() {
-                            do throws(FormatError) {
-                                try reader.readRows(mask: m, rows: 0..<database.height, into: buffer)
-                            } catch {
-                                failure.withLock { $0 = $0 ?? .corrupt(error) }
-                                return
-                            }
-                            builder.build(codes: UnsafeRawBufferPointer(buffer))
-                            builder.copyEntries(to: entries.baseAddress! + j * keys * width, width: width)
+                    let g = nextGroup.add(1, ordering: .relaxed).oldValue
+                    guard g < groups else { return }
+                    let part = (g * group)..<min(masks.count, (g + 1) * group)
+                    for (j, m) in masks[part].enumerated() {
+                        do throws(FormatError) {
+                            try reader.readRows(mask: m, rows: 0..<database.height, into: buffer)
+                        } catch {
+                            failure.withLock { $0 = $0 ?? .corrupt(error) }
+                            return
                         }
-                        file.store(masks: Array(masks[part]), entries: UnsafeRawBufferPointer(entries))
+                        builder.build(codes: UnsafeRawBufferPointer(buffer))
+                        builder.copyEntries(to: entries.baseAddress! + j * keys * width, width: width)
                     }
+                    file.store(masks: Array(masks[part]), entries: UnsafeRawBufferPointer(entries))
                     counter.withLock { done in
-                        done += batch.count
-                        progress?(done, total)
+                        done += part.count
+                        if done % 1024 < part.count || done == total { progress?(done, total) }
                     }
                 }
             }

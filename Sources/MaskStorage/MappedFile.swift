@@ -66,10 +66,17 @@ public final class MappedFile: @unchecked Sendable {
     /// Starts reading bytes `offset..<offset + length` of the file into the page cache
     /// (`MADV_WILLNEED` on the pages covering them; asynchronous, a no-op for cached pages).
     public func willNeed(offset: Int, length: Int) {
-        guard let base = bytes.baseAddress, length > 0, offset >= 0, offset < bytes.count else { return }
+        advise(MADV_WILLNEED, offset: offset, length: length)
+    }
+
+    /// `madvise(advice)` on the pages covering bytes `offset..<offset + length` (clipped to the
+    /// mapping); false when the range is empty or outside it, or the call fails.
+    @discardableResult
+    private func advise(_ advice: Int32, offset: Int, length: Int) -> Bool {
+        guard let base = bytes.baseAddress, length > 0, offset >= 0, offset < bytes.count else { return false }
         let start = offset / MappedFile.pageSize * MappedFile.pageSize
         let end = min(bytes.count, offset + length)
-        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_WILLNEED)
+        return madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, advice) == 0
     }
 
     /// Maps bytes `offset..<offset + length` writable now, every page of them at once
@@ -78,10 +85,7 @@ public final class MappedFile: @unchecked Sendable {
     /// of 0.5 s). A hint: returns false (and changes nothing) where the call is unsupported.
     @discardableResult
     public func populateForWriting(offset: Int, length: Int) -> Bool {
-        guard writable, let base = bytes.baseAddress, length > 0, offset >= 0, offset < bytes.count else { return false }
-        let start = offset / MappedFile.pageSize * MappedFile.pageSize
-        let end = min(bytes.count, offset + length)
-        return madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MappedFile.populateWrite) == 0
+        writable && advise(MappedFile.populateWrite, offset: offset, length: length)
     }
 
     /// `MADV_POPULATE_WRITE` (Glibc's headers may predate it).
