@@ -1,0 +1,111 @@
+import MaskFormat
+import MaskStorage
+import Synchronization
+
+/// Writing the delta region of a version-3 index file (Format/index.md, "Delta region"). The
+/// caller holds the database lock for every function here.
+extension CHIFile {
+    /// What `storeEntries` did with a set of masks.
+    public enum StoreOutcome: Sendable, Equatable {
+        /// Appended as delta records.
+        case delta
+        /// Stored into the key columns (with the delta's records, when it was merged).
+        case columns(mergedFromDelta: Int)
+    }
+
+    /// Stores the entries of `masks` (ascending, distinct, none valid; `entries` mask-major at
+    /// the entry width) and publishes them: appended to the delta region when they fit in its
+    /// free slots, else stored into the key columns together with the delta's records, which
+    /// empties the region (`mergeDelta`). Files without a delta region store into the columns.
+    /// - Complexity: O(masks × keys) entry moves; a merge adds O(records × keys).
+    @discardableResult
+    public func storeEntries(masks: [Int], entries: UnsafeRawBufferPointer) throws(StorageError) -> StoreOutcome {
+        guard !masks.isEmpty else { return .delta }
+        guard let delta else {
+            store(masks: masks, entries: entries, parallel: true)
+            try publish(masks)
+            return .columns(mergedFromDelta: 0)
+        }
+        let live = liveDeltaDirectory(delta)
+        let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
+        if live.storedCount + fresh.count <= delta.capacity {
+            try appendToDelta(delta, masks: masks, indices: fresh, entries: entries, at: live.storedCount)
+            return .delta
+        }
+        return .columns(mergedFromDelta: try mergeDelta(delta, live: live, adding: masks, entries: entries))
+    }
+
+    /// The delta's directory as stored now, for a writer holding the lock: empty when the file is
+    /// untrusted (its records are cleared by the `repair` the next publish does) or when its
+    /// count exceeds the capacity (damage: the region is overwritten from slot 0).
+    func liveDeltaDirectory(_ delta: DeltaRegion) -> DeltaDirectory {
+        let region = UnsafeRawBufferPointer(start: delta.base, count: header.fileSize - header.deltaOffset)
+        var d = DeltaRegion.scan(region, header: header)
+        let mark = unsyncedBoot
+        if (mark != 0 && mark != BootSession.tag) || d.storedCount > delta.capacity {
+            d = DeltaDirectory(slots: [:], damaged: [], storedCount: 0, generation: d.generation)
+        }
+        return d
+    }
+
+    /// Writes records of `masks[indices]` into slots `first...`, then publishes them: with a boot
+    /// tag, this boot's unsynced mark first, then the count; without one, the records are
+    /// synced, then the count set and synced.
+    private func appendToDelta(_ delta: DeltaRegion, masks: [Int], indices: [Int], entries: UnsafeRawBufferPointer,
+                               at first: Int) throws(StorageError) {
+        guard !indices.isEmpty else { return }
+        try prepareForPublishing()
+        let rowBytes = header.keyCount * header.entryWidth
+        let out = file.mutableBytes.baseAddress! + header.deltaRecordsOffset
+        for (n, i) in indices.enumerated() {
+            let record = out + (first + n) * header.deltaRecordSize
+            record.storeBytes(of: UInt32(masks[i]).littleEndian, as: UInt32.self)
+            (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: entries.baseAddress! + i * rowBytes, byteCount: rowBytes)
+            let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: header.deltaRecordSize), header: header)
+            record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
+        }
+        let records = header.deltaRecordsOffset + first * header.deltaRecordSize
+        if BootSession.tag == 0 { try file.sync(records..<(records + indices.count * header.deltaRecordSize)) }
+        try setDeltaHeader(count: first + indices.count, generation: delta.generation)
+    }
+
+    /// Stores the delta's intact records of masks not valid yet, and `masks`, into the key
+    /// columns in one sweep (`store`), publishes their bits, then empties the region: the
+    /// generation moves before its count drops to 0 (readers holding an older directory find
+    /// every mask it names valid in the columns). Returns the number of records merged.
+    @discardableResult
+    func mergeDelta(_ delta: DeltaRegion, live: DeltaDirectory, adding masks: [Int] = [],
+                    entries: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(StorageError) -> Int {
+        let rowBytes = header.keyCount * header.entryWidth
+        var sources: [Int: UnsafeRawPointer] = [:]
+        for (m, slot) in live.slots where !isValid(m) { sources[m] = delta.entries(slot: slot) }
+        let merged = sources.count
+        for (i, m) in masks.enumerated() { sources[m] = entries.baseAddress! + i * rowBytes }
+        let all = sources.keys.sorted()
+        var rows = [UInt8](repeating: 0, count: all.count * rowBytes)
+        rows.withUnsafeMutableBytes { dst in
+            for (i, m) in all.enumerated() { (dst.baseAddress! + i * rowBytes).copyMemory(from: sources[m]!, byteCount: rowBytes) }
+        }
+        rows.withUnsafeBytes { store(masks: all, entries: $0, parallel: true) }
+        try publish(all)
+        if live.storedCount > 0 || !live.damaged.isEmpty { try setDeltaHeader(count: 0, generation: live.generation &+ 1) }
+        return merged
+    }
+
+    /// Empties the delta region (a bulk build that stored every mask into the columns).
+    func clearDelta() throws(StorageError) {
+        guard let delta else { return }
+        try setDeltaHeader(count: 0, generation: delta.generation &+ 1)
+    }
+
+    /// Stores the delta header's generation, then its count (so that a reader seeing the new
+    /// count of an emptied region also sees the new generation); synced when there is no boot
+    /// tag (the version-1 protocol).
+    func setDeltaHeader(count: Int, generation: UInt32) throws(StorageError) {
+        let out = file.mutableBytes.baseAddress! + header.deltaOffset
+        out.storeBytes(of: generation.littleEndian, toByteOffset: IndexLayout.deltaGenerationOffset, as: UInt32.self)
+        atomicMemoryFence(ordering: .releasing)
+        out.storeBytes(of: UInt32(count).littleEndian, toByteOffset: IndexLayout.deltaCountOffset, as: UInt32.self)
+        if BootSession.tag == 0 { try file.sync(header.deltaOffset..<(header.deltaOffset + IndexLayout.deltaHeaderSize)) }
+    }
+}
