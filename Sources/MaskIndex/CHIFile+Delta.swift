@@ -43,6 +43,7 @@ extension CHIFile {
         var d = DeltaRegion.scan(region, header: header)
         let mark = unsyncedBoot
         if (mark != 0 && mark != BootSession.tag) || d.storedCount > delta.capacity {
+            // Its records are never used again: the generation moves when slot 0 is rewritten.
             d = DeltaDirectory(slots: [:], damaged: [], storedCount: 0, generation: d.generation)
         }
         return d

@@ -10,7 +10,8 @@ public struct DeltaDirectory: Sendable {
     public var slots: [Int: Int] = [:]
     /// Published slots whose record is damaged (checksum mismatch or mask number out of range).
     public var damaged: [Int] = []
-    /// The published count as stored (records beyond the capacity are never read).
+    /// The published count as stored. A count beyond the capacity is damage: no record of the
+    /// region is then used (`slots` is empty).
     public var storedCount = 0
     /// The region's generation when it was read: its slots hold what `slots` says while the
     /// generation is unchanged (`DeltaRegion.unchanged(since:)`).
@@ -65,14 +66,16 @@ public final class DeltaRegion: @unchecked Sendable {
     }
 
     /// Reads the directory of a delta region (`region`: its bytes from the delta header on),
-    /// checking every published record's mask number and checksum. Used by readers, writers
+    /// checking every published record's mask number and checksum (none is used when the count
+    /// exceeds the capacity). Used by readers, writers
     /// (under the lock, for the current state) and `masksearch dump`.
     public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader) -> DeltaDirectory {
         var d = DeltaDirectory()
         d.generation = loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaGenerationOffset)
         d.storedCount = Int(loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaCountOffset))
         atomicMemoryFence(ordering: .acquiring)
-        for slot in 0..<min(d.storedCount, header.deltaCapacity) {
+        guard d.storedCount <= header.deltaCapacity else { return d }
+        for slot in 0..<d.storedCount {
             let at = IndexLayout.deltaHeaderSize + slot * header.deltaRecordSize
             let record = UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)])
             if let m = checkedMask(record, header: header) { d.slots[m] = slot } else { d.damaged.append(slot) }

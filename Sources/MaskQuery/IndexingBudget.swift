@@ -20,7 +20,7 @@ enum IndexingBudget {
     /// about LZ4-decoding speed (`masksearch-bench limits`: chi_build, lz4_decode_engine), and
     /// storing its entries into the key columns and publishing them costs about as much again
     /// (profile of a first query on an unindexed database; page first touches: `pageCost`).
-    static let buildCost = 2.0
+    static let buildCost = 1.0
 
     /// What one chunk of the pass would decode, and what reading its wanting masks whole would
     /// add.
