@@ -26,6 +26,8 @@ extension CHIFile {
             try publish(masks)
             return .columns(mergedFromDelta: 0)
         }
+        // This instance's readers see what it stored.
+        defer { delta.forgetDirectory() }
         let live = liveDeltaDirectory(delta)
         let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
         if live.storedCount + fresh.count <= delta.capacity {
@@ -97,6 +99,7 @@ extension CHIFile {
     func clearDelta() throws(StorageError) {
         guard let delta else { return }
         try setDeltaHeader(count: 0, generation: delta.generation &+ 1)
+        delta.forgetDirectory()
     }
 
     /// Stores the delta header's generation, then its count (so that a reader seeing the new

@@ -65,6 +65,7 @@ extension CHIFile {
         if let delta {
             try setDeltaHeader(count: 0, generation: delta.generation &+ 1)
             try file.sync(header.deltaOffset..<(header.deltaOffset + IndexLayout.deltaHeaderSize))
+            delta.forgetDirectory()
         }
         out.baseAddress!.storeBytes(of: UInt64(0), toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
         try file.sync(0..<IndexLayout.headerSize)

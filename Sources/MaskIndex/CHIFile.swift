@@ -196,8 +196,9 @@ public final class CHIFile: @unchecked Sendable {
     public func boundsForMasks(_ range: Range<Int>, plan: BoundsPlan, lower: UnsafeMutablePointer<Int32>, upper: UnsafeMutablePointer<Int32>) {
         guard !range.isEmpty else { return }
         if let e = plan.exact {
+            let slots = deltaDirectory()?.slots ?? [:]
             for (i, m) in range.enumerated() {
-                lower[i] = hasEntries(m) ? Int32(e) : -1
+                lower[i] = isValid(m) || slots[m] != nil ? Int32(e) : -1
                 upper[i] = Int32(e)
             }
             return

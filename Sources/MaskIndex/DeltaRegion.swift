@@ -65,6 +65,12 @@ public final class DeltaRegion: @unchecked Sendable {
         return d
     }
 
+    /// Forgets the directory read (a writer of this instance changed the region): the next
+    /// `directory()` reads it again.
+    func forgetDirectory() {
+        cached.withLock { $0 = nil }
+    }
+
     /// Reads the directory of a delta region (`region`: its bytes from the delta header on),
     /// checking every published record's mask number and checksum (none is used when the count
     /// exceeds the capacity). Used by readers, writers

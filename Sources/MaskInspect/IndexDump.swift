@@ -102,6 +102,13 @@ public struct IndexDump: FileDumper {
 
     var validCount: Int { masks.filter(\.valid).count }
 
+    /// Masks with entries a query may use: valid in the columns, or an intact delta record
+    /// (whatever the durability mark says).
+    var indexedCount: Int {
+        let slots = delta?.slots ?? [:]
+        return masks.filter { $0.valid || slots[$0.mask] != nil }.count
+    }
+
     /// "durable", "unsynced in this boot since T", or "untrusted (unsynced in an earlier boot)".
     var durability: String {
         if unsyncedBoot == 0 { return "durable" }
@@ -154,7 +161,7 @@ public struct IndexDump: FileDumper {
                        ("bins", .int(h.bins)), ("cell", .int(h.cell)), ("keys", .int(h.keyCount)), ("entry_width", .int(h.entryWidth)),
                        ("masks", .int(h.maskCount)), ("valid_masks", .int(validCount)), ("durability", .string(durability))]
             if let d = delta {
-                fields += [("delta_capacity", .int(h.deltaCapacity)), ("delta_records", .int(d.storedCount)),
+                fields += [("indexed_masks", .int(indexedCount)), ("delta_capacity", .int(h.deltaCapacity)), ("delta_records", .int(d.storedCount)),
                            ("delta_masks", .array(d.slots.keys.sorted().map { .int($0) })), ("delta_generation", .int(Int(d.generation)))]
             }
         }
