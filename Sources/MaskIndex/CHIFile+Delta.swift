@@ -13,16 +13,17 @@ extension CHIFile {
         case columns(mergedFromDelta: Int)
     }
 
-    /// Stores the entries of `masks` (ascending, distinct, none valid; `entries` mask-major at
-    /// the entry width) and publishes them: appended to the delta region when they fit in its
-    /// free slots, else stored into the key columns together with the delta's records, which
-    /// empties the region (`mergeDelta`). Files without a delta region store into the columns.
+    /// Stores the entries of `masks` (ascending, distinct, none valid; `rows[i]`: the entries of
+    /// `masks[i]` in key order at the entry width) and publishes them: appended to the delta
+    /// region when they fit in its free slots, else stored into the key columns together with
+    /// the delta's records, which empties the region (`mergeDelta`). Files without a delta
+    /// region store into the columns.
     /// - Complexity: O(masks × keys) entry moves; a merge adds O(records × keys).
     @discardableResult
-    public func storeEntries(masks: [Int], entries: UnsafeRawBufferPointer) throws(StorageError) -> StoreOutcome {
+    public func storeEntries(masks: [Int], rows: [UnsafeRawPointer]) throws(StorageError) -> StoreOutcome {
         guard !masks.isEmpty else { return .delta }
         guard let delta else {
-            store(masks: masks, entries: entries, parallel: true)
+            storeIntoColumns(masks: masks, rows: rows)
             try publish(masks)
             return .columns(mergedFromDelta: 0)
         }
@@ -31,10 +32,21 @@ extension CHIFile {
         let live = liveDeltaDirectory(delta)
         let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
         if live.storedCount + fresh.count <= delta.capacity {
-            try appendToDelta(delta, masks: masks, indices: fresh, entries: entries, at: live.storedCount)
+            try appendToDelta(delta, masks: fresh.map { masks[$0] }, rows: fresh.map { rows[$0] }, at: live.storedCount)
             return .delta
         }
-        return .columns(mergedFromDelta: try mergeDelta(delta, live: live, adding: masks, entries: entries))
+        return .columns(mergedFromDelta: try mergeDelta(delta, live: live, adding: masks, rows: rows))
+    }
+
+    /// Stores `rows` (the entries of `masks`, ascending) into the key columns in one sweep
+    /// (`store`: runs of consecutive masks column by column), not yet published.
+    private func storeIntoColumns(masks: [Int], rows: [UnsafeRawPointer]) {
+        let rowBytes = header.keyCount * header.entryWidth
+        var packed = [UInt8](repeating: 0, count: masks.count * rowBytes)
+        packed.withUnsafeMutableBytes { dst in
+            for (i, row) in rows.enumerated() { (dst.baseAddress! + i * rowBytes).copyMemory(from: row, byteCount: rowBytes) }
+        }
+        packed.withUnsafeBytes { store(masks: masks, entries: $0, parallel: true) }
     }
 
     /// The delta's directory as stored now, for a writer holding the lock: empty when the file is
@@ -51,25 +63,26 @@ extension CHIFile {
         return d
     }
 
-    /// Writes records of `masks[indices]` into slots `first...`, then publishes them: with a boot
-    /// tag, this boot's unsynced mark first, then the count; without one, the records are
-    /// synced, then the count set and synced.
-    private func appendToDelta(_ delta: DeltaRegion, masks: [Int], indices: [Int], entries: UnsafeRawBufferPointer,
-                               at first: Int) throws(StorageError) {
-        guard !indices.isEmpty else { return }
+    /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
+    /// their pages mapped writable at once (`MappedFile.populateForWriting`: one call instead of
+    /// a fault per page), then publishes them: with a boot tag, this boot's unsynced mark first,
+    /// then the count; without one, the records are synced, then the count set and synced.
+    private func appendToDelta(_ delta: DeltaRegion, masks: [Int], rows: [UnsafeRawPointer], at first: Int) throws(StorageError) {
+        guard !masks.isEmpty else { return }
         try prepareForPublishing()
-        let rowBytes = header.keyCount * header.entryWidth
-        let out = file.mutableBytes.baseAddress! + header.deltaRecordsOffset
-        for (n, i) in indices.enumerated() {
-            let record = out + (first + n) * header.deltaRecordSize
-            record.storeBytes(of: UInt32(masks[i]).littleEndian, as: UInt32.self)
-            (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: entries.baseAddress! + i * rowBytes, byteCount: rowBytes)
-            let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: header.deltaRecordSize), header: header)
+        let rowBytes = header.keyCount * header.entryWidth, size = header.deltaRecordSize
+        let start = header.deltaRecordsOffset + first * size
+        file.populateForWriting(offset: start, length: masks.count * size)
+        let out = file.mutableBytes.baseAddress! + start
+        for (n, m) in masks.enumerated() {
+            let record = out + n * size
+            record.storeBytes(of: UInt32(m).littleEndian, as: UInt32.self)
+            (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[n], byteCount: rowBytes)
+            let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
             record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
         }
-        let records = header.deltaRecordsOffset + first * header.deltaRecordSize
-        if BootSession.tag == 0 { try file.sync(records..<(records + indices.count * header.deltaRecordSize)) }
-        try setDeltaHeader(count: first + indices.count, generation: delta.generation)
+        if BootSession.tag == 0 { try file.sync(start..<(start + masks.count * size)) }
+        try setDeltaHeader(count: first + masks.count, generation: delta.generation)
     }
 
     /// Stores the delta's intact records of masks not valid yet, and `masks`, into the key
@@ -77,19 +90,13 @@ extension CHIFile {
     /// generation moves before its count drops to 0 (readers holding an older directory find
     /// every mask it names valid in the columns). Returns the number of records merged.
     @discardableResult
-    func mergeDelta(_ delta: DeltaRegion, live: DeltaDirectory, adding masks: [Int] = [],
-                    entries: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(StorageError) -> Int {
-        let rowBytes = header.keyCount * header.entryWidth
+    func mergeDelta(_ delta: DeltaRegion, live: DeltaDirectory, adding masks: [Int] = [], rows: [UnsafeRawPointer] = []) throws(StorageError) -> Int {
         var sources: [Int: UnsafeRawPointer] = [:]
         for (m, slot) in live.slots where !isValid(m) { sources[m] = delta.entries(slot: slot) }
         let merged = sources.count
-        for (i, m) in masks.enumerated() { sources[m] = entries.baseAddress! + i * rowBytes }
+        for (i, m) in masks.enumerated() { sources[m] = rows[i] }
         let all = sources.keys.sorted()
-        var rows = [UInt8](repeating: 0, count: all.count * rowBytes)
-        rows.withUnsafeMutableBytes { dst in
-            for (i, m) in all.enumerated() { (dst.baseAddress! + i * rowBytes).copyMemory(from: sources[m]!, byteCount: rowBytes) }
-        }
-        rows.withUnsafeBytes { store(masks: all, entries: $0, parallel: true) }
+        storeIntoColumns(masks: all, rows: all.map { sources[$0]! })
         try publish(all)
         if live.storedCount > 0 || !live.damaged.isEmpty { try setDeltaHeader(count: 0, generation: live.generation &+ 1) }
         return merged

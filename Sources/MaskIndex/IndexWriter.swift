@@ -132,6 +132,8 @@ public final class IndexWriter: @unchecked Sendable {
             defer { st.pending = PendingEntries(segments: files.count, limitBytes: IndexWriter.pendingLimitBytes) }
             return st.pending
         }
+        // `sorted` hands out pointers into its buffer: it lives until the end of the flush.
+        defer { withExtendedLifetime(pending) {} }
         let needsSettle = files.contains { $0.map { $0.file.writable && $0.needsSettle } ?? false }
         guard pending.count > 0 || needsSettle else { return }
         var targets = files
@@ -149,11 +151,8 @@ public final class IndexWriter: @unchecked Sendable {
         for s in pending.offsets.indices where !pending.offsets[s].isEmpty {
             guard let f = targets[s] else { continue }
             // Masks another process made valid meanwhile are left out.
-            let (masks, entries) = pending.sorted(segment: s, bytesPerMask: f.grid.keyCount * f.header.entryWidth) { !f.isValid($0) }
-            let stored: Result<CHIFile.StoreOutcome, StorageError> = entries.withUnsafeBytes { b in
-                Result { () throws(StorageError) in try f.storeEntries(masks: masks, entries: b) }
-            }
-            _ = try stored.get()
+            let (masks, rows) = pending.sorted(segment: s) { !f.isValid($0) }
+            try f.storeEntries(masks: masks, rows: rows)
         }
         for case let f? in targets where f.file.writable { try f.settle() }
     }

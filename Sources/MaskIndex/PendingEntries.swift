@@ -35,17 +35,11 @@ final class PendingEntries {
         return true
     }
 
-    /// The masks kept for segment `s` for which `include` is true, ascending, and their
-    /// entries in that order (mask-major, `bytesPerMask` each).
-    func sorted(segment s: Int, bytesPerMask: Int, where include: (Int) -> Bool) -> (masks: [Int], entries: [UInt8]) {
-        let masks = offsets[s].keys.filter(include).sorted()
-        var entries = [UInt8](repeating: 0, count: masks.count * bytesPerMask)
+    /// The masks kept for segment `s` for which `include` is true, ascending, and where their
+    /// entries are (valid while this buffer lives).
+    func sorted(segment s: Int, where include: (Int) -> Bool) -> (masks: [Int], rows: [UnsafeRawPointer]) {
         guard let buffer else { return ([], []) }
-        entries.withUnsafeMutableBytes { dst in
-            for (i, m) in masks.enumerated() {
-                (dst.baseAddress! + i * bytesPerMask).copyMemory(from: buffer + offsets[s][m]!, byteCount: bytesPerMask)
-            }
-        }
-        return (masks, entries)
+        let masks = offsets[s].keys.filter(include).sorted()
+        return (masks, masks.map { UnsafeRawPointer(buffer + offsets[s][$0]!) })
     }
 }
