@@ -29,13 +29,14 @@ extension CHIFile {
         }
         // This instance's readers see what it stored.
         defer { delta.forgetDirectory() }
-        let live = liveDeltaDirectory(delta)
+        // Mask numbers suffice to append (a damaged record's mask waits for the next merge).
+        let live = liveDeltaDirectory(delta, verify: false)
         let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
         if live.storedCount + fresh.count <= delta.capacity {
             try appendToDelta(delta, masks: fresh.map { masks[$0] }, rows: fresh.map { rows[$0] }, at: live.storedCount)
             return .delta
         }
-        return .columns(mergedFromDelta: try mergeDelta(delta, live: live, adding: masks, rows: rows))
+        return .columns(mergedFromDelta: try mergeDelta(delta, live: liveDeltaDirectory(delta, verify: true), adding: masks, rows: rows))
     }
 
     /// Stores `rows` (the entries of `masks`, ascending) into the key columns in one sweep
@@ -49,12 +50,12 @@ extension CHIFile {
         packed.withUnsafeBytes { store(masks: masks, entries: $0, parallel: true) }
     }
 
-    /// The delta's directory as stored now, for a writer holding the lock: empty when the file is
+    /// The delta's directory as stored now (records' checksums checked when `verify`), for a
+    /// writer holding the lock: empty when the file is
     /// untrusted (its records are cleared by the `repair` the next publish does) or when its
     /// count exceeds the capacity (damage: the region is overwritten from slot 0).
-    func liveDeltaDirectory(_ delta: DeltaRegion) -> DeltaDirectory {
-        let region = UnsafeRawBufferPointer(start: delta.base, count: header.fileSize - header.deltaOffset)
-        var d = DeltaRegion.scan(region, header: header)
+    func liveDeltaDirectory(_ delta: DeltaRegion, verify: Bool) -> DeltaDirectory {
+        var d = DeltaRegion.scan(delta.region, header: header, verify: verify)
         let mark = unsyncedBoot
         if (mark != 0 && mark != BootSession.tag) || d.storedCount > delta.capacity {
             // Its records are never used again: the generation moves when slot 0 is rewritten.

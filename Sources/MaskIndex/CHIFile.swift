@@ -98,13 +98,15 @@ public final class CHIFile: @unchecked Sendable {
     /// True when mask `m` has entries a bound may use: valid in the columns, or an intact
     /// record in the delta region.
     public func hasEntries(_ m: Int) -> Bool {
-        isValid(m) || deltaDirectory()?.slots[m] != nil
+        if isValid(m) { return true }
+        guard let slot = deltaDirectory()?.slots[m] else { return false }
+        return delta!.isIntact(slot: slot)
     }
 
     /// Number of masks with entries (`hasEntries`): valid in the columns or in the delta.
     public var indexedCount: Int {
         guard let d = deltaDirectory() else { return validCount }
-        return validCount + d.slots.keys.filter { !isValid($0) }.count
+        return validCount + d.slots.filter { !isValid($0.key) && delta!.isIntact(slot: $0.value) }.count
     }
 
     /// Bounds on CP for mask `m` by any plan, from the columns when the mask is valid there,
@@ -114,7 +116,7 @@ public final class CHIFile: @unchecked Sendable {
     @inline(__always)
     public func indexedBounds<Plan: MaskBoundsPlan>(_ plan: Plan, mask m: Int, directory: DeltaDirectory?) -> ClosedRange<Int>? {
         if isValid(m) { return plan.evaluate { entry(key: $0, mask: m) } }
-        guard let directory, let slot = directory.slots[m], let delta else { return nil }
+        guard let directory, let slot = directory.slots[m], let delta, delta.isIntact(slot: slot) else { return nil }
         let b = plan.evaluate { delta.entry(key: $0, slot: slot) }
         return delta.unchanged(since: directory) ? b : nil
     }
@@ -198,7 +200,7 @@ public final class CHIFile: @unchecked Sendable {
         if let e = plan.exact {
             let slots = deltaDirectory()?.slots ?? [:]
             for (i, m) in range.enumerated() {
-                lower[i] = isValid(m) || slots[m] != nil ? Int32(e) : -1
+                lower[i] = isValid(m) || slots[m].map { delta!.isIntact(slot: $0) } == true ? Int32(e) : -1
                 upper[i] = Int32(e)
             }
             return

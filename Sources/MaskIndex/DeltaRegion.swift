@@ -5,10 +5,13 @@ import Synchronization
 /// Where the delta region's records are, as read at one moment: the slot of each mask whose
 /// record is intact, and the region's generation then.
 public struct DeltaDirectory: Sendable {
-    /// Mask number → slot, for the published records whose checksum and mask number are right
-    /// (the last record wins when a mask appears twice; both hold the same entries).
+    /// Mask number → slot, for the published records whose mask number is in range and (when
+    /// the directory was read `verified`) whose checksum is right — else the checksum is checked
+    /// when the record is first used (`DeltaRegion.isIntact`). The last record wins when a mask
+    /// appears twice; both hold the same entries.
     public var slots: [Int: Int] = [:]
-    /// Published slots whose record is damaged (checksum mismatch or mask number out of range).
+    /// Published slots whose record is damaged (mask number out of range, or checksum mismatch
+    /// when read `verified`).
     public var damaged: [Int] = []
     /// The published count as stored. A count beyond the capacity is damage: no record of the
     /// region is then used (`slots` is empty).
@@ -39,11 +42,14 @@ public final class DeltaRegion: @unchecked Sendable {
     public var capacity: Int { header.deltaCapacity }
     public var recordSize: Int { header.deltaRecordSize }
     private let cached = Mutex<DeltaDirectory?>(nil)
+    /// Per slot of the cached directory: 0 checksum not checked yet, 1 right, 2 wrong.
+    private let checked: Mutex<[UInt8]>
 
     init(file: MappedFile, header: IndexHeader) {
         self.header = header
         self.file = file
         base = file.bytes.baseAddress! + header.deltaOffset
+        checked = Mutex([UInt8](repeating: 0, count: header.deltaCapacity))
     }
 
     /// The published count as stored now (another process may raise it).
@@ -56,26 +62,46 @@ public final class DeltaRegion: @unchecked Sendable {
         UInt32(littleEndian: base.loadUnaligned(fromByteOffset: IndexLayout.deltaGenerationOffset, as: UInt32.self))
     }
 
-    /// The directory as read the first time it was asked for (one scan per instance).
-    /// - Complexity: first call O(published records × entries) (each record's checksum), then O(1).
+    /// The directory as read the first time it was asked for (one read per instance), from the
+    /// records' mask numbers: their checksums are checked as they are used (`isIntact`).
+    /// - Complexity: first call O(published records) loads, then O(1).
     public func directory() -> DeltaDirectory {
         if let d = cached.withLock({ $0 }) { return d }
-        let d = DeltaRegion.scan(UnsafeRawBufferPointer(start: base, count: header.fileSize - header.deltaOffset), header: header)
+        let d = DeltaRegion.scan(region, header: header, verify: false)
         cached.withLock { $0 = d }
         return d
     }
 
-    /// Forgets the directory read (a writer of this instance changed the region): the next
-    /// `directory()` reads it again.
+    /// The region's bytes, from its header to the end of the file.
+    var region: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base, count: header.fileSize - header.deltaOffset)
+    }
+
+    /// True when the record in `slot` (of the cached directory) has a right checksum; checked
+    /// the first time it is asked, then remembered.
+    /// - Complexity: first call per slot O(entries) (CRC-32C of 7.5 KB for 224×224 masks), then O(1).
+    public func isIntact(slot: Int) -> Bool {
+        let known = checked.withLock { $0[slot] }
+        if known != 0 { return known == 1 }
+        let at = IndexLayout.deltaHeaderSize + slot * header.deltaRecordSize
+        let ok = DeltaRegion.checkedMask(UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)]), header: header) != nil
+        checked.withLock { $0[slot] = ok ? 1 : 2 }
+        return ok
+    }
+
+    /// Forgets the directory read and the checksums checked (a writer of this instance changed
+    /// the region): the next `directory()` reads it again.
     func forgetDirectory() {
         cached.withLock { $0 = nil }
+        checked.withLock { $0 = [UInt8](repeating: 0, count: $0.count) }
     }
 
     /// Reads the directory of a delta region (`region`: its bytes from the delta header on),
-    /// checking every published record's mask number and checksum (none is used when the count
-    /// exceeds the capacity). Used by readers, writers
-    /// (under the lock, for the current state) and `masksearch dump`.
-    public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader) -> DeltaDirectory {
+    /// checking every published record's mask number and, when `verify`, its checksum (none is
+    /// used when the count exceeds the capacity). Used by readers (not verifying: `isIntact`
+    /// checks each record as it is used), writers (under the lock, for the current state) and
+    /// `masksearch dump`.
+    public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader, verify: Bool = true) -> DeltaDirectory {
         var d = DeltaDirectory()
         d.generation = loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaGenerationOffset)
         d.storedCount = Int(loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaCountOffset))
@@ -84,9 +110,16 @@ public final class DeltaRegion: @unchecked Sendable {
         for slot in 0..<d.storedCount {
             let at = IndexLayout.deltaHeaderSize + slot * header.deltaRecordSize
             let record = UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)])
-            if let m = checkedMask(record, header: header) { d.slots[m] = slot } else { d.damaged.append(slot) }
+            let m = verify ? checkedMask(record, header: header) : maskNumber(record, header: header)
+            if let m { d.slots[m] = slot } else { d.damaged.append(slot) }
         }
         return d
+    }
+
+    /// The mask number of a record when it is in range, else nil.
+    static func maskNumber(_ record: UnsafeRawBufferPointer, header: IndexHeader) -> Int? {
+        let m = Int(loadLittleEndian(UInt32.self, from: record, at: 0))
+        return m < header.maskCount ? m : nil
     }
 
     /// The mask number of a record when it is in range and its checksum right, else nil.
