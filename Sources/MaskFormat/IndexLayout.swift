@@ -13,6 +13,7 @@
 /// |                       |  column k holds key k of every mask (u16 or u32, little-endian)
 /// +-----------------------+ deltaOffset (version 3)
 /// | delta header (64 B)   |  u32 published records, u32 generation, zeros
+/// | delta directory       |  u32 mask number per slot, 64-aligned
 /// | delta records         |  `deltaCapacity` records of `deltaRecordSize` bytes, mask-major:
 /// |                       |  u32 mask, u32 CRC-32C, the mask's entries in key order
 /// +-----------------------+
@@ -132,7 +133,9 @@ public struct IndexHeader: Sendable, Equatable {
         guard hasDelta else { return 0 }
         return max(1, min((maskCount + 15) / 16, IndexLayout.deltaBytesLimit / deltaRecordSize))
     }
-    public var deltaRecordsOffset: Int { deltaOffset + IndexLayout.deltaHeaderSize }
+    /// The delta directory: u32 mask number of each slot's record, `deltaCapacity` of them.
+    public var deltaDirectoryOffset: Int { deltaOffset + IndexLayout.deltaHeaderSize }
+    public var deltaRecordsOffset: Int { deltaDirectoryOffset + IndexLayout.align64(deltaCapacity * 4) }
     public var fileSize: Int {
         hasDelta ? deltaRecordsOffset + deltaCapacity * deltaRecordSize : deltaOffset
     }

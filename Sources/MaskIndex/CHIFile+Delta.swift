@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import MaskFormat
 import MaskStorage
 import Synchronization
@@ -29,7 +32,7 @@ extension CHIFile {
         }
         // This instance's readers see what it stored.
         defer { delta.forgetDirectory() }
-        // Mask numbers suffice to append (a damaged record's mask waits for the next merge).
+        // The directory array suffices to append (a damaged record's mask waits for the next merge).
         let live = liveDeltaDirectory(delta, verify: false)
         let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
         if live.storedCount + fresh.count <= delta.capacity {
@@ -65,25 +68,50 @@ extension CHIFile {
     }
 
     /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
-    /// their pages mapped writable at once (`MappedFile.populateForWriting`: one call instead of
-    /// a fault per page), then publishes them: with a boot tag, this boot's unsynced mark first,
-    /// then the count; without one, the records are synced, then the count set and synced.
+    /// and their mask numbers into the directory array — built in memory, then a `pwrite` each (into blocks reserved at creation: a fault per page
+    /// through the mapping costs several times more on a fresh file, and the page cache makes
+    /// the bytes visible to the mapping at once) — then publishes them: with a boot tag, this
+    /// boot's unsynced mark first, then the count; without one, the records are synced, then
+    /// the count set and synced.
     private func appendToDelta(_ delta: DeltaRegion, masks: [Int], rows: [UnsafeRawPointer], at first: Int) throws(StorageError) {
         guard !masks.isEmpty else { return }
         try prepareForPublishing()
         let rowBytes = header.keyCount * header.entryWidth, size = header.deltaRecordSize
-        let start = header.deltaRecordsOffset + first * size
-        file.populateForWriting(offset: start, length: masks.count * size)
-        let out = file.mutableBytes.baseAddress! + start
-        for (n, m) in masks.enumerated() {
-            let record = out + n * size
-            record.storeBytes(of: UInt32(m).littleEndian, as: UInt32.self)
-            (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[n], byteCount: rowBytes)
-            let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
-            record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
+        var records = [UInt8](repeating: 0, count: masks.count * size)
+        records.withUnsafeMutableBytes { out in
+            for (n, m) in masks.enumerated() {
+                let record = out.baseAddress! + n * size
+                record.storeBytes(of: UInt32(m).littleEndian, as: UInt32.self)
+                (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[n], byteCount: rowBytes)
+                let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
+                record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
+            }
         }
-        if BootSession.tag == 0 { try file.sync(start..<(start + masks.count * size)) }
+        let start = header.deltaRecordsOffset + first * size
+        try writeFully(records, at: start)
+        var listed = ByteWriter(capacity: masks.count * 4)
+        for m in masks { listed.u32(UInt32(m)) }
+        let entries = header.deltaDirectoryOffset + first * 4
+        try writeFully(listed.bytes, at: entries)
+        if BootSession.tag == 0 {
+            try file.sync(start..<(start + records.count))
+            try file.sync(entries..<(entries + masks.count * 4))
+        }
         try setDeltaHeader(count: first + masks.count, generation: delta.generation)
+    }
+
+    /// Writes `bytes` at `offset` of the file (`pwrite`, resuming after short writes).
+    private func writeFully(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { throw StorageError.system(call: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw StorageError.system(call: "pwrite", path: path, errno: n < 0 ? errno : EIO) }
+            done += n
+        }
     }
 
     /// Stores the delta's intact records of masks not valid yet, and `masks`, into the key

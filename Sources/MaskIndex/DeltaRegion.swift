@@ -23,7 +23,7 @@ public struct DeltaDirectory: Sendable {
 
 /// The mask-major delta region of a version-3 index file (Format/index.md, "Delta region"):
 /// up to `capacity` records, each a whole mask's entries in key order with its mask number and
-/// CRC-32C, so that storing a mask touches about its own bytes (7.5 KB for 224×224 masks at
+/// CRC-32C, listed by mask number in a directory array, so that storing a mask touches about its own bytes (7.5 KB for 224×224 masks at
 /// cell 16 and 20 bins) instead of one page of every key column. Records `0..<count` are
 /// published; `count` and `generation` are set only under the database lock.
 ///
@@ -83,8 +83,9 @@ public final class DeltaRegion: @unchecked Sendable {
     public func isIntact(slot: Int) -> Bool {
         let known = checked.withLock { $0[slot] }
         if known != 0 { return known == 1 }
-        let at = IndexLayout.deltaHeaderSize + slot * header.deltaRecordSize
-        let ok = DeltaRegion.checkedMask(UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)]), header: header) != nil
+        let at = header.deltaRecordsOffset - header.deltaOffset + slot * header.deltaRecordSize
+        let listed = Int(loadLittleEndian(UInt32.self, from: region, at: header.deltaDirectoryOffset - header.deltaOffset + slot * 4))
+        let ok = DeltaRegion.checkedMask(UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)]), header: header) == listed
         checked.withLock { $0[slot] = ok ? 1 : 2 }
         return ok
     }
@@ -96,9 +97,10 @@ public final class DeltaRegion: @unchecked Sendable {
         checked.withLock { $0 = [UInt8](repeating: 0, count: $0.count) }
     }
 
-    /// Reads the directory of a delta region (`region`: its bytes from the delta header on),
-    /// checking every published record's mask number and, when `verify`, its checksum (none is
-    /// used when the count exceeds the capacity). Used by readers (not verifying: `isIntact`
+    /// Reads the directory of a delta region (`region`: its bytes from the delta header on):
+    /// the mask number of each published slot from the directory array (two pages for 1,120
+    /// slots), checked to be in range and, when `verify`, to equal its record's mask number
+    /// with the record's checksum right (none is used when the count exceeds the capacity). Used by readers (not verifying: `isIntact`
     /// checks each record as it is used), writers (under the lock, for the current state) and
     /// `masksearch dump`.
     public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader, verify: Bool = true) -> DeltaDirectory {
@@ -107,19 +109,14 @@ public final class DeltaRegion: @unchecked Sendable {
         d.storedCount = Int(loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaCountOffset))
         atomicMemoryFence(ordering: .acquiring)
         guard d.storedCount <= header.deltaCapacity else { return d }
+        let directory = header.deltaDirectoryOffset - header.deltaOffset
         for slot in 0..<d.storedCount {
-            let at = IndexLayout.deltaHeaderSize + slot * header.deltaRecordSize
+            let m = Int(loadLittleEndian(UInt32.self, from: region, at: directory + slot * 4))
+            let at = header.deltaRecordsOffset - header.deltaOffset + slot * header.deltaRecordSize
             let record = UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)])
-            let m = verify ? checkedMask(record, header: header) : maskNumber(record, header: header)
-            if let m { d.slots[m] = slot } else { d.damaged.append(slot) }
+            if m < header.maskCount && (!verify || checkedMask(record, header: header) == m) { d.slots[m] = slot } else { d.damaged.append(slot) }
         }
         return d
-    }
-
-    /// The mask number of a record when it is in range, else nil.
-    static func maskNumber(_ record: UnsafeRawBufferPointer, header: IndexHeader) -> Int? {
-        let m = Int(loadLittleEndian(UInt32.self, from: record, at: 0))
-        return m < header.maskCount ? m : nil
     }
 
     /// The mask number of a record when it is in range and its checksum right, else nil.
@@ -141,7 +138,7 @@ public final class DeltaRegion: @unchecked Sendable {
     /// The entries of the record in `slot` (key order, at the entry width).
     @inline(__always)
     func entries(slot: Int) -> UnsafeRawPointer {
-        base + IndexLayout.deltaHeaderSize + slot * header.deltaRecordSize + IndexLayout.deltaRecordEntriesOffset
+        base + (header.deltaRecordsOffset - header.deltaOffset) + slot * header.deltaRecordSize + IndexLayout.deltaRecordEntriesOffset
     }
 
     /// Entry `key` of the record in `slot`.

@@ -152,7 +152,12 @@ public final class IndexWriter: @unchecked Sendable {
             guard let f = targets[s] else { continue }
             // Masks another process made valid meanwhile are left out.
             let (masks, rows) = pending.sorted(segment: s) { !f.isValid($0) }
-            try f.storeEntries(masks: masks, rows: rows)
+            do throws(StorageError) {
+                try f.storeEntries(masks: masks, rows: rows)
+            } catch {
+                guard error.isOutOfSpace else { throw error }
+                IndexWriter.warn("index entries of \(masks.count) mask(s) not stored: \(error.description.dropPrefix("error: "))")
+            }
         }
         for case let f? in targets where f.file.writable { try f.settle() }
     }

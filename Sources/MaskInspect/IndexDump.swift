@@ -93,9 +93,10 @@ public struct IndexDump: FileDumper {
         }
         for slot in d.damaged {
             let at = h.deltaRecordsOffset + slot * h.deltaRecordSize
+            let listed = loadLittleEndian(UInt32.self, from: bytes, at: h.deltaDirectoryOffset + slot * 4)
             let mask = loadLittleEndian(UInt32.self, from: bytes, at: at)
             found.append(FormatError(.checksumMismatch, structure: "index delta record \(slot)", offset: UInt64(at),
-                                     detail: "mask \(mask) of \(h.maskCount): number out of range or checksum mismatch"))
+                                     detail: "mask \(mask) (directory: \(listed)) of \(h.maskCount): number out of range or mismatched, or checksum mismatch"))
         }
         return d
     }
