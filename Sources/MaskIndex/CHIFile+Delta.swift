@@ -26,7 +26,7 @@ extension CHIFile {
     public func storeEntries(masks: [Int], rows: [UnsafeRawPointer]) throws(StorageError) -> StoreOutcome {
         guard !masks.isEmpty else { return .delta }
         guard let delta else {
-            storeIntoColumns(masks: masks, rows: rows)
+            try storeIntoColumns(masks: masks, rows: rows)
             try publish(masks)
             return .columns(mergedFromDelta: 0)
         }
@@ -43,14 +43,17 @@ extension CHIFile {
     }
 
     /// Stores `rows` (the entries of `masks`, ascending) into the key columns in one sweep
-    /// (`store`: runs of consecutive masks column by column), not yet published.
-    private func storeIntoColumns(masks: [Int], rows: [UnsafeRawPointer]) {
+    /// (`storeWriting`: runs of consecutive masks written column by column), not yet published.
+    private func storeIntoColumns(masks: [Int], rows: [UnsafeRawPointer]) throws(StorageError) {
         let rowBytes = header.keyCount * header.entryWidth
         var packed = [UInt8](repeating: 0, count: masks.count * rowBytes)
         packed.withUnsafeMutableBytes { dst in
             for (i, row) in rows.enumerated() { (dst.baseAddress! + i * rowBytes).copyMemory(from: row, byteCount: rowBytes) }
         }
-        packed.withUnsafeBytes { store(masks: masks, entries: $0, parallel: true) }
+        let stored: Result<Void, StorageError> = packed.withUnsafeBytes { b in
+            Result { () throws(StorageError) in try storeWriting(masks: masks, entries: b) }
+        }
+        try stored.get()
     }
 
     /// The delta's directory as stored now (records' checksums checked when `verify`), for a
@@ -125,7 +128,7 @@ extension CHIFile {
         let merged = sources.count
         for (i, m) in masks.enumerated() { sources[m] = rows[i] }
         let all = sources.keys.sorted()
-        storeIntoColumns(masks: all, rows: all.map { sources[$0]! })
+        try storeIntoColumns(masks: all, rows: all.map { sources[$0]! })
         try publish(all)
         if live.storedCount > 0 || !live.damaged.isEmpty { try setDeltaHeader(count: 0, generation: live.generation &+ 1) }
         return merged

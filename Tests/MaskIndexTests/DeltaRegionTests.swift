@@ -179,11 +179,15 @@ import Testing
         try databases(dir)
         try observe([10, 11, 12, 13, 14], in: dir + "/a")
         #expect(try reopened(dir + "/a").files[0]!.delta!.storedCount == 5)
-        try observe(Array(40..<70), in: dir + "/a")
+        // A run of 40 consecutive masks (written column by column) and scattered ones.
+        try observe(Array(40..<80) + [90, 95], in: dir + "/a")
         let index = try reopened(dir + "/a")
         let f = try #require(index.files[0])
-        #expect(f.delta!.storedCount == 0 && f.delta!.generation == 1 && f.validCount == 35)
-        #expect((0..<Self.count).allSatisfy { index.isIndexed(row: $0) == ((10..<15).contains($0) || (40..<70).contains($0)) })
+        #expect(f.delta!.storedCount == 0 && f.delta!.generation == 1 && f.validCount == 47)
+        let stored = Set(Array(10..<15) + Array(40..<80) + [90, 95])
+        #expect((0..<Self.count).allSatisfy { index.isIndexed(row: $0) == stored.contains($0) })
         #expect(try FileDump.open(path: try indexPath(dir + "/a")).corruptions.isEmpty)
+        _ = try IndexBuilder.build(databasePath: dir + "/b", bins: nil, cell: nil)
+        try expectSameBounds(index, try reopened(dir + "/b"), rows: stored, seed: 8)
     }
 }
