@@ -4,7 +4,6 @@ import Glibc
 import CMaskKernels
 import MaskFormat
 import MaskStorage
-import Synchronization
 
 /// Storing runs of consecutive masks into the key columns with `pwrite` instead of through
 /// the mapping: for a merge of the delta region, whose few runs of ~200 masks land in one or two
@@ -14,8 +13,7 @@ import Synchronization
 extension CHIFile {
     /// Stores `masks` (ascending, distinct; `entries` mask-major at the entry width) into the key
     /// columns with their checksums, not yet published: runs of `columnRunMinimum` or more
-    /// consecutive masks transposed in memory and written key by key (`pwrite`, the key columns
-    /// split between the cores), the other masks through the mapping (`store`).
+    /// consecutive masks transposed in memory and written key by key (`pwrite`), the other masks through the mapping (`store`).
     /// - Complexity: O(masks × keys) entry moves, plus one `pwrite` per run and key.
     func storeWriting(masks: [Int], entries values: UnsafeRawBufferPointer) throws(StorageError) {
         let rowBytes = grid.keyCount * header.entryWidth
@@ -62,18 +60,16 @@ extension CHIFile {
         let fd = open(path, O_WRONLY)
         guard fd >= 0 else { throw StorageError.system(call: "open", path: path, errno: errno) }
         defer { close(fd) }
-        let failed = Mutex<StorageError?>(nil)
-        let base = UInt(bitPattern: columns), offset = header.entriesOffset + firstMask * width, stride = self.stride, bytes = n * width
-        Parallel.forEachChunk(count: keys, minimumChunk: 512) { range in
-            let columns = UnsafeRawPointer(bitPattern: base)!
-            for k in range {
-                let written = pwrite(fd, columns + k * bytes, bytes, off_t(offset + k * stride))
-                if written != bytes {
-                    failed.withLock { $0 = $0 ?? .system(call: "pwrite", path: path, errno: written < 0 ? errno : EIO) }
-                    return
-                }
+        // One thread: buffered writes to one file take its inode lock exclusively.
+        let offset = header.entriesOffset + firstMask * width, bytes = n * width
+        for k in 0..<keys {
+            var done = 0
+            while done < bytes {
+                let written = pwrite(fd, columns + k * bytes + done, bytes - done, off_t(offset + k * stride + done))
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { throw StorageError.system(call: "pwrite", path: path, errno: written < 0 ? errno : EIO) }
+                done += written
             }
         }
-        if let e = failed.withLock({ $0 }) { throw e }
     }
 }

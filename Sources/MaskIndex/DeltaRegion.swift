@@ -98,11 +98,11 @@ public final class DeltaRegion: @unchecked Sendable {
     }
 
     /// Reads the directory of a delta region (`region`: its bytes from the delta header on):
-    /// the mask number of each published slot from the directory array (two pages for 1,120
-    /// slots), checked to be in range and, when `verify`, to equal its record's mask number
-    /// with the record's checksum right (none is used when the count exceeds the capacity). Used by readers (not verifying: `isIntact`
-    /// checks each record as it is used), writers (under the lock, for the current state) and
-    /// `masksearch dump`.
+    /// the mask number of each published slot from the directory array (18 KB for 4,481
+    /// slots), checked to be in range and, when `verify`, to equal its record's mask number with
+    /// the record's checksum right (none is used when the count exceeds the capacity). Used by
+    /// readers (not verifying: `isIntact` checks each record as it is used), writers (under the
+    /// lock, for the current state) and `masksearch dump`.
     public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader, verify: Bool = true) -> DeltaDirectory {
         var d = DeltaDirectory()
         d.generation = loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaGenerationOffset)

@@ -93,14 +93,14 @@ import Testing
         var rng = SplitMix64(seed: 7)
         var indexed = Set<Int>()
         var sawDelta = false, merges = 0
-        for _ in 0..<20 {
-            let batch = (0..<3).map { _ in Int(rng.next() % UInt64(Self.count)) }
+        for _ in 0..<24 {
+            let batch = (0..<4).map { _ in Int(rng.next() % UInt64(Self.count)) }
             try observe(batch, in: dir + "/a")
             indexed.formUnion(batch)
             let index = try reopened(dir + "/a")
             let f = try #require(index.files[0])
             let delta = try #require(f.delta)
-            #expect(f.header.readVersion == IndexLayout.readVersion && delta.capacity == 8)
+            #expect(f.header.readVersion == IndexLayout.readVersion && delta.capacity == 15)
             #expect((0..<Self.count).allSatisfy { index.isIndexed(row: $0) == indexed.contains($0) })
             #expect(delta.storedCount <= delta.capacity && f.indexedCount == indexed.count)
             sawDelta = sawDelta || delta.storedCount > 0
