@@ -187,7 +187,7 @@ public struct SegmentInspection: Sendable {
             let f = try SegmentFooter.decode(slice, fileOffset: UInt64(at))
             footer = f
             if let h = header, h.maskCount != f.maskCount {
-                corruptions.append(FormatError(.invalidField, structure: "segment footer", offset: UInt64(at + 40),
+                corruptions.append(FormatError(.invalidField, structure: "segment footer", offset: UInt64(at + SegmentFooter.Offset.maskCount),
                                                detail: "mask count \(f.maskCount), header says \(h.maskCount)"))
             }
             if maskCountForColumns == nil { maskCountForColumns = f.maskCount }
@@ -225,40 +225,45 @@ public struct SegmentInspection: Sendable {
         }
         columnDirectoryOK = crcOK
         if !crcOK { notes.append("the column directory decoded despite its checksum; its entries are unverified") }
-        for d in entries {
-            var column = Column(descriptor: d, checksumOK: nil, data: nil)
-            defer { columns.append(column) }
-            let cs = "column '\(d.name)'"
-            guard let chunk = slice(bytes, d.offset, d.length) else {
-                corruptions.append(FormatError(.outOfBounds, structure: cs, offset: d.offset, detail: "\(d.length) bytes past the end of the file"))
-                continue
-            }
-            let c = CRC32C.checksum(chunk)
-            column.checksumOK = c == d.crc
-            guard c == d.crc else {
-                corruptions.append(FormatError(.checksumMismatch, structure: cs, offset: d.offset,
-                                               detail: "stored \(hex32(d.crc)), computed \(hex32(c))"))
-                continue
-            }
-            guard let rows = maskCountForColumns else { continue }
-            do throws(FormatError) {
-                let data = try ColumnData.decode(chunk, type: d.type, count: rows, structure: cs)
-                column.data = data
-                if data.hasNulls != d.hasNulls {
-                    corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
-                                                   detail: "has-NULLs flag \(d.hasNulls), the validity bitmap says \(data.hasNulls)"))
-                }
-                let expected = Self.chunkLength(data)
-                if expected != Int(d.length) {
-                    corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
-                                                   detail: "chunk length \(d.length), \(rows) rows need \(expected)"))
-                }
-            } catch {
-                var e = error
-                if e.offset == nil { e.offset = d.offset } else { e.offset! += d.offset }
-                corruptions.append(e)
-            }
+        for d in entries { columns.append(inspectColumn(d, bytes)) }
+    }
+
+    /// Checks one column chunk: in bounds, its CRC, then its decoded values against the
+    /// directory's has-NULLs flag and length. Damage is recorded; the column is returned with
+    /// what could be decoded.
+    private mutating func inspectColumn(_ d: ColumnChunkDescriptor, _ bytes: UnsafeRawBufferPointer) -> Column {
+        var column = Column(descriptor: d, checksumOK: nil, data: nil)
+        let cs = "column '\(d.name)'"
+        guard let chunk = slice(bytes, d.offset, d.length) else {
+            corruptions.append(FormatError(.outOfBounds, structure: cs, offset: d.offset, detail: "\(d.length) bytes past the end of the file"))
+            return column
         }
+        let c = CRC32C.checksum(chunk)
+        column.checksumOK = c == d.crc
+        guard c == d.crc else {
+            corruptions.append(FormatError(.checksumMismatch, structure: cs, offset: d.offset,
+                                           detail: "stored \(hex32(d.crc)), computed \(hex32(c))"))
+            return column
+        }
+        guard let rows = maskCountForColumns else { return column }
+        do throws(FormatError) {
+            let data = try ColumnData.decode(chunk, type: d.type, count: rows, structure: cs)
+            column.data = data
+            if data.hasNulls != d.hasNulls {
+                corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
+                                               detail: "has-NULLs flag \(d.hasNulls), the validity bitmap says \(data.hasNulls)"))
+            }
+            let expected = Self.chunkLength(data)
+            if expected != Int(d.length) {
+                corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
+                                               detail: "chunk length \(d.length), \(rows) rows need \(expected)"))
+            }
+        } catch {
+            var e = error
+            if e.offset == nil { e.offset = d.offset } else { e.offset! += d.offset }
+            corruptions.append(e)
+        }
+        return column
     }
 
     /// The exact length of a chunk holding `data` (Format/segment.md, "Column chunks").
