@@ -69,11 +69,22 @@ final class Executor {
     /// Every row's bounds for a constant (box, codes), computed once per query when first
     /// needed (nil: the source answers row by row only).
     var constantBounds: [ConstantBoundsKey: RowBounds?] = [:]
+    /// Set when the run must explain its bounds (`Executor+Explain.swift`), with the row of the
+    /// requested mask (nil: chosen after the run).
+    let explainRequest: ExplainRequest?
+    let explainMaskRow: Int?
+    /// The bounds before the first read, captured only when explaining.
+    var boundsHistogram: BoundsHistogram?
+    /// The explanation of the finished run, only when explaining.
+    var explanation: QueryExplanation?
 
-    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?) {
+    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?,
+         explain: ExplainRequest? = nil, explainMaskRow: Int? = nil) {
         self.table = table
         self.plan = plan
         self.boundsSource = boundsSource
+        explainRequest = explain
+        self.explainMaskRow = explainMaskRow
         states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
         evaluator = ExpressionEvaluator(table: table, states: states)
         outcomes = .allocate(capacity: table.count)
@@ -101,7 +112,9 @@ final class Executor {
         }
         let ordering = ResultOrdering(descending: plan.sortKeys.map(\.descending))
         if let k = plan.limit { ordering.firstK(&rows, k) } else { ordering.sort(&rows) }
-        return (rows.map(\.values), countOutcomes())
+        let counts = countOutcomes()
+        if explainRequest != nil { explanation = try explanation(rows: rows, counts: counts) }
+        return (rows.map(\.values), counts)
     }
 
     /// The outcome counts of the run; a query without CP terms reports no pixel decisions.
@@ -173,6 +186,7 @@ extension Executor {
     /// Verifies every undecided candidate (in parallel), then evaluates all exactly.
     func runScan(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
         let needed = outputTerms
+        captureBounds()
         try verify(candidates.filter { needsRead($0, needed: needed) }.map(\.row))
         var rows: [ResultRow] = []
         for c in candidates {
@@ -230,6 +244,7 @@ extension Executor {
         let loop = TopKLoop(k: k, sortKeys: plan.sortKeys)
         guard k > 0 else { return [] }
         let items = topKOrder(candidates, k: k, loop: loop)
+        captureBounds()
         let needed = outputTerms
         let (rows, visited) = try loop.run(items) { (batch) throws(QueryError) -> [ResultRow] in
             let visited = batch.map { candidates[$0.index] }
