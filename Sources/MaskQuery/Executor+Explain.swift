@@ -91,11 +91,19 @@ extension Executor {
         return outcomes.firstIndex(of: .verified) ?? outcomes.firstIndex { $0 != .untargeted }
     }
 
-    /// The bounds of the first CP term of mask `row` taken apart, with its exact value read
-    /// from the pixels. - Complexity: one read of the box's image rows.
+    /// The CP term of the one-mask view: the first one the histogrammed expression reads, else
+    /// the first of the query.
+    var explainedTerm: Int {
+        var terms = Set<Int>()
+        histogramTarget()?.expression.collectCPTerms(into: &terms)
+        return terms.min() ?? 0
+    }
+
+    /// The bounds of CP term `explainedTerm` of mask `row` taken apart, with its exact value
+    /// read from the pixels. - Complexity: one read of the box's image rows.
     func maskView(row: Int) throws(QueryError) -> MaskBoundsView {
-        let term = plan.cpTerms[0]
-        var view = MaskBoundsView(maskID: table.maskID(row: row), term: cpText(0), lv: term.lower, uv: term.upper, codes: term.codes,
+        let t = explainedTerm, term = plan.cpTerms[t]
+        var view = MaskBoundsView(maskID: table.maskID(row: row), term: cpText(t), lv: term.lower, uv: term.upper, codes: term.codes,
                                   box: states.box(row: row, roi: term.roi), index: nil, exact: nil)
         guard let box = view.box else { return view }
         if box.isEmpty || term.codes.isEmpty {
