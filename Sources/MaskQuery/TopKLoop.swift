@@ -28,8 +28,8 @@ struct TopKItem {
 /// results alone — the sequential stop. Ties: with one sort key the tie-breaker decides; with
 /// several, an item whose best equals the k-th first key is visited (a later key may let it in).
 ///
-/// - Complexity: O(visited × log k) for the optimistic k-th plus O(k log k) per batch to merge
-///   results; batches hold at most `maxBatch` items.
+/// - Complexity: O(visited × log k) for the optimistic k-th, plus O(k log k) per batch to sort
+///   the results and seed the optimistic k-th with them; batches hold at most `maxBatch` items.
 struct TopKLoop {
     let k: Int
     /// Direction of the first sort key.
