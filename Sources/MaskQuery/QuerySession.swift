@@ -23,9 +23,9 @@ public final class QuerySession: @unchecked Sendable {
         self.useIndex = useIndex
     }
 
-    /// Runs one query, then publishes the entries it indexed; `stats.elapsedMilliseconds`
-    /// covers both.
-    public func run(_ sql: String) throws -> QueryResult {
+    /// Runs one query (explaining its bounds when `explain` is given), then publishes the
+    /// entries it indexed; `stats.elapsedMilliseconds` covers both.
+    public func run(_ sql: String, explain: ExplainRequest? = nil) throws -> QueryResult {
         _ = try QueryEngine(table: database).explain(sql)
         if useIndex && index == nil {
             do throws(StorageError) {
@@ -35,7 +35,7 @@ public final class QuerySession: @unchecked Sendable {
                 index = try DatabaseIndex(database: database, incremental: false)
             }
         }
-        var result = try QueryEngine(table: database, bounds: index).run(sql)
+        var result = try QueryEngine(table: database, bounds: index).run(sql, explain: explain)
         // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
         let clock = ContinuousClock()
         let start = clock.now

@@ -52,3 +52,12 @@ final class CHIBoundsSource: CPBoundsSource, @unchecked Sendable {
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool { false }
     func wantsWholeMask(row: Int) -> Bool { missing.contains(row) }
 }
+
+/// The one-mask view from the same entries (as `DatabaseIndex` gives it from its files).
+extension CHIBoundsSource: BoundsExplaining {
+    func explainBounds(row: Int, box: PixelBox, codes: CodeInterval) -> CHIBoundsView? {
+        guard !missing.contains(row) else { return nil }
+        let e = entries[row]
+        return CHIBoundsView(grid: grid, box: box, codes: codes) { Int(e[$0]) }
+    }
+}
