@@ -54,6 +54,8 @@ final class Executor {
     let table: any MaskTable
     let plan: QueryPlan
     let boundsSource: (any CPBoundsSource)?
+    /// Offered the masks verification reads whole, to index them; nil: nothing is indexed.
+    let observer: (any IndexObserver)?
 
     /// Per row; an unsafe buffer so that row loops pay no exclusivity check per access.
     let outcomes: UnsafeMutableBufferPointer<RowOutcome>
@@ -65,10 +67,11 @@ final class Executor {
     /// Every row's bounds for a constant (box, codes), computed once per query when first needed.
     var constantBounds: [ConstantBoundsKey: (lower: [Int32], upper: [Int32])?] = [:]
 
-    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?) {
+    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?, observer: (any IndexObserver)? = nil) {
         self.table = table
         self.plan = plan
         self.boundsSource = boundsSource
+        self.observer = observer
         states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
         evaluator = ExpressionEvaluator(table: table, states: states)
         outcomes = .allocate(capacity: table.count)
@@ -297,7 +300,7 @@ final class Executor {
     }
 
     func verify(_ rows: [Int]) throws(QueryError) {
-        let verifier = PixelVerifier(table: table, terms: plan.cpTerms, boundsSource: boundsSource)
+        let verifier = PixelVerifier(table: table, terms: plan.cpTerms, observer: observer)
         let outcome = try verifier.verify(rows: rows, states: states)
         for r in outcome.readRows { outcomes[r] = .verified }
         newlyIndexed += outcome.newlyIndexed

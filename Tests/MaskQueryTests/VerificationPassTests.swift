@@ -1,0 +1,106 @@
+import Foundation
+import MaskFormat
+import MaskQuery
+import MaskStorage
+import Testing
+
+/// The verification pass's contract with the index observer: the observer sees exactly the
+/// masks read whole (with their pixels), each mask is read once per pass, and a run without an
+/// observer reads no mask whole and indexes nothing — for row verification and mask aggregation.
+@Suite struct VerificationPassTests {
+    static let table = try! TestTables.conformance()
+
+    /// A table that records every pixel read (row and image rows).
+    final class RecordingTable: MaskTable, @unchecked Sendable {
+        let base: InMemoryMaskTable
+        private let lock = NSLock()
+        private var log: [(row: Int, rows: Range<Int>)] = []
+        init(_ base: InMemoryMaskTable) { self.base = base }
+        var height: Int { base.height }
+        var width: Int { base.width }
+        var pixelFormat: PixelFormat { base.pixelFormat }
+        var count: Int { base.count }
+        var columns: [ColumnDescriptor] { base.columns }
+        func value(row: Int, column: Int) -> ColumnValue { base.value(row: row, column: column) }
+        var roiSetNames: [String] { base.roiSetNames }
+        func roiSet(named name: String) -> ROISet? { base.roiSet(named: name) }
+        func readPixels(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
+            lock.withLock { log.append((row, rows)) }
+            try base.readPixels(row: row, rows: rows, into: buffer)
+        }
+        var reads: [(row: Int, rows: Range<Int>)] { lock.withLock { log } }
+        var wholeReads: Set<Int> { Set(reads.filter { $0.rows == 0..<height }.map(\.row)) }
+    }
+
+    /// An index writer that wants every mask it has not seen, checks the pixels it is given and
+    /// records the rows; `accepts: false` declines every mask in `observe`.
+    final class RecordingObserver: IndexObserver, @unchecked Sendable {
+        let table: InMemoryMaskTable
+        let wants: Bool
+        let accepts: Bool
+        private let lock = NSLock()
+        private var seen: [Int] = []
+        init(table: InMemoryMaskTable, wants: Bool = true, accepts: Bool = true) {
+            (self.table, self.wants, self.accepts) = (table, wants, accepts)
+        }
+        var observed: [Int] { lock.withLock { seen } }
+        func wantsWholeMask(row: Int) -> Bool { wants && lock.withLock { !seen.contains(row) } }
+        func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
+            #expect(Array(pixels) == table.pixels[row], "observe got the wrong pixels of row \(row)")
+            lock.withLock { seen.append(row) }
+            return accepts
+        }
+    }
+
+    static let rowQuery = "SELECT mask_id FROM masks WHERE CP(mask, (8, 6, 24, 18), 0.5, 1.0) > 3"
+    static let groupQuery = """
+        SELECT image_id, CP(INTERSECT(mask > 0.5), (8, 6, 24, 18), 0.5, 1) AS i, \
+        CP(AVG(mask), (8, 6, 24, 18), 0.3, 1) AS a, CP(MAX(mask), (8, 6, 24, 18), 0.5, 1) AS m \
+        FROM masks WHERE mask_type = 1 GROUP BY image_id
+        """
+
+    /// Runs `sql` on a recording table, with bounds that never decide (every targeted mask is
+    /// read) and the given observer.
+    static func run(_ sql: String, observer: (any IndexObserver)?) throws -> (QueryResult, RecordingTable) {
+        let recording = RecordingTable(table)
+        let noEntries = FakeBoundsSource(table: table, seed: 7, nilPercent: 100, exactPercent: 0)
+        return (try QueryEngine(table: recording, bounds: noEntries, observer: observer).run(sql), recording)
+    }
+
+    @Test(arguments: [rowQuery, groupQuery])
+    func observerSeesExactlyTheMasksReadWhole(sql: String) throws {
+        let observer = RecordingObserver(table: Self.table)
+        let (r, recording) = try Self.run(sql, observer: observer)
+        #expect(r.stats.verified > 0)
+        // A small query's budget (its floor) admits every mask it reads.
+        #expect(Set(observer.observed) == recording.wholeReads)
+        #expect(observer.observed.count == r.stats.verified && r.stats.newlyIndexed == r.stats.verified, "\(r.stats)")
+        #expect(recording.reads.count == r.stats.verified, "each mask read once")
+        #expect(r.rows == (try QueryEngine(table: Self.table).run(sql)).rows)
+    }
+
+    @Test(arguments: [rowQuery, groupQuery])
+    func withoutObserverNothingIsReadWholeOrIndexed(sql: String) throws {
+        let (r, recording) = try Self.run(sql, observer: nil)
+        #expect(r.stats.verified > 0 && r.stats.newlyIndexed == 0, "\(r.stats)")
+        #expect(recording.wholeReads.isEmpty)
+        #expect(recording.reads.allSatisfy { $0.rows == 6..<18 }, "only the rows the box needs")
+        #expect(r.rows == (try QueryEngine(table: Self.table).run(sql)).rows)
+        // Without bounds either (--no-index).
+        let plain = RecordingTable(Self.table)
+        let s = try QueryEngine(table: plain).run(sql)
+        #expect(s.stats.newlyIndexed == 0 && plain.wholeReads.isEmpty && s.rows == r.rows)
+    }
+
+    @Test(arguments: [rowQuery, groupQuery])
+    func observerDecidesWhatIsReadWholeAndCounted(sql: String) throws {
+        let uninterested = RecordingObserver(table: Self.table, wants: false)
+        let (r, recording) = try Self.run(sql, observer: uninterested)
+        #expect(recording.wholeReads.isEmpty && uninterested.observed.isEmpty && r.stats.newlyIndexed == 0)
+        // A mask offered but declined is read whole, yet not counted as newly indexed.
+        let declining = RecordingObserver(table: Self.table, accepts: false)
+        let (d, declined) = try Self.run(sql, observer: declining)
+        #expect(Set(declining.observed) == declined.wholeReads && !declined.wholeReads.isEmpty)
+        #expect(d.stats.newlyIndexed == 0 && d.rows == r.rows)
+    }
+}
