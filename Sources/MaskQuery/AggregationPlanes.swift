@@ -16,8 +16,8 @@ final class AggregationPlanes {
     struct Group {
         /// Per aggregate: a term of the group needs it (its box is not empty).
         var used: [Bool]
-        /// Per tally: an aggregate the group uses counts it (only when `usesTally`).
-        var usedTallies: [Bool] = []
+        /// Per tally: an aggregate the group uses counts it (never when `!usesTally`).
+        var usedTallies: [Bool]
         var members: Int
         /// Pixels of the group's image rows.
         var pixelCount: Int
@@ -29,7 +29,7 @@ final class AggregationPlanes {
     let tallies: [UnsafeMutableBufferPointer<UInt8>]
     /// The current member's values (AVG/MIN/MAX only).
     let decoded: UnsafeMutableBufferPointer<Double>?
-    private(set) var group = Group(used: [], members: 0, pixelCount: 0)
+    private(set) var group = Group(used: [], usedTallies: [], members: 0, pixelCount: 0)
 
     init(plan: MaskAggregatePlan, pixels: Int) {
         self.plan = plan
@@ -56,16 +56,15 @@ final class AggregationPlanes {
         decoded?.deallocate()
     }
 
-    /// Starts a group: resets the planes it uses to their folds' identities.
-    func start(_ group: Group) {
-        self.group = group
-        self.group.usedTallies = [Bool](repeating: false, count: tallies.count)
-        let n = group.pixelCount
-        for (a, slot) in slots.enumerated() where group.used[a] {
+    /// Starts a group of `members` masks whose image rows hold `pixelCount` pixels, needing the
+    /// aggregates marked in `used`: resets the planes it uses to their folds' identities.
+    func start(used: [Bool], members: Int, pixelCount n: Int) {
+        group = Group(used: used, usedTallies: [Bool](repeating: false, count: tallies.count), members: members, pixelCount: n)
+        for (a, slot) in slots.enumerated() where used[a] {
             switch slot {
             case .threshold(_, _, let t, _) where group.usesTally:
-                if !self.group.usedTallies[t] { tallies[t].baseAddress!.initialize(repeating: 0, count: n) }
-                self.group.usedTallies[t] = true
+                if !group.usedTallies[t] { tallies[t].baseAddress!.initialize(repeating: 0, count: n) }
+                group.usedTallies[t] = true
             case .threshold(_, let intersect, _, let flags):
                 flags.baseAddress!.initialize(repeating: intersect ? 1 : 0, count: n)
             case .pixelwise(let fold, let acc):

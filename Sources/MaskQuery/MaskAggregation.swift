@@ -109,7 +109,7 @@ private struct GroupFolding: PixelConsumer {
         for (t, term) in terms.enumerated() where groups[g].boxes[term.roi].map({ !$0.isEmpty }) == true {
             used[plan.termAggregate[t]] = true
         }
-        worker.start(.init(used: used, members: groups[g].members.count, pixelCount: neededRows[g].count * width))
+        worker.start(used: used, members: groups[g].members.count, pixelCount: neededRows[g].count * width)
     }
 
     func consume(item g: Int, pixels: MaskPixels, worker: inout AggregationPlanes) {

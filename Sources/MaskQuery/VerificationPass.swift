@@ -97,7 +97,7 @@ struct VerificationPass {
         let results = UnsafeMutableBufferPointer<ChunkResult>.allocate(capacity: chunks.count)
         results.initialize(repeating: .indexed(0))
         defer { results.deinitialize().deallocate() }
-        ParallelChunks.run(count: reads.itemCount, minimumChunk: minimumChunk) { chunk, range in
+        ParallelChunks.run(chunks) { chunk, range in
             results[chunk] = runChunk(chunk, items: range, reads, admission, consumer)
         }
         var indexed = 0

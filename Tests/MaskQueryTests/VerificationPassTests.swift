@@ -2,6 +2,7 @@ import Foundation
 import MaskFormat
 import MaskQuery
 import MaskStorage
+import MaskTestSupport
 import Testing
 
 /// The verification pass's contract with the index observer: the observer sees exactly the
@@ -38,11 +39,14 @@ import Testing
         let table: InMemoryMaskTable
         let wants: Bool
         let accepts: Bool
+        /// Reported as `hasPendingEntries`: the budget then gives only its share, no floor.
+        let pending: Bool
         private let lock = NSLock()
         private var seen: [Int] = []
-        init(table: InMemoryMaskTable, wants: Bool = true, accepts: Bool = true) {
-            (self.table, self.wants, self.accepts) = (table, wants, accepts)
+        init(table: InMemoryMaskTable, wants: Bool = true, accepts: Bool = true, pending: Bool = false) {
+            (self.table, self.wants, self.accepts, self.pending) = (table, wants, accepts, pending)
         }
+        var hasPendingEntries: Bool { pending }
         var observed: [Int] { lock.withLock { seen } }
         func wantsWholeMask(row: Int) -> Bool { wants && lock.withLock { !seen.contains(row) } }
         func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool {
@@ -61,7 +65,7 @@ import Testing
 
     /// Runs `sql` on a recording table, with bounds that never decide (every targeted mask is
     /// read) and the given observer.
-    static func run(_ sql: String, observer: (any IndexObserver)?) throws -> (QueryResult, RecordingTable) {
+    static func run(_ sql: String, observer: (any IndexObserver)?, on table: InMemoryMaskTable = table) throws -> (QueryResult, RecordingTable) {
         let recording = RecordingTable(table)
         let noEntries = FakeBoundsSource(table: table, seed: 7, nilPercent: 100, exactPercent: 0)
         return (try QueryEngine(table: recording, bounds: noEntries, observer: observer).run(sql), recording)
@@ -102,5 +106,35 @@ import Testing
         let (d, declined) = try Self.run(sql, observer: declining)
         #expect(Set(declining.observed) == declined.wholeReads && !declined.wholeReads.isEmpty)
         #expect(d.stats.newlyIndexed == 0 && d.rows == r.rows)
+    }
+
+    /// 1,024 random 8×8 uint8 masks, two per image.
+    static let large: InMemoryMaskTable = {
+        var g = SplitMix64(seed: 10)
+        let n = 1024, (h, w) = (8, 8)
+        let rows: [[ColumnValue]] = (0..<n).map { i in
+            let id = Int64(i)
+            return [ColumnValue.int(id), ColumnValue.int(id / 2), ColumnValue.int(id % 2 + 1), ColumnValue.int(1)]
+        }
+        let pixels = (0..<n).map { _ in (0..<(h * w)).map { _ in UInt8(truncatingIfNeeded: g.next()) } }
+        return InMemoryMaskTable(height: h, width: w, pixelFormat: .uint8, columns: ColumnDescriptor.builtins, rows: rows,
+                                 pixels: pixels, roiSets: [:])
+    }()
+
+    /// Past the budget's floor (observed entries pending), only whole chunks of the pass, in
+    /// order, are read whole: the observer still sees exactly those masks.
+    @Test(arguments: [
+        "SELECT mask_id FROM masks WHERE CP(mask, (0, 0, 8, 4), 0.5, 1.0) > 10",
+        "SELECT image_id, CP(UNION(mask > 0.5), (0, 0, 8, 4), 0.5, 1) AS u FROM masks GROUP BY image_id",
+    ])
+    func partialAdmissionReadsWholeChunksAndObservesThem(sql: String) throws {
+        let observer = RecordingObserver(table: Self.large, pending: true)
+        let (r, recording) = try Self.run(sql, observer: observer, on: Self.large)
+        let observed = Set(observer.observed)
+        #expect(observed == recording.wholeReads && r.stats.newlyIndexed == observed.count)
+        #expect(!observed.isEmpty && observed.count < r.stats.verified / 4, "\(observed.count) of \(r.stats.verified)")
+        // Rows are visited in mask_id order here, so the admitted chunks are the first ones.
+        #expect(observed == Set(0..<observed.count))
+        #expect(r.rows == (try QueryEngine(table: Self.large).run(sql)).rows)
     }
 }
