@@ -67,8 +67,10 @@ final class AggregationPlanes {
                 group.usedTallies[t] = true
             case .threshold(_, let intersect, _, let flags):
                 flags.baseAddress!.initialize(repeating: intersect ? 1 : 0, count: n)
-            case .pixelwise(let fold, let acc):
-                acc.baseAddress!.initialize(repeating: fold.identity, count: n)
+            // Each fold's identity (literals: 0 becomes a memset).
+            case .pixelwise(.average, let acc): acc.baseAddress!.initialize(repeating: 0, count: n)
+            case .pixelwise(.minimum, let acc): acc.baseAddress!.initialize(repeating: .infinity, count: n)
+            case .pixelwise(.maximum, let acc): acc.baseAddress!.initialize(repeating: -.infinity, count: n)
             }
         }
     }
@@ -96,17 +98,9 @@ final class AggregationPlanes {
         }
     }
 
-    /// Ends the folds: AVG planes divided by the member count.
-    func finish() {
-        for (a, slot) in slots.enumerated() where group.used[a] {
-            guard case .pixelwise(.average, let acc) = slot else { continue }
-            let count = Double(group.members)
-            for i in 0..<group.pixelCount { acc[i] /= count }
-        }
-    }
-
     /// CP of aggregate `a` over `box` (given relative to the group's first image row) with range
-    /// `lower..<upper` (closed at 1): the ones and zeros of a 0/1 aggregate, or the values in range.
+    /// `lower..<upper` (closed at 1): the ones and zeros of a 0/1 aggregate, or the values in range
+    /// (AVG's value: its plane's sum divided by the member count, here, pixel by pixel).
     /// - Complexity: O(box area).
     func count(aggregate a: Int, box b: PixelBox, width: Int, lower: Double, upper: Double) -> Int {
         let at = b.y0 * width + b.x0
@@ -123,15 +117,39 @@ final class AggregationPlanes {
             // A 0/1 mask: CP counts its ones when 1.0 is in range, its zeros when 0.0 is.
             return (MaskAggregatePlan.inRange(1.0, lower: lower, upper: upper) ? ones : 0)
                 + (MaskAggregatePlan.inRange(0.0, lower: lower, upper: upper) ? b.area - ones : 0)
-        case .pixelwise(_, let acc):
-            // CP's rule, branch-free: lv <= v < uv, or v >= lv when uv >= 1 (values never exceed 1).
-            let top = upper >= 1.0 ? Double.infinity : upper
+        case .pixelwise(let fold, let acc):
+            // CP's rule: lv <= v < uv, or v >= lv when uv >= 1 (values never exceed 1).
+            let top = upper >= 1.0 ? Double.infinity : upper, plane = UnsafePointer(acc.baseAddress!)
+            let divisor = fold == .average ? Double(group.members) : nil
             var n = 0
             for y in b.y0..<b.y1 {
-                let row = acc.baseAddress! + y * width
-                for x in b.x0..<b.x1 { n &+= (row[x] >= lower) && (row[x] < top) ? 1 : 0 }
+                let row = plane + y * width
+                n += divisor.map { Self.countRow(row, b.x0..<b.x1, lower, top, divide: true, by: $0) }
+                    ?? Self.countRow(row, b.x0..<b.x1, lower, top, divide: false, by: 1)
             }
             return n
         }
+    }
+
+    /// The values `v` of `row[xs]` (divided `by` when `divide`) with `lower <= v < top`, eight
+    /// at a time (SIMD compares: the same IEEE results as one by one), then the tail.
+    @inline(__always)
+    private static func countRow(_ row: UnsafePointer<Double>, _ xs: Range<Int>, _ lower: Double, _ top: Double,
+                                 divide: Bool, by divisor: Double) -> Int {
+        let lo = SIMD8<Double>(repeating: lower), hi = SIMD8<Double>(repeating: top), d = SIMD8<Double>(repeating: divisor)
+        var counts = SIMD8<Int64>()
+        var x = xs.lowerBound
+        while x + 8 <= xs.upperBound {
+            var v = UnsafeRawPointer(row + x).loadUnaligned(as: SIMD8<Double>.self)
+            if divide { v = v / d }
+            counts &+= SIMD8<Int64>().replacing(with: 1, where: (v .>= lo) .& (v .< hi))
+            x += 8
+        }
+        var n = Int(counts.wrappedSum())
+        for x in x..<xs.upperBound {
+            let v = divide ? row[x] / divisor : row[x]
+            n &+= (v >= lower && v < top) ? 1 : 0
+        }
+        return n
     }
 }

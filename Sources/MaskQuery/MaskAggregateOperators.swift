@@ -25,15 +25,6 @@ struct MaskAggregatePlan {
 
     enum PixelwiseFold: Equatable {
         case average, minimum, maximum
-
-        /// The accumulator's value before the first member.
-        var identity: Double {
-            switch self {
-            case .average: 0
-            case .minimum: .infinity
-            case .maximum: -.infinity
-            }
-        }
     }
 
     /// Groups with at most this many members tally (a UInt8 count per pixel).

@@ -117,7 +117,6 @@ private struct GroupFolding: PixelConsumer {
     }
 
     func end(item g: Int, worker: inout AggregationPlanes) {
-        worker.finish()
         let y0 = neededRows[g].lowerBound
         for (t, term) in terms.enumerated() {
             guard let b = groups[g].boxes[term.roi], !b.isEmpty else { continue }
