@@ -2,9 +2,10 @@ import CMaskKernels
 import MaskFormat
 
 /// One chunk's working memory for mask aggregation, reused group after group: per aggregate of
-/// the `MaskAggregatePlan` its operator and plane (0/1 flags for INTERSECT/UNION, a Double accumulator for
-/// AVG/MIN/MAX), per distinct threshold a tally plane, and the current member's decoded values.
-/// Every plane holds a whole mask; a group uses the first `pixelCount` entries (its image rows).
+/// the `MaskAggregatePlan` its operator and plane (0/1 flags for INTERSECT/UNION, a Double
+/// accumulator for AVG/MIN/MAX), per distinct threshold a tally plane, and the current member's
+/// decoded values. Every plane holds a whole mask; a group uses the first `pixelCount` entries
+/// (its image rows). `start` a group, `fold` each member, then `count` each term's box.
 final class AggregationPlanes {
     /// One aggregate's operator (`MaskAggregatePlan.Operator`) with its plane.
     enum Slot {

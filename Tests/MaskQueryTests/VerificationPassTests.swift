@@ -11,12 +11,14 @@ import Testing
 @Suite struct VerificationPassTests {
     static let table = try! TestTables.conformance()
 
-    /// A table that records every pixel read (row and image rows).
+    /// A table that records every pixel read (row and image rows); reading row `failing` throws.
     final class RecordingTable: MaskTable, @unchecked Sendable {
         let base: InMemoryMaskTable
+        let failing: Int?
         private let lock = NSLock()
         private var log: [(row: Int, rows: Range<Int>)] = []
-        init(_ base: InMemoryMaskTable) { self.base = base }
+        init(_ base: InMemoryMaskTable, failing: Int? = nil) { (self.base, self.failing) = (base, failing) }
+        struct Broken: Error {}
         var height: Int { base.height }
         var width: Int { base.width }
         var pixelFormat: PixelFormat { base.pixelFormat }
@@ -27,6 +29,7 @@ import Testing
         func roiSet(named name: String) -> ROISet? { base.roiSet(named: name) }
         func readPixels(row: Int, rows: Range<Int>, into buffer: UnsafeMutableRawBufferPointer) throws {
             lock.withLock { log.append((row, rows)) }
+            if row == failing { throw Broken() }
             try base.readPixels(row: row, rows: rows, into: buffer)
         }
         var reads: [(row: Int, rows: Range<Int>)] { lock.withLock { log } }
@@ -136,5 +139,24 @@ import Testing
         // Rows are visited in mask_id order here, so the admitted chunks are the first ones.
         #expect(observed == Set(0..<observed.count))
         #expect(r.rows == (try QueryEngine(table: Self.large).run(sql)).rows)
+    }
+
+    /// A failed read is the query's error (io, naming the mask), in either use of the pass, with
+    /// or without an observer; the observer is offered no mask of the failing read.
+    @Test(arguments: [rowQuery, groupQuery], [false, true])
+    func failedReadsAreTheQuerysError(sql: String, observing: Bool) throws {
+        // A row both queries read: mask_type 1, past the first chunk.
+        let row = try #require((5..<Self.table.count).first { Self.table.value(row: $0, column: 3) == .int(1) })
+        let failing = RecordingTable(Self.table, failing: row)
+        let observer = observing ? RecordingObserver(table: Self.table) : nil
+        let noEntries = FakeBoundsSource(table: Self.table, seed: 7, nilPercent: 100, exactPercent: 0)
+        do {
+            _ = try QueryEngine(table: failing, bounds: noEntries, observer: observer).run(sql)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .io && error.exitCode == 1)
+            #expect(error.description.hasPrefix("error: reading mask \(Self.table.maskID(row: row)) (row \(row))"), "\(error)")
+        }
+        #expect(observer?.observed.contains(row) != true)
     }
 }
