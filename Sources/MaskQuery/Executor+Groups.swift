@@ -64,7 +64,7 @@ extension Executor {
         }
         let pending = list.filter { groups.groupCP[$0] == nil }
         if !plan.groupCPTerms.isEmpty && !pending.isEmpty {
-            let aggregation = MaskAggregation(table: table, terms: plan.groupCPTerms, boundsSource: boundsSource)
+            let aggregation = MaskAggregation(table: table, terms: plan.groupCPTerms, observer: observer)
             let inputs = pending.map { MaskAggregation.GroupInput(members: groups.members[$0], boxes: groups.boxes[$0]) }
             let outcome = try aggregation.compute(groups: inputs, alreadyRead: UnsafeBufferPointer(outcomes))
             for r in outcome.readRows { outcomes[r] = .verified }

@@ -58,6 +58,8 @@ final class Executor {
     let table: any MaskTable
     let plan: QueryPlan
     let boundsSource: (any CPBoundsSource)?
+    /// Offered the masks verification reads whole, to index them; nil: nothing is indexed.
+    let observer: (any IndexObserver)?
 
     /// Per row; an unsafe buffer so that row loops pay no exclusivity check per access.
     let outcomes: UnsafeMutableBufferPointer<RowOutcome>
@@ -78,11 +80,12 @@ final class Executor {
     /// The explanation of the finished run, only when explaining.
     var explanation: QueryExplanation?
 
-    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?,
+    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?, observer: (any IndexObserver)? = nil,
          explain: ExplainRequest? = nil, explainMaskRow: Int? = nil) {
         self.table = table
         self.plan = plan
         self.boundsSource = boundsSource
+        self.observer = observer
         explainRequest = explain
         self.explainMaskRow = explainMaskRow
         states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
@@ -161,7 +164,7 @@ extension Executor {
     }
 
     func verify(_ rows: [Int]) throws(QueryError) {
-        let verifier = PixelVerifier(table: table, terms: plan.cpTerms, boundsSource: boundsSource)
+        let verifier = PixelVerifier(table: table, terms: plan.cpTerms, observer: observer)
         let outcome = try verifier.verify(rows: rows, states: states)
         for r in outcome.readRows { outcomes[r] = .verified }
         newlyIndexed += outcome.newlyIndexed

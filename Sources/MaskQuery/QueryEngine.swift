@@ -3,7 +3,7 @@ import MaskStorage
 
 /// The public entry point: parses, binds and runs one query against a `MaskTable`.
 ///
-///     let engine = QueryEngine(table: db, bounds: index)   // bounds: nil for --no-index
+///     let engine = QueryEngine(table: db, bounds: index, observer: index)   // nil, nil for --no-index
 ///     let result = try engine.run("SELECT mask_id FROM masks WHERE CP(mask, full, 0.8, 1) > 100")
 ///     print(ResultFormatter.format(result, as: .json))
 ///
@@ -11,10 +11,13 @@ import MaskStorage
 public struct QueryEngine: Sendable {
     public let table: any MaskTable
     public let bounds: (any CPBoundsSource)?
+    /// The index writer, offered the masks the query reads whole; nil: the query indexes nothing.
+    public let observer: (any IndexObserver)?
 
-    public init(table: any MaskTable, bounds: (any CPBoundsSource)? = nil) {
+    public init(table: any MaskTable, bounds: (any CPBoundsSource)? = nil, observer: (any IndexObserver)? = nil) {
         self.table = table
         self.bounds = bounds
+        self.observer = observer
     }
 
     /// Runs `sql`; with `explain`, also explains its bounds (`QueryResult.explanation`).
@@ -25,7 +28,8 @@ public struct QueryEngine: Sendable {
         let statement = try Parser.parse(sql)
         let plan = try Binder.bind(statement, table: table)
         let maskRow = try explain?.maskID.map { (id) throws(QueryError) in try row(ofMaskID: id) }
-        let executor = Executor(table: table, plan: plan, boundsSource: bounds, explain: explain, explainMaskRow: maskRow)
+        let executor = Executor(table: table, plan: plan, boundsSource: bounds, observer: observer,
+                                explain: explain, explainMaskRow: maskRow)
         let (rows, counts) = try executor.run()
         let elapsed = clock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15

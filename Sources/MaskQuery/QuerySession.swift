@@ -18,7 +18,7 @@ public final class QuerySession: @unchecked Sendable {
     /// no index file is read, created or written.
     public init(path: String, useIndex: Bool = true) throws(StorageError) {
         database = try Database(path: path)
-        // Queries read only the blocks they need, and prefetch them (PixelVerifier).
+        // Queries read only the blocks they need, and prefetch them (VerificationPass).
         database.adviseRandomAccess()
         self.useIndex = useIndex
     }
@@ -35,7 +35,9 @@ public final class QuerySession: @unchecked Sendable {
                 index = try DatabaseIndex(database: database, incremental: false)
             }
         }
-        var result = try QueryEngine(table: database, bounds: index).run(sql, explain: explain)
+        // A read-only index gives bounds but takes no entries.
+        let observer = index.flatMap { $0.incremental ? $0 : nil }
+        var result = try QueryEngine(table: database, bounds: index, observer: observer).run(sql, explain: explain)
         // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
         let clock = ContinuousClock()
         let start = clock.now

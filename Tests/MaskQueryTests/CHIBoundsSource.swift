@@ -9,7 +9,7 @@ import MaskStorage
 /// `missing` have no entry. Used by the randomised oracle comparison so that the executor's
 /// use of real bounds — constant-ROI column passes, named-ROI batches, refinement, top-k
 /// cutoffs — is checked against brute force.
-final class CHIBoundsSource: CPBoundsSource, @unchecked Sendable {
+final class CHIBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable {
     let grid: CHIGrid
     let entries: [[UInt32]]
     let missing: Set<Int>
