@@ -80,6 +80,51 @@ import Testing
         #expect(answered >= 100 && rejected >= 1_000, "answered \(answered), rejected \(rejected)")
     }
 
+    /// The conformance data as a database on disk (ingested, `object` ROI set loaded) in a new
+    /// temporary directory, which the caller removes.
+    static func conformanceDatabase() throws -> String {
+        let dir = NSTemporaryDirectory() + "ms-sqlsafe-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let npy = try #require(Data(base64Encoded: ConformanceFixture.masksNPYBase64.filter { !$0.isWhitespace }))
+        try npy.write(to: URL(fileURLWithPath: dir + "/masks.npy"))
+        try ConformanceFixture.metaCSV.write(toFile: dir + "/meta.csv", atomically: true, encoding: .utf8)
+        try ConformanceFixture.objectROICSV.write(toFile: dir + "/object.csv", atomically: true, encoding: .utf8)
+        var options = Ingester.Options()
+        options.metaPath = dir + "/meta.csv"
+        _ = try Ingester.ingest(into: dir + "/db", inputs: [dir + "/masks.npy"], options: options)
+        _ = try ROISetLoader.load(into: dir + "/db", name: "object", csvPath: dir + "/object.csv")
+        return dir
+    }
+
+    /// The same mutations through `QuerySession`, the CLI's path: a database on disk, its real
+    /// index growing query by query (and `--no-index`); only rows or a positioned user error.
+    @Test func mutatedQueriesThroughQuerySession() throws {
+        let dir = try Self.conformanceDatabase()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let indexed = try QuerySession(path: dir + "/db"), scan = try QuerySession(path: dir + "/db", useIndex: false)
+        let queries = Self.conformanceQueries
+        var failures: [String] = []
+        for seed in 10_000..<11_000 as Range<UInt64> {
+            var mutator = SQLMutator(seed: seed, queries: queries)
+            let sql = mutator.mutate(queries[Int(seed) % queries.count])
+            let outcomes = [indexed, scan].map { session -> Result<[[ColumnValue]], any Error> in
+                Result { try session.run(sql).rows }
+            }
+            for case .failure(let e) in outcomes {
+                guard let q = e as? QueryError, q.exitCode == 2, q.location != nil else {
+                    failures.append("seed \(seed): \(Self.shortened(sql))\n  \(e)")
+                    continue
+                }
+            }
+            switch (outcomes[0], outcomes[1]) {
+            case (.success(let a), .success(let b)) where a == b: break
+            case (.failure(let a), .failure(let b)) where "\(a)" == "\(b)": break
+            default: failures.append("seed \(seed): \(Self.shortened(sql))\n  index \(outcomes[0]) vs no index \(outcomes[1])")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.prefix(10).joined(separator: "\n"))")
+    }
+
     // MARK: Nesting
 
     /// A construct repeated `n` times before (and after) a core: `(`, `NOT`, signs, chains.
