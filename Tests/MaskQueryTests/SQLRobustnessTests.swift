@@ -46,18 +46,21 @@ import Testing
     /// Runs `sql` on both engines (no index, CHI bounds): true when answered, false when rejected
     /// with a user error (exit 2) with a position; a problem for any other error or when the two
     /// engines disagree.
-    static func check(_ sql: String) -> Result<Bool, Problem> {
-        let a = outcome(sql, scan), b = outcome(sql, indexed)
-        for r in [a, b] {
-            guard case .failure(let e) = r else { continue }
+    static func check(_ sql: String, on engines: [QueryEngine] = [scan, indexed]) -> Result<Bool, Problem> {
+        let outcomes = engines.map { outcome(sql, $0) }
+        for case .failure(let e) in outcomes {
             if e.exitCode != 2 { return .failure(Problem(text: "exit code \(e.exitCode): \(e)")) }
             guard let l = e.location, l.line >= 1, l.column >= 1 else { return .failure(Problem(text: "no position: \(e)")) }
         }
-        switch (a, b) {
-        case (.success(let x), .success(let y)) where x == y: return .success(true)
-        case (.failure(let x), .failure(let y)) where x.description == y.description: return .success(false)
-        default: return .failure(Problem(text: "index and no index disagree: \(a) vs \(b)"))
+        for other in outcomes.dropFirst() {
+            switch (outcomes[0], other) {
+            case (.success(let x), .success(let y)) where x == y: continue
+            case (.failure(let x), .failure(let y)) where x.description == y.description: continue
+            default: return .failure(Problem(text: "engines disagree: \(outcomes[0]) vs \(other)"))
+            }
         }
+        if case .success = outcomes[0] { return .success(true) }
+        return .success(false)
     }
 
     @Test func mutatedConformanceQueriesNeverCrash() {
@@ -78,6 +81,33 @@ import Testing
         // Most mutants are bad SQL; some stay valid (143 of 3,000 answered when written), so both
         // paths are exercised.
         #expect(answered >= 100 && rejected >= 1_000, "answered \(answered), rejected \(rejected)")
+    }
+
+    /// Mutations of the randomised tests' queries on random tables of every pixel format (uint8,
+    /// float16, float32) and shape, with no index, a fake index and CHI bounds.
+    @Test func mutatedRandomQueriesOnEveryFormat() {
+        var failures: [String] = []
+        var formats = Set<String>()
+        for seed in 0..<12 as Range<UInt64> {
+            var world = RandomWorld(seed: seed &* 104_729 &+ 3)
+            let table = world.table()
+            formats.insert("\(table.pixelFormat)")
+            let engines = [
+                QueryEngine(table: table),
+                QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed)),
+                QueryEngine(table: table, bounds: CHIBoundsSource(table: table, cell: 3, bins: 4, missingEvery: 2)),
+            ]
+            let queries = (0..<40).map { i in (i % 4 == 0 ? world.groupQuery(table) : world.scanQuery(table)).sql }
+            var mutator = SQLMutator(seed: seed, queries: queries)
+            for query in queries {
+                let sql = mutator.mutate(query)
+                if case .failure(let problem) = Self.check(sql, on: engines) {
+                    failures.append("seed \(seed): \(Self.shortened(sql))\n  \(problem.text)")
+                }
+            }
+        }
+        #expect(formats.count == 3, "\(formats)")
+        #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.prefix(10).joined(separator: "\n"))")
     }
 
     /// The conformance data as a database on disk (ingested, `object` ROI set loaded) in a new
