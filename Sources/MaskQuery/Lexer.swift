@@ -74,7 +74,7 @@ struct Lexer {
 
     /// The token starting at `index` (whitespace already skipped).
     private mutating func scanToken() throws(QueryError) -> Token {
-        let location = SourceLocation(line: line, column: column)
+        let location = SourceLocation(line: line, column: column, offset: index + 1)
         guard let c = current else { return Token(kind: .end, text: "", location: location) }
         if Self.isIdentifierStart(c) {
             let start = index

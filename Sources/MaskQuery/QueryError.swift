@@ -1,10 +1,14 @@
-/// A position in the query text: 1-based line and column (columns count characters).
+/// A position in the query text: 1-based line and column (columns count characters), and the
+/// 1-based character offset from the start of the text (the `position` of CONTRACT.md's HTTP and
+/// Python errors; equal to the column on a one-line query). A CR LF pair is one character.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) {
+    public var offset: Int
+    public init(line: Int, column: Int, offset: Int) {
         self.line = line
         self.column = column
+        self.offset = offset
     }
     public var description: String { "\(line):\(column)" }
 }

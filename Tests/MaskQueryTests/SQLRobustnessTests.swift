@@ -309,6 +309,15 @@ import Testing
         let e = Self.error(sql)
         #expect(e?.description == expected)
         #expect(e?.exitCode == 2)
+        // The character offset counts from the start of the text: the column on line 1.
+        if let l = e?.location, l.line == 1 { #expect(l.offset == l.column) }
+    }
+
+    @Test func offsetsCountCharactersAcrossLines() {
+        let e = Self.error("SELECT mask_id\r\nFROM masks\r\nWHERE mask_id >> 2")
+        #expect(e?.location == SourceLocation(line: 3, column: 16, offset: 42))
+        let f = Self.error("SELECT 'é🙂', mask_id\nFROM masks WHERE mask_idd = 1")
+        #expect(f?.location == SourceLocation(line: 2, column: 18, offset: 39))
     }
 
     @Test func extremeValuesGiveTheRightAnswer() {
