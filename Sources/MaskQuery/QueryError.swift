@@ -35,12 +35,16 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
     /// The offending token as written ("" at the end of the input).
     public var token: String
     public var message: String
+    /// The error underneath an `io` or `internal` error (e.g. the storage error of a failed read),
+    /// kept for callers that map it further; nil for errors in the query text.
+    public var cause: (any Error)?
 
-    public init(kind: Kind, location: SourceLocation?, token: String, message: String) {
+    public init(kind: Kind, location: SourceLocation?, token: String, message: String, cause: (any Error)? = nil) {
         self.kind = kind
         self.location = location
         self.token = token
         self.message = message
+        self.cause = cause
     }
 
     /// The process exit code of CONTRACT.md section 4: 2 for a bad query, 1 for an internal or I/O error.
