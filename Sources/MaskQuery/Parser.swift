@@ -8,7 +8,7 @@
 ///     expr       := and {OR and}
 ///     and        := not {AND not}
 ///     not        := NOT not | comparison
-///     comparison := additive [cmp additive | [NOT] IN "(" expr {"," expr} ")"
+///     comparison := additive [cmp additive | [NOT] IN "(" additive {"," additive} ")"
 ///                   | [NOT] BETWEEN additive AND additive | IS [NOT] NULL]
 ///     additive   := term {("+"|"-") term};   term := unary {("*"|"/") unary}
 ///     unary      := ("-"|"+") unary | primary
