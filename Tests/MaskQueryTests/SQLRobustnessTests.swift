@@ -77,9 +77,8 @@ import Testing
             }
         }
         #expect(failures.isEmpty, "\(failures.count) failures:\n\(failures.prefix(10).joined(separator: "\n"))")
-        // The mutations leave a fair share of queries valid, so answers are exercised too.
-        // Most mutants are bad SQL; some stay valid (143 of 3,000 answered when written), so both
-        // paths are exercised.
+        // Most mutants are bad SQL; some stay valid (143 of 3,000 answered when written), so
+        // both paths are exercised.
         #expect(answered >= 100 && rejected >= 1_000, "answered \(answered), rejected \(rejected)")
     }
 
