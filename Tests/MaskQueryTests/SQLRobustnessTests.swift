@@ -326,6 +326,13 @@ import Testing
             + "AREA((\(inverted))) AS d FROM masks WHERE mask_id = 4"
         #expect(Self.rows(boxes) == [[.int(768), .int(768), .int(0), .int(0)]])
         #expect(Self.rows(boxes, Self.indexed) == [[.int(768), .int(768), .int(0), .int(0)]])
+        // Mask aggregates with extreme thresholds and ranges: all ones, all zeros.
+        let aggregates = "SELECT image_id, CP(INTERSECT(mask > -1e308), full, -1e308, 1e308) AS a, "
+            + "CP(UNION(mask >= 1e308), (\(big)), 0, 1) AS b, CP(MAX(mask), full, 1e308, -1e308) AS c "
+            + "FROM masks GROUP BY image_id ORDER BY image_id DESC LIMIT 9223372036854775807"
+        let perImage: [[ColumnValue]] = (0..<8).reversed().map { [.int(Int64($0)), .int(768), .int(768), .int(0)] }
+        #expect(Self.rows(aggregates) == perImage)
+        #expect(Self.rows(aggregates, Self.indexed) == perImage)
         // INT64 + - * wrap (README, "Decisions"); a non-finite Double is NULL; / 0 is NULL.
         let wrap = "SELECT 9223372036854775807 + 1 AS a, -9223372036854775808 - 1 AS b, 9223372036854775807 * 2 AS c, "
             + "-(-9223372036854775808) AS d, 1e308 * 10 AS e, 9223372036854775807 / 0 AS f, 1e-400 AS g "
