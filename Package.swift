@@ -1,10 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Linux only: the storage layer calls Linux system interfaces (Sources/MaskStorage/SystemCalls.swift:
+// posix_fallocate, madvise(MADV_POPULATE_WRITE), /proc boot ids), so no other platform is declared.
+//
 // Layers, each depending only on those below it:
 //   CLZ4, CMaskKernels  (C leaves)
 //   MaskFormat          on-disk constants, little-endian coding, checksums, value semantics
-//   MaskStorage         mapped files, segments, manifest, ingest (the only importer of CLZ4)
+//   MaskStorage         mapped files, segments, manifest, ingest (the only library importing CLZ4;
+//                       masksearch-bench also calls liblz4 directly to measure its limits)
 //   MaskIndex           the Cumulative Histogram Index and its bounds
 //   MaskQuery           lexer, parser, binder, filter-verification executor
 //   MaskInspect         the format dumper, as library code
@@ -12,7 +16,6 @@ import PackageDescription
 //   masksearch          the command-line tool (Tools/masksearch)
 let package = Package(
     name: "masksearch",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "masksearch", targets: ["masksearch"]),
         .library(name: "MaskQuery", targets: ["MaskQuery"]),

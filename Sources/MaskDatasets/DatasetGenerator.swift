@@ -101,7 +101,9 @@ public struct DatasetGenerator: Sendable {
         }
     }
 
-    /// Renders and writes every chunk (see the type's Throughput notes).
+    /// Renders and writes every chunk (see the type's Throughput notes): `workers` renderer
+    /// threads fill slots of a `ChunkPipeline`, a thread writes the images (when asked) and this
+    /// thread writes masks and CSV rows in chunk order.
     private func writeChunks(masks: OutputFile, meta: OutputFile, objects: OutputFile, images: URL?,
                              progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
         let c = configuration
@@ -116,9 +118,24 @@ public struct DatasetGenerator: Sendable {
         let slotCount = min(chunkCount, max(workers + 1, min(2 * workers + 2, Self.slotMemoryBudget / max(1, slotBytes))))
         let pipeline = ChunkPipeline(chunkCount: chunkCount, slotCount: slotCount, slotMaskBytes: slotBytes,
                                      consumers: imageDirectory == nil ? [.masks] : [.masks, .images])
+        spawnRenderers(chunkCount == 0 ? 0 : workers, pipeline: pipeline, imagesPerChunk: imagesPerChunk,
+                       thumbnails: imageDirectory != nil)
+        if let imageDirectory { spawnImageWriter(pipeline, chunkCount: chunkCount, directory: imageDirectory) }
+        do throws(DatasetGenerationError) {
+            try writeMasks(pipeline, chunkCount: chunkCount, to: (masks, meta, objects), progress: progress)
+        } catch {
+            pipeline.fail(error)
+        }
+        pipeline.waitForThreads()
+        if let failure = pipeline.firstFailure { throw failure }
+        if chunkCount == 0 { progress?(c.maskCount, c.maskCount) }
+    }
+
+    /// Starts `count` renderer threads that take chunks in turn and publish their slots.
+    private func spawnRenderers(_ count: Int, pipeline: ChunkPipeline, imagesPerChunk: Int, thumbnails: Bool) {
+        let c = configuration
         let renderer = MaskRenderer(configuration: c)
-        let thumbnails = imageDirectory != nil
-        for _ in 0..<(chunkCount == 0 ? 0 : workers) {
+        for _ in 0..<count {
             pipeline.spawn {
                 let scratch = RenderScratch(configuration: c)
                 var scanlines: [UInt8] = []
@@ -130,40 +147,40 @@ public struct DatasetGenerator: Sendable {
                 }
             }
         }
-        if let imageDirectory {
-            let directory = UncheckedSendable(imageDirectory)
-            pipeline.spawn {
-                for chunk in 0..<chunkCount {
-                    guard let slot = pipeline.take(.images, chunk: chunk) else { return }
-                    do throws(DatasetGenerationError) {
-                        try Self.writeThumbnails(of: pipeline.slots[slot], to: directory.value)
-                    } catch {
-                        pipeline.fail(error)
-                        return
-                    }
-                    pipeline.release(slot: slot)
-                }
-            }
-        }
-        // The masks writer: this thread, so that `progress` is called here.
-        var masksWritten = 0
-        do throws(DatasetGenerationError) {
+    }
+
+    /// Starts the thread that writes each chunk's PNG images, in chunk order.
+    private func spawnImageWriter(_ pipeline: ChunkPipeline, chunkCount: Int, directory imageDirectory: ImageDirectory) {
+        let directory = UncheckedSendable(imageDirectory)
+        pipeline.spawn {
             for chunk in 0..<chunkCount {
-                guard let index = pipeline.take(.masks, chunk: chunk) else { break }
-                let slot = pipeline.slots[index]
-                try masks.write(UnsafeRawBufferPointer(rebasing: slot.masks[0..<slot.maskByteCount]))
-                try meta.write(slot.meta.bytes)
-                try objects.write(slot.objects.bytes)
-                masksWritten += slot.maskCount
-                pipeline.release(slot: index)
-                progress?(masksWritten, c.maskCount)
+                guard let slot = pipeline.take(.images, chunk: chunk) else { return }
+                do throws(DatasetGenerationError) {
+                    try Self.writeThumbnails(of: pipeline.slots[slot], to: directory.value)
+                } catch {
+                    pipeline.fail(error)
+                    return
+                }
+                pipeline.release(slot: slot)
             }
-        } catch {
-            pipeline.fail(error)
         }
-        pipeline.waitForThreads()
-        if let failure = pipeline.firstFailure { throw failure }
-        if chunkCount == 0 { progress?(c.maskCount, c.maskCount) }
+    }
+
+    /// Writes each chunk's masks and CSV rows in chunk order, on the calling thread (so that
+    /// `progress` is called there).
+    private func writeMasks(_ pipeline: ChunkPipeline, chunkCount: Int, to files: (masks: OutputFile, meta: OutputFile, objects: OutputFile),
+                            progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
+        var masksWritten = 0
+        for chunk in 0..<chunkCount {
+            guard let index = pipeline.take(.masks, chunk: chunk) else { break }
+            let slot = pipeline.slots[index]
+            try files.masks.write(UnsafeRawBufferPointer(rebasing: slot.masks[0..<slot.maskByteCount]))
+            try files.meta.write(slot.meta.bytes)
+            try files.objects.write(slot.objects.bytes)
+            masksWritten += slot.maskCount
+            pipeline.release(slot: index)
+            progress?(masksWritten, configuration.maskCount)
+        }
     }
 
     /// Plans and renders `images` into `slot`: their masks (contiguous from the first image's

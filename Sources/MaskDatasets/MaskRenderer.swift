@@ -51,9 +51,31 @@ struct MaskRenderer: Sendable {
     ///   4 · grid² evaluations.
     func renderSaliency<Encoder: MaskPixelEncoder>(_ grid: ActivationGrid, _: Encoder.Type,
                                                    into destination: UnsafeMutableRawPointer, scratch: RenderScratch) {
+        interpolateRows(of: grid, into: scratch.table)
+        let (minimum, maximum) = cornerExtrema(scratch.table)
+        let lowest = max(minimum, 0), highest = max(maximum, 0)
+        guard highest > lowest else {
+            destination.initializeMemory(as: UInt8.self, repeating: 0, count: height * width * Encoder.byteCount)
+            return
+        }
+        let scale = Self.normalisingScale(span: highest - lowest)
+        // Support of each table row: the column range outside which the row is at most
+        // `floor`. A pixel whose two source rows are both at most `floor` has
+        // raw = fl(a·r0 + b·r1) < lowest (or <= 0 when lowest = 0): rounding is monotone and
+        // a + b <= 1 + 2^-23, so the 2^-20 margin absorbs the three roundings. Such pixels are 0,
+        // exactly what the full computation gives, and are written by memset.
+        let floor = lowest > 0 ? lowest * (1 - 0x1p-20) : 0
+        findSupports(scratch.table, rows: grid.size, above: floor, into: scratch.support)
+        for y in 0..<height {
+            writeRow(y, Encoder.self, table: scratch.table, support: scratch.support,
+                     lowest: lowest, scale: scale, into: destination + y * width * Encoder.byteCount)
+        }
+    }
+
+    /// The horizontal pass: `table[i][x] = a_x · G[i][lower_x] + b_x · G[i][upper_x]` for every
+    /// grid row `i`. - Complexity: O(grid · W).
+    private func interpolateRows(of grid: ActivationGrid, into table: UnsafeMutablePointer<Float>) {
         let g = grid.size, W = width
-        let table = scratch.table
-        // Horizontal pass: table[i][x] = a_x · G[i][lower_x] + b_x · G[i][upper_x].
         grid.values.withUnsafeBufferPointer { G in
             for i in 0..<g {
                 let row = table + i * W
@@ -64,10 +86,14 @@ struct MaskRenderer: Sendable {
                 }
             }
         }
-        // Extrema, from the corner samples of every bilinear patch.
+    }
+
+    /// The map's raw minimum and maximum, from the corner samples of every bilinear patch,
+    /// evaluated with the same Float expression as the rows. - Complexity: O(grid²).
+    private func cornerExtrema(_ table: UnsafeMutablePointer<Float>) -> (Float, Float) {
         var minimum = Float.infinity, maximum = -Float.infinity
         for y in rows.extremeSamples {
-            let r0 = table + rows.lower[y] * W, r1 = table + rows.upper[y] * W
+            let r0 = table + rows.lower[y] * width, r1 = table + rows.upper[y] * width
             let a = rows.lowerWeight[y], b = rows.upperWeight[y]
             for x in columns.extremeSamples {
                 let raw = a * r0[x] + b * r1[x]
@@ -75,62 +101,60 @@ struct MaskRenderer: Sendable {
                 maximum = max(maximum, raw)
             }
         }
-        let lowest = max(minimum, 0), highest = max(maximum, 0)
-        let bytesPerRow = W * Encoder.byteCount
-        guard highest > lowest else {
-            destination.initializeMemory(as: UInt8.self, repeating: 0, count: height * bytesPerRow)
-            return
-        }
-        let scale = Self.normalisingScale(span: highest - lowest)
-        // Support of each table row: the column range outside which the row is at most
-        // `floor`. A pixel whose two source rows are both at most `floor` has
-        // raw = fl(a·r0 + b·r1) < lowest (or <= 0 when lowest = 0): rounding is monotone and
-        // a + b <= 1 + 2^-23, so the 2^-20 margin absorbs the three roundings. Such pixels are 0,
-        // exactly what the full computation gives, and are written by memset.
-        let floor = lowest > 0 ? lowest * (1 - 0x1p-20) : 0
-        let support = scratch.support
-        for i in 0..<g {
-            let row = table + i * W
-            var first = 0, end = W
-            while first < W, row[first] <= floor { first += 1 }
+        return (minimum, maximum)
+    }
+
+    /// Per table row, the column range `first..<end` outside which the row is at most `floor`.
+    private func findSupports(_ table: UnsafeMutablePointer<Float>, rows count: Int, above floor: Float,
+                              into support: UnsafeMutablePointer<(Int, Int)>) {
+        for i in 0..<count {
+            let row = table + i * width
+            var first = 0, end = width
+            while first < width, row[first] <= floor { first += 1 }
             while end > first, row[end - 1] <= floor { end -= 1 }
             support[i] = (first, end)
+        }
+    }
+
+    /// Writes mask row `y`: zeros outside the union of its two source rows' supports, the
+    /// normalised bilinear value inside (vectorised, with an exact redo when the encoder's fast
+    /// rounding was unsure). - Complexity: O(W).
+    @inline(__always)
+    private func writeRow<Encoder: MaskPixelEncoder>(_ y: Int, _: Encoder.Type, table: UnsafeMutablePointer<Float>,
+                                                     support: UnsafeMutablePointer<(Int, Int)>, lowest: Float, scale: Float,
+                                                     into out: UnsafeMutableRawPointer) {
+        let W = width, elementBytes = Encoder.byteCount
+        let r0 = table + rows.lower[y] * W, r1 = table + rows.upper[y] * W
+        let a = rows.lowerWeight[y], b = rows.upperWeight[y]
+        var (start, end) = support[rows.lower[y]]
+        if b != 0 {
+            let other = support[rows.upper[y]]
+            if other.0 < other.1 { (start, end) = start < end ? (min(start, other.0), max(end, other.1)) : other }
+        }
+        guard start < end else {
+            out.initializeMemory(as: UInt8.self, repeating: 0, count: W * elementBytes)
+            return
         }
         @inline(__always) func value(_ raw: Float) -> Float {
             let v = (raw - lowest) * scale
             return v > 0 ? (v < 1 ? v : 1) : 0
         }
-        for y in 0..<height {
-            let r0 = table + rows.lower[y] * W, r1 = table + rows.upper[y] * W
-            let a = rows.lowerWeight[y], b = rows.upperWeight[y]
-            let out = destination + y * bytesPerRow
-            var (start, end) = support[rows.lower[y]]
-            if b != 0 {
-                let other = support[rows.upper[y]]
-                if other.0 < other.1 { (start, end) = start < end ? (min(start, other.0), max(end, other.1)) : other }
-            }
-            guard start < end else {
-                out.initializeMemory(as: UInt8.self, repeating: 0, count: bytesPerRow)
-                continue
-            }
-            let elementBytes = Encoder.byteCount
-            out.initializeMemory(as: UInt8.self, repeating: 0, count: start * elementBytes)
-            (out + end * elementBytes).initializeMemory(as: UInt8.self, repeating: 0, count: (W - end) * elementBytes)
-            var redo = Lanes(repeating: 0), tailRedo: Float = 0
-            var x = start
-            while x &+ Lanes.scalarCount <= end {   // x <= W <= 65,536: no overflow
-                let raw = a * UnsafeRawPointer(r0 + x).loadUnaligned(as: Lanes.self)
-                    + b * UnsafeRawPointer(r1 + x).loadUnaligned(as: Lanes.self)
-                // The encoder clamps to [0, 1], which also performs the ReLU.
-                Encoder.storeClamping((raw - lowest) * scale, into: out, at: x, redo: &redo)
-                x &+= Lanes.scalarCount
-            }
-            for x in x..<end {
-                Encoder.store(value(a * r0[x] + b * r1[x]), into: out, at: x, redo: &tailRedo)
-            }
-            if Encoder.needsRedo(redo, tailRedo) {
-                for x in start..<end { Encoder.storeExactly(value(a * r0[x] + b * r1[x]), into: out, at: x) }
-            }
+        out.initializeMemory(as: UInt8.self, repeating: 0, count: start * elementBytes)
+        (out + end * elementBytes).initializeMemory(as: UInt8.self, repeating: 0, count: (W - end) * elementBytes)
+        var redo = Lanes(repeating: 0), tailRedo: Float = 0
+        var x = start
+        while x &+ Lanes.scalarCount <= end {   // x <= W <= 65,536: no overflow
+            let raw = a * UnsafeRawPointer(r0 + x).loadUnaligned(as: Lanes.self)
+                + b * UnsafeRawPointer(r1 + x).loadUnaligned(as: Lanes.self)
+            // The encoder clamps to [0, 1], which also performs the ReLU.
+            Encoder.storeClamping((raw - lowest) * scale, into: out, at: x, redo: &redo)
+            x &+= Lanes.scalarCount
+        }
+        for x in x..<end {
+            Encoder.store(value(a * r0[x] + b * r1[x]), into: out, at: x, redo: &tailRedo)
+        }
+        if Encoder.needsRedo(redo, tailRedo) {
+            for x in start..<end { Encoder.storeExactly(value(a * r0[x] + b * r1[x]), into: out, at: x) }
         }
     }
 

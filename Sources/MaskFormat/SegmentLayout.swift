@@ -100,22 +100,22 @@ public struct SegmentHeader: Sendable, Equatable {
             throw FormatError(.badMagic, structure: s, offset: 0)
         }
         // The read version comes first: a newer layout may have moved the checksum.
-        let needed = loadLittleEndian(UInt16.self, from: buffer, at: 10)
+        let needed = loadLittleEndian(UInt16.self, from: buffer, at: Offset.readVersion)
         guard needed <= SegmentLayout.readVersion else {
-            throw FormatError(.unsupportedVersion, structure: s, offset: 10,
+            throw FormatError(.unsupportedVersion, structure: s, offset: UInt64(Offset.readVersion),
                               detail: "file needs reader version \(needed), this build reads \(SegmentLayout.readVersion)")
         }
-        let stored = loadLittleEndian(UInt32.self, from: buffer, at: 60)
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<60]))
+        let stored = loadLittleEndian(UInt32.self, from: buffer, at: Offset.checksum)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<Offset.checksum]))
         guard stored == computed else {
             throw FormatError(.checksumMismatch, structure: s, offset: 0,
                               detail: "stored \(hex32(stored)), computed \(hex32(computed))")
         }
-        var r = ByteReader(buffer, at: 8, structure: s)
+        var r = ByteReader(buffer, at: Offset.writeVersion, structure: s)
         let writeVersion = try r.u16()
         let readVersion = try r.u16()
         guard readVersion <= SegmentLayout.readVersion else {
-            throw FormatError(.unsupportedVersion, structure: s, offset: 10,
+            throw FormatError(.unsupportedVersion, structure: s, offset: UInt64(Offset.readVersion),
                               detail: "file needs reader version \(readVersion), this build reads \(SegmentLayout.readVersion)")
         }
         let headerSize = try r.u32()
@@ -128,22 +128,22 @@ public struct SegmentHeader: Sendable, Equatable {
         let bands = Int(try r.u32())
         let flags = try r.u32()
         guard headerSize == SegmentLayout.headerSize else {
-            throw FormatError(.invalidField, structure: s, offset: 12, detail: "header size \(headerSize)")
+            throw FormatError(.invalidField, structure: s, offset: UInt64(Offset.headerSize), detail: "header size \(headerSize)")
         }
         guard let format = PixelFormat(rawValue: formatByte) else {
-            throw FormatError(.invalidField, structure: s, offset: 24, detail: "pixel format \(formatByte)")
+            throw FormatError(.invalidField, structure: s, offset: UInt64(Offset.pixelFormat), detail: "pixel format \(formatByte)")
         }
         guard reserved == 0, flags == 0 else {
-            throw FormatError(.invalidField, structure: s, offset: 25, detail: "reserved bits set")
+            throw FormatError(.invalidField, structure: s, offset: UInt64(Offset.reserved), detail: "reserved bits set")
         }
         guard height > 0, width > 0, bandRows > 0 else {
-            throw FormatError(.invalidField, structure: s, offset: 16, detail: "shape \(height)x\(width), band rows \(bandRows)")
+            throw FormatError(.invalidField, structure: s, offset: UInt64(Offset.height), detail: "shape \(height)x\(width), band rows \(bandRows)")
         }
         var header = SegmentHeader(height: height, width: width, pixelFormat: format, bandRows: bandRows, maskCount: maskCount)
         header.writeVersion = writeVersion
         header.readVersion = readVersion
         guard header.bandsPerMask == bands else {
-            throw FormatError(.invalidField, structure: s, offset: 32, detail: "bands per mask \(bands), expected \(header.bandsPerMask)")
+            throw FormatError(.invalidField, structure: s, offset: UInt64(Offset.bandsPerMask), detail: "bands per mask \(bands), expected \(header.bandsPerMask)")
         }
         return header
     }
@@ -206,11 +206,11 @@ public struct SegmentFooter: Sendable, Equatable {
         guard buffer.count == SegmentLayout.footerSize else {
             throw FormatError(.outOfBounds, structure: s, offset: fileOffset, detail: "file too short for a footer")
         }
-        guard Array(buffer[56..<64]) == SegmentLayout.magic else {
-            throw FormatError(.badMagic, structure: s, offset: fileOffset + 56)
+        guard Array(buffer[Offset.magic..<(Offset.magic + 8)]) == SegmentLayout.magic else {
+            throw FormatError(.badMagic, structure: s, offset: fileOffset + UInt64(Offset.magic))
         }
-        let stored = loadLittleEndian(UInt32.self, from: buffer, at: 48)
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<48]))
+        let stored = loadLittleEndian(UInt32.self, from: buffer, at: Offset.checksum)
+        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: buffer[0..<Offset.checksum]))
         guard stored == computed else {
             throw FormatError(.checksumMismatch, structure: s, offset: fileOffset,
                               detail: "stored \(hex32(stored)), computed \(hex32(computed))")
@@ -221,11 +221,11 @@ public struct SegmentFooter: Sendable, Equatable {
             blockDirectoryOffset: try r.u64(), blockDirectoryLength: try r.u64(),
             columnDirectoryCRC: try r.u32(), blockDirectoryCRC: try r.u32(), maskCount: Int(try r.u32()))
         let reserved = try r.u32()
-        guard reserved == 0 else { throw FormatError(.invalidField, structure: s, offset: fileOffset + 44, detail: "reserved bits set") }
+        guard reserved == 0 else { throw FormatError(.invalidField, structure: s, offset: fileOffset + UInt64(Offset.reserved), detail: "reserved bits set") }
         _ = try r.u32()
         let length = try r.u32()
         guard length == SegmentLayout.footerSize else {
-            throw FormatError(.invalidField, structure: s, offset: fileOffset + 52, detail: "footer length \(length)")
+            throw FormatError(.invalidField, structure: s, offset: fileOffset + UInt64(Offset.footerLength), detail: "footer length \(length)")
         }
         return footer
     }

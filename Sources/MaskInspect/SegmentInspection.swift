@@ -16,45 +16,49 @@ public struct SegmentInspection: Sendable {
     /// The header fields as stored, read at their offsets without any check.
     public struct RawHeader: Sendable, Equatable {
         public var bytes: [UInt8]
-        public var magic: [UInt8] { Array(bytes[0..<8]) }
-        public var writeVersion: UInt16 { u16(8) }
-        public var readVersion: UInt16 { u16(10) }
-        public var headerSize: UInt32 { u32(12) }
-        public var height: UInt32 { u32(16) }
-        public var width: UInt32 { u32(20) }
-        public var pixelFormat: UInt8 { bytes[24] }
-        public var reserved: UInt8 { bytes[25] }
-        public var bandRows: UInt16 { u16(26) }
-        public var maskCount: UInt32 { u32(28) }
-        public var bandsPerMask: UInt32 { u32(32) }
-        public var flags: UInt32 { u32(36) }
-        public var reservedTailIsZero: Bool { bytes[40..<60].allSatisfy { $0 == 0 } }
-        public var storedCRC: UInt32 { u32(60) }
-        public var computedCRC: UInt32 { CRC32C.checksum(bytes[0..<60]) }
+        public var magic: [UInt8] { Array(bytes[F.magic..<(F.magic + 8)]) }
+        public var writeVersion: UInt16 { field(F.writeVersion) }
+        public var readVersion: UInt16 { field(F.readVersion) }
+        public var headerSize: UInt32 { field(F.headerSize) }
+        public var height: UInt32 { field(F.height) }
+        public var width: UInt32 { field(F.width) }
+        public var pixelFormat: UInt8 { bytes[F.pixelFormat] }
+        public var reserved: UInt8 { bytes[F.reserved] }
+        public var bandRows: UInt16 { field(F.bandRows) }
+        public var maskCount: UInt32 { field(F.maskCount) }
+        public var bandsPerMask: UInt32 { field(F.bandsPerMask) }
+        public var flags: UInt32 { field(F.flags) }
+        public var reservedTailIsZero: Bool { bytes[F.reservedTail..<F.checksum].allSatisfy { $0 == 0 } }
+        public var storedCRC: UInt32 { field(F.checksum) }
+        public var computedCRC: UInt32 { CRC32C.checksum(bytes[0..<F.checksum]) }
 
-        func u16(_ o: Int) -> UInt16 { UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8 }
-        func u32(_ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[o + $1]) << (8 * UInt32($1)) } }
+        private typealias F = SegmentHeader.Offset
+        private func field<T: FixedWidthInteger>(_ offset: Int) -> T {
+            bytes.withUnsafeBytes { loadLittleEndian(T.self, from: $0, at: offset) }
+        }
     }
 
     /// The footer fields as stored (offsets relative to the footer's start).
     public struct RawFooter: Sendable, Equatable {
         public var bytes: [UInt8]
         public var fileOffset: Int
-        public var columnDirectoryOffset: UInt64 { u64(0) }
-        public var columnDirectoryLength: UInt64 { u64(8) }
-        public var blockDirectoryOffset: UInt64 { u64(16) }
-        public var blockDirectoryLength: UInt64 { u64(24) }
-        public var columnDirectoryCRC: UInt32 { u32(32) }
-        public var blockDirectoryCRC: UInt32 { u32(36) }
-        public var maskCount: UInt32 { u32(40) }
-        public var reserved: UInt32 { u32(44) }
-        public var storedCRC: UInt32 { u32(48) }
-        public var computedCRC: UInt32 { CRC32C.checksum(bytes[0..<48]) }
-        public var footerLength: UInt32 { u32(52) }
-        public var magic: [UInt8] { Array(bytes[56..<64]) }
+        public var columnDirectoryOffset: UInt64 { field(F.columnDirectoryOffset) }
+        public var columnDirectoryLength: UInt64 { field(F.columnDirectoryLength) }
+        public var blockDirectoryOffset: UInt64 { field(F.blockDirectoryOffset) }
+        public var blockDirectoryLength: UInt64 { field(F.blockDirectoryLength) }
+        public var columnDirectoryCRC: UInt32 { field(F.columnDirectoryCRC) }
+        public var blockDirectoryCRC: UInt32 { field(F.blockDirectoryCRC) }
+        public var maskCount: UInt32 { field(F.maskCount) }
+        public var reserved: UInt32 { field(F.reserved) }
+        public var storedCRC: UInt32 { field(F.checksum) }
+        public var computedCRC: UInt32 { CRC32C.checksum(bytes[0..<F.checksum]) }
+        public var footerLength: UInt32 { field(F.footerLength) }
+        public var magic: [UInt8] { Array(bytes[F.magic..<(F.magic + 8)]) }
 
-        func u32(_ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[o + $1]) << (8 * UInt32($1)) } }
-        func u64(_ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[o + $1]) << (8 * UInt64($1)) } }
+        private typealias F = SegmentFooter.Offset
+        private func field<T: FixedWidthInteger>(_ offset: Int) -> T {
+            bytes.withUnsafeBytes { loadLittleEndian(T.self, from: $0, at: offset) }
+        }
     }
 
     /// One pixel block and what was found checking it.
@@ -183,7 +187,7 @@ public struct SegmentInspection: Sendable {
             let f = try SegmentFooter.decode(slice, fileOffset: UInt64(at))
             footer = f
             if let h = header, h.maskCount != f.maskCount {
-                corruptions.append(FormatError(.invalidField, structure: "segment footer", offset: UInt64(at + 40),
+                corruptions.append(FormatError(.invalidField, structure: "segment footer", offset: UInt64(at + SegmentFooter.Offset.maskCount),
                                                detail: "mask count \(f.maskCount), header says \(h.maskCount)"))
             }
             if maskCountForColumns == nil { maskCountForColumns = f.maskCount }
@@ -221,40 +225,45 @@ public struct SegmentInspection: Sendable {
         }
         columnDirectoryOK = crcOK
         if !crcOK { notes.append("the column directory decoded despite its checksum; its entries are unverified") }
-        for d in entries {
-            var column = Column(descriptor: d, checksumOK: nil, data: nil)
-            defer { columns.append(column) }
-            let cs = "column '\(d.name)'"
-            guard let chunk = slice(bytes, d.offset, d.length) else {
-                corruptions.append(FormatError(.outOfBounds, structure: cs, offset: d.offset, detail: "\(d.length) bytes past the end of the file"))
-                continue
-            }
-            let c = CRC32C.checksum(chunk)
-            column.checksumOK = c == d.crc
-            guard c == d.crc else {
-                corruptions.append(FormatError(.checksumMismatch, structure: cs, offset: d.offset,
-                                               detail: "stored \(hex32(d.crc)), computed \(hex32(c))"))
-                continue
-            }
-            guard let rows = maskCountForColumns else { continue }
-            do throws(FormatError) {
-                let data = try ColumnData.decode(chunk, type: d.type, count: rows, structure: cs)
-                column.data = data
-                if data.hasNulls != d.hasNulls {
-                    corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
-                                                   detail: "has-NULLs flag \(d.hasNulls), the validity bitmap says \(data.hasNulls)"))
-                }
-                let expected = Self.chunkLength(data)
-                if expected != Int(d.length) {
-                    corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
-                                                   detail: "chunk length \(d.length), \(rows) rows need \(expected)"))
-                }
-            } catch {
-                var e = error
-                if e.offset == nil { e.offset = d.offset } else { e.offset! += d.offset }
-                corruptions.append(e)
-            }
+        for d in entries { columns.append(inspectColumn(d, bytes)) }
+    }
+
+    /// Checks one column chunk: in bounds, its CRC, then its decoded values against the
+    /// directory's has-NULLs flag and length. Damage is recorded; the column is returned with
+    /// what could be decoded.
+    private mutating func inspectColumn(_ d: ColumnChunkDescriptor, _ bytes: UnsafeRawBufferPointer) -> Column {
+        var column = Column(descriptor: d, checksumOK: nil, data: nil)
+        let cs = "column '\(d.name)'"
+        guard let chunk = slice(bytes, d.offset, d.length) else {
+            corruptions.append(FormatError(.outOfBounds, structure: cs, offset: d.offset, detail: "\(d.length) bytes past the end of the file"))
+            return column
         }
+        let c = CRC32C.checksum(chunk)
+        column.checksumOK = c == d.crc
+        guard c == d.crc else {
+            corruptions.append(FormatError(.checksumMismatch, structure: cs, offset: d.offset,
+                                           detail: "stored \(hex32(d.crc)), computed \(hex32(c))"))
+            return column
+        }
+        guard let rows = maskCountForColumns else { return column }
+        do throws(FormatError) {
+            let data = try ColumnData.decode(chunk, type: d.type, count: rows, structure: cs)
+            column.data = data
+            if data.hasNulls != d.hasNulls {
+                corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
+                                               detail: "has-NULLs flag \(d.hasNulls), the validity bitmap says \(data.hasNulls)"))
+            }
+            let expected = Self.chunkLength(data)
+            if expected != Int(d.length) {
+                corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
+                                               detail: "chunk length \(d.length), \(rows) rows need \(expected)"))
+            }
+        } catch {
+            var e = error
+            if e.offset == nil { e.offset = d.offset } else { e.offset! += d.offset }
+            corruptions.append(e)
+        }
+        return column
     }
 
     /// The exact length of a chunk holding `data` (Format/segment.md, "Column chunks").

@@ -5,8 +5,11 @@ import MaskStorage
 enum RowOutcome: UInt8, Sendable {
     /// Failed the metadata part of WHERE.
     case untargeted
-    /// Excluded without reading pixels (bounds, NULL boxes, or a top-k that stopped early).
-    case pruned
+    /// Excluded without reading pixels because WHERE (or HAVING) is certainly not true: on
+    /// bounds, a NULL box, or exact values known without reading.
+    case prunedByFilter
+    /// Excluded without reading pixels by a top-k: its best value cannot enter the first k.
+    case prunedByRank
     /// Included without reading pixels (bounds decided the filter; outputs needed no pixels).
     case accepted
     /// Pixels were read.
@@ -23,11 +26,14 @@ struct ConstantBoundsKey: Hashable {
 struct ExecutionCounts: Sendable {
     var total = 0
     var targeted = 0
-    var pruned = 0
+    var prunedByFilter = 0
+    var prunedByRank = 0
     var accepted = 0
     var verified = 0
     var newlyIndexed = 0
     var boundWidths: [Int] = []
+
+    var pruned: Int { prunedByFilter + prunedByRank }
 }
 
 /// Runs a `QueryPlan` against a `MaskTable` by filter-verification (MaskSearch, VLDB 2024, §4):
@@ -41,19 +47,19 @@ struct ExecutionCounts: Sendable {
 ///    (unless outputs need exact CP values); otherwise the mask is a candidate for verification.
 /// 2. Verification (`PixelVerifier`, parallel): read the undecided masks once, compute all their
 ///    CP terms exactly, re-evaluate.
-/// 3. Top-k (ORDER BY + LIMIT with a bounds source): candidates are visited in order of the best
-///    value their first ORDER BY key can take (upper bound for DESC, lower for ASC; NULLs last;
-///    ties by mask_id), verified in batches, and the scan stops as soon as the next candidate's
-///    best value ranks strictly after the current k-th row (or equal, with one key and a larger
-///    mask_id, which loses the tie-break). Every visited mask is evaluated exactly, so the answer
-///    is the full scan's.
+/// 3. Top-k (ORDER BY + LIMIT with a bounds source): `TopKCutoff` drops candidates that cannot
+///    enter the first k, then `TopKLoop` visits the rest best-first in parallel batches and stops
+///    exactly where the sequential best-first algorithm stops. Every visited mask is evaluated
+///    exactly, so the answer is the full scan's.
 /// 4. Grouped queries: rows passing WHERE are grouped (members in mask_id order), mask aggregates
 ///    are computed by `MaskAggregation`, scalar aggregates over members' exact values, then
-///    HAVING, projection, sort, limit.
+///    HAVING, projection, sort, limit (ranked groups through the same `TopKLoop`).
 final class Executor {
     let table: any MaskTable
     let plan: QueryPlan
     let boundsSource: (any CPBoundsSource)?
+    /// Offered the masks verification reads whole, to index them; nil: nothing is indexed.
+    let observer: (any IndexObserver)?
 
     /// Per row; an unsafe buffer so that row loops pay no exclusivity check per access.
     let outcomes: UnsafeMutableBufferPointer<RowOutcome>
@@ -62,13 +68,26 @@ final class Executor {
     var boundWidths = [Int](repeating: 0, count: QueryStats.boundWidthBuckets.count)
     let states: RowStates
     let evaluator: ExpressionEvaluator
-    /// Every row's bounds for a constant (box, codes), computed once per query when first needed.
-    var constantBounds: [ConstantBoundsKey: (lower: [Int32], upper: [Int32])?] = [:]
+    /// Every row's bounds for a constant (box, codes), computed once per query when first
+    /// needed (nil: the source answers row by row only).
+    var constantBounds: [ConstantBoundsKey: RowBounds?] = [:]
+    /// Set when the run must explain its bounds (`Executor+Explain.swift`), with the row of the
+    /// requested mask (nil: chosen after the run).
+    let explainRequest: ExplainRequest?
+    let explainMaskRow: Int?
+    /// The bounds before the first read, captured only when explaining.
+    var boundsHistogram: BoundsHistogram?
+    /// The explanation of the finished run, only when explaining.
+    var explanation: QueryExplanation?
 
-    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?) {
+    init(table: any MaskTable, plan: QueryPlan, boundsSource: (any CPBoundsSource)?, observer: (any IndexObserver)? = nil,
+         explain: ExplainRequest? = nil, explainMaskRow: Int? = nil) {
         self.table = table
         self.plan = plan
         self.boundsSource = boundsSource
+        self.observer = observer
+        explainRequest = explain
+        self.explainMaskRow = explainMaskRow
         states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
         evaluator = ExpressionEvaluator(table: table, states: states)
         outcomes = .allocate(capacity: table.count)
@@ -83,6 +102,7 @@ final class Executor {
         var filter: TruthSet
     }
 
+    /// Runs the plan: the result rows (sorted, limited) and the outcome counts.
     func run() throws(QueryError) -> ([[ColumnValue]], ExecutionCounts) {
         let candidates = rowPass()
         var rows: [ResultRow]
@@ -95,189 +115,36 @@ final class Executor {
         }
         let ordering = ResultOrdering(descending: plan.sortKeys.map(\.descending))
         if let k = plan.limit { ordering.firstK(&rows, k) } else { ordering.sort(&rows) }
+        let counts = countOutcomes()
+        if explainRequest != nil { explanation = try explanation(rows: rows, counts: counts) }
+        return (rows.map(\.values), counts)
+    }
+
+    /// The outcome counts of the run; a query without CP terms reports no pixel decisions.
+    /// - Complexity: O(rows).
+    func countOutcomes() -> ExecutionCounts {
         var counts = ExecutionCounts()
         counts.total = table.count
         counts.newlyIndexed = newlyIndexed
         counts.boundWidths = boundWidths
         for o in outcomes {
             switch o {
-            case .untargeted: break
-            case .pruned: counts.targeted += 1; counts.pruned += 1
-            case .accepted: counts.targeted += 1; counts.accepted += 1
-            case .verified: counts.targeted += 1; counts.verified += 1
+            case .untargeted: continue
+            case .prunedByFilter: counts.prunedByFilter += 1
+            case .prunedByRank: counts.prunedByRank += 1
+            case .accepted: counts.accepted += 1
+            case .verified: counts.verified += 1
             }
+            counts.targeted += 1
         }
         if !plan.usesPixels {
-            counts.pruned = 0
-            counts.accepted = 0
-            counts.verified = 0
+            (counts.prunedByFilter, counts.prunedByRank, counts.accepted, counts.verified) = (0, 0, 0, 0)
         }
-        return (rows.map(\.values), counts)
+        return counts
     }
+}
 
-    // MARK: Row pass
-
-    /// Targets masks by the metadata filter, sets boxes and CP states, and evaluates the residual
-    /// filter on bounds, in three passes: (1) per row, boxes and the metadata filter; (2) per CP
-    /// term, the bounds of every targeted row in one call to the bounds source (one vectorised
-    /// column pass for a constant ROI, a batch of per-row plans for a named one); (3) per
-    /// targeted row, the CP states and the residual filter.
-    /// - Complexity: O(rows × (terms + filter size)), no pixel reads.
-    func rowPass() -> [Candidate] {
-        let width = table.width, height = table.height, rowCount = table.count
-        let full = PixelBox.full(width: width, height: height)
-        let codeEnd = table.pixelFormat.codeOfOne + 1
-        let rois = plan.rois, terms = plan.cpTerms
-        let roiCount = rois.count, termCount = terms.count
-        let boxes = states.boxes, cp = states.cp, outcomes = self.outcomes
-        let evaluator = self.evaluator
-        let hasSource = boundsSource != nil
-
-        // (1) Boxes first: AREA(named) may appear in the metadata filter.
-        if roiCount > 0 {
-            let maskIDs = table.builtinColumn(0), imageIDs = table.builtinColumn(1)
-            for (r, roi) in rois.enumerated() {
-                switch roi {
-                case .full:
-                    for row in 0..<rowCount { boxes[row * roiCount + r] = full }
-                case .box(let b):
-                    for row in 0..<rowCount { boxes[row * roiCount + r] = b }
-                case .named(let set):
-                    let byImage = set.key == .imageID, setBoxes = set.boxes
-                    for row in 0..<rowCount {
-                        let key = byImage ? imageIDs[row] : maskIDs[row]
-                        boxes[row * roiCount + r] = setBoxes[key]?.clipped(width: width, height: height)
-                    }
-                }
-            }
-        }
-        var targeted: [Int] = []
-        targeted.reserveCapacity(rowCount)
-        if let m = plan.metadataFilter {
-            for row in 0..<rowCount where evaluator.truth(m, row: row) == .true { targeted.append(row) }
-        } else {
-            targeted.append(contentsOf: 0..<rowCount)
-        }
-        for row in targeted { outcomes[row] = .pruned }
-
-        // (2) Bounds per term, for every targeted row whose box and range need them.
-        var widths = boundWidths
-        for (t, term) in terms.enumerated() {
-            let codes = term.codes
-            let allCodes = codes.lo == 0 && codes.hi >= codeEnd
-            // Exact without the index: NULL box, empty box or range, or every code.
-            var pending: [Int] = []
-            for row in targeted {
-                let state: IntervalValue
-                if let box = boxes[row * roiCount + term.roi] {
-                    let area = box.area
-                    if area == 0 || codes.isEmpty {
-                        state = .exact(.int(0))
-                    } else if allCodes {
-                        state = .exact(.int(Int64(area)))
-                    } else if hasSource {
-                        pending.append(row)
-                        state = .range(lo: 0, hi: Double(area), maybeNull: false)
-                    } else {
-                        state = .range(lo: -.infinity, hi: .infinity, maybeNull: false)
-                    }
-                } else {
-                    state = .exact(.null)
-                }
-                cp[row * termCount + t] = state
-            }
-            guard let source = boundsSource, !pending.isEmpty else { continue }
-            var constantBox: PixelBox?
-            switch rois[term.roi] {
-            case .full, .box: constantBox = boxes[pending[0] * roiCount + term.roi]
-            case .named: constantBox = nil
-            }
-            if let box = constantBox, let all = source.boundsForAllRows(box: box, codes: codes) {
-                for row in pending where all.lower[row] >= 0 {
-                    widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], all.lower[row], all.upper[row]))] += 1
-                }
-            } else {
-                let found = source.bounds(rows: pending, boxes: pending.map { boxes[$0 * roiCount + term.roi]! }, codes: codes)
-                for (i, row) in pending.enumerated() where found.lower[i] >= 0 {
-                    widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], found.lower[i], found.upper[i]))] += 1
-                }
-            }
-        }
-        boundWidths = widths
-
-        // (3) The residual filter over the states.
-        var candidates: [Candidate] = []
-        if let residual = plan.residualFilter {
-            for row in targeted {
-                let filter = evaluator.truth(residual, row: row)
-                if !filter.certainlyFails { candidates.append(Candidate(row: row, filter: filter)) }
-            }
-        } else {
-            candidates = targeted.map { Candidate(row: $0, filter: .true) }
-        }
-
-        // (4) Candidates the filter leaves undecided get the source's tighter bounds, then the
-        // filter again: each one decided here is a mask not read.
-        if let residual = plan.residualFilter, boundsSource != nil {
-            let undecided = candidates.indices.filter { !candidates[$0].filter.certainlyPasses }
-            if !undecided.isEmpty && refine(rows: undecided.map { candidates[$0].row }) {
-                var kept: [Candidate] = []
-                kept.reserveCapacity(candidates.count)
-                var next = 0
-                for (i, c) in candidates.enumerated() {
-                    guard next < undecided.count, undecided[next] == i else {
-                        kept.append(c)
-                        continue
-                    }
-                    next += 1
-                    let filter = evaluator.truth(residual, row: c.row)
-                    if !filter.certainlyFails { kept.append(Candidate(row: c.row, filter: filter)) }
-                }
-                candidates = kept
-            }
-        }
-        return candidates
-    }
-
-    /// Narrows the CP states of `rows` (ascending) that are still ranges with the bounds
-    /// source's refined bounds. Returns false when the source has none.
-    /// - Complexity: O(rows × terms × refined-plan size).
-    func refine(rows: [Int]) -> Bool {
-        guard let source = boundsSource, !rows.isEmpty else { return false }
-        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
-        let boxes = states.boxes, cp = states.cp
-        var refined = false
-        for (t, term) in plan.cpTerms.enumerated() {
-            let pending = rows.filter { row in
-                if case .range = cp[row * termCount + t], boxes[row * roiCount + term.roi] != nil { return true }
-                return false
-            }
-            guard !pending.isEmpty,
-                  let found = source.refinedBounds(rows: pending, boxes: pending.map { boxes[$0 * roiCount + term.roi]! }, codes: term.codes)
-            else { continue }
-            refined = true
-            for (i, row) in pending.enumerated() where found.lower[i] >= 0 {
-                guard case .range(let lo, let hi, _) = cp[row * termCount + t] else { continue }
-                let l = max(Int(lo), Int(found.lower[i])), h = min(Int(hi), Int(found.upper[i]))
-                if l > h { continue }  // inconsistent with the first bounds: keep those
-                cp[row * termCount + t] = l == h ? .exact(.int(Int64(l))) : .range(lo: Double(l), hi: Double(h), maybeNull: false)
-            }
-        }
-        return refined
-    }
-
-    /// Narrows a CP state `0...area` by index bounds `lower...upper` (ignored when inconsistent);
-    /// returns the width of the result.
-    @inline(__always)
-    static func narrow(_ state: inout IntervalValue, _ lower: Int32, _ upper: Int32) -> Int {
-        guard case .range(_, let hiArea, _) = state else { return 0 }
-        let area = Int(hiArea)
-        var lo = max(0, Int(lower)), hi = min(area, Int(upper))
-        if lo > hi { (lo, hi) = (0, area) }  // inconsistent bounds: ignore them
-        state = lo == hi ? .exact(.int(Int64(lo))) : .range(lo: Double(lo), hi: Double(hi), maybeNull: false)
-        return hi - lo
-    }
-
+extension Executor {
     // MARK: Verification
 
     /// CP terms read by the select list and ORDER BY.
@@ -297,7 +164,7 @@ final class Executor {
     }
 
     func verify(_ rows: [Int]) throws(QueryError) {
-        let verifier = PixelVerifier(table: table, terms: plan.cpTerms, boundsSource: boundsSource)
+        let verifier = PixelVerifier(table: table, terms: plan.cpTerms, observer: observer)
         let outcome = try verifier.verify(rows: rows, states: states)
         for r in outcome.readRows { outcomes[r] = .verified }
         newlyIndexed += outcome.newlyIndexed
@@ -322,6 +189,7 @@ final class Executor {
     /// Verifies every undecided candidate (in parallel), then evaluates all exactly.
     func runScan(_ candidates: [Candidate]) throws(QueryError) -> [ResultRow] {
         let needed = outputTerms
+        captureBounds()
         try verify(candidates.filter { needsRead($0, needed: needed) }.map(\.row))
         var rows: [ResultRow] = []
         for c in candidates {
@@ -332,74 +200,65 @@ final class Executor {
 
     // MARK: Top-k
 
-    /// The best value (in result order) the first sort key can take for this mask.
+    /// The best value (in result order) the first sort key can take for this mask; its mask_id
+    /// without sort keys.
     func bestKey(row: Int, key: SortKey?) -> ColumnValue {
         guard let key else { return .int(table.maskID(row: row)) }
-        switch evaluator.value(key.expression, row: row) {
-        case .exact(let v): return v
-        case .range(let lo, let hi, _): return .double(key.descending ? hi : lo)
-        }
+        return evaluator.value(key.expression, row: row).best(descending: key.descending)
     }
 
-    func runTopK(_ candidates: [Candidate], k: Int) throws(QueryError) -> [ResultRow] {
-        if k == 0 { return [] }
+    /// Candidates in top-k visiting order (`TopKLoop.sort`), without those `TopKCutoff` shows
+    /// cannot enter the top k — first on the row pass's bounds, then on the survivors' refined
+    /// bounds. Excluded candidates become `.prunedByRank`.
+    /// - Complexity: O(n log n) plus one refinement of the first cutoff's survivors.
+    func topKOrder(_ candidates: [Candidate], k: Int, loop: TopKLoop) -> [TopKItem] {
         let firstKey = plan.sortKeys.first
-        let descending = firstKey?.descending ?? false
-        let singleKey = plan.sortKeys.count <= 1
-        let maskIDs = table.builtinColumn(0)
-        var order: [(best: ColumnValue, maskID: Int64, candidate: Candidate)] = []
-        if let firstKey, let cutoff = TopKCutoff.compute(k: k, descending: descending, candidates.lazy.map { c in
-            (self.evaluator.value(firstKey.expression, row: c.row), c.filter.certainlyPasses)
-        }) {
-            var survivors = candidates.filter { !cutoff.excludes(bestKey(row: $0.row, key: firstKey)) }
-            // The survivors' refined bounds give a higher cutoff and fewer survivors.
-            if refine(rows: survivors.map(\.row)),
-               let second = TopKCutoff.compute(k: k, descending: descending, survivors.lazy.map { c in
-                   (self.evaluator.value(firstKey.expression, row: c.row), c.filter.certainlyPasses)
-               }) {
-                survivors = survivors.filter { !second.excludes(bestKey(row: $0.row, key: firstKey)) }
+        var survivors = Array(candidates.indices)
+        if let firstKey {
+            func cutoff(_ indices: [Int]) -> TopKCutoff? {
+                TopKCutoff.compute(k: k, descending: loop.descending, indices.lazy.map { i in
+                    (self.evaluator.value(firstKey.expression, row: candidates[i].row), candidates[i].filter.certainlyPasses)
+                })
             }
-            order = survivors.map { (bestKey(row: $0.row, key: firstKey), maskIDs[$0.row], $0) }
-        } else {
-            order = candidates.map { (bestKey(row: $0.row, key: firstKey), maskIDs[$0.row], $0) }
-        }
-        order.sort {
-            let c = ResultOrdering.compareKey($0.best, $1.best, descending: descending)
-            return c != 0 ? c < 0 : $0.maskID < $1.maskID
-        }
-        let ordering = ResultOrdering(descending: plan.sortKeys.map(\.descending))
-        let needed = outputTerms
-        var results: [ResultRow] = []
-        var next = 0
-        var batchSize = max(16, min(k, 1024))
-        /// True when a mask whose first key is at best `best` cannot enter the current top k.
-        func cannotEnter(_ best: ColumnValue, _ maskID: Int64, _ kth: ResultRow) -> Bool {
-            let kthFirst = firstKey == nil ? kth.tie : kth.keys[0]
-            let c = ResultOrdering.compareKey(best, kthFirst, descending: descending)
-            if c > 0 { return true }
-            if c == 0 && singleKey, case .int(let kthID) = kth.tie, maskID > kthID { return true }
-            return false
-        }
-        while next < order.count {
-            var batch: [Candidate] = []
-            let kth = results.count >= k ? results[k - 1] : nil
-            while next < order.count && batch.count < batchSize {
-                if let kth, cannotEnter(order[next].best, order[next].maskID, kth) {
-                    next = order.count
-                    break
+            func exclude(_ indices: [Int], by cutoff: TopKCutoff) -> [Int] {
+                indices.filter { i in
+                    let out = cutoff.excludes(bestKey(row: candidates[i].row, key: firstKey))
+                    if out { outcomes[candidates[i].row] = .prunedByRank }
+                    return !out
                 }
-                batch.append(order[next].candidate)
-                next += 1
             }
-            if batch.isEmpty { break }
-            try verify(batch.filter { needsRead($0, needed: needed) }.map(\.row))
-            for c in batch {
-                if let r = try finish(c) { results.append(r) }
+            if let first = cutoff(survivors) {
+                survivors = exclude(survivors, by: first)
+                // The survivors' refined bounds give a higher cutoff and fewer survivors.
+                if refine(rows: survivors.map { candidates[$0].row }), let second = cutoff(survivors) {
+                    survivors = exclude(survivors, by: second)
+                }
             }
-            ordering.sort(&results)
-            if results.count > k { results.removeLast(results.count - k) }
-            batchSize = min(batchSize * 2, 4096)
         }
-        return results
+        var items = survivors.map { i in
+            TopKItem(best: bestKey(row: candidates[i].row, key: firstKey), tie: .int(table.maskID(row: candidates[i].row)), index: i)
+        }
+        loop.sort(&items)
+        return items
+    }
+
+    /// Top-k over rows by `TopKLoop`: each batch's undecided masks are read in one parallel pass.
+    func runTopK(_ candidates: [Candidate], k: Int) throws(QueryError) -> [ResultRow] {
+        let loop = TopKLoop(k: k, sortKeys: plan.sortKeys)
+        guard k > 0 else { return [] }
+        let items = topKOrder(candidates, k: k, loop: loop)
+        captureBounds()
+        let needed = outputTerms
+        let (rows, visited) = try loop.run(items) { (batch) throws(QueryError) -> [ResultRow] in
+            let visited = batch.map { candidates[$0.index] }
+            try verify(visited.filter { needsRead($0, needed: needed) }.map(\.row))
+            var rows: [ResultRow] = []
+            for c in visited {
+                if let r = try finish(c) { rows.append(r) }
+            }
+            return rows
+        }
+        for item in items[visited...] { outcomes[candidates[item.index].row] = .prunedByRank }
+        return rows
     }
 }

@@ -37,7 +37,7 @@ enum IndexingBudget {
 
         /// A mask of the chunk needs `neededBytes` decoded; `wholeBytes` when the index wants it
         /// read whole (nil otherwise), and then the index page group its entries go to
-        /// (`CPBoundsSource.storePages`).
+        /// (`IndexObserver.storePages`).
         mutating func add(neededBytes: Int, wholeBytes: Int?, store: (group: Int, pages: Int)?) {
             needed += Double(neededBytes)
             guard let whole = wholeBytes else { return }
@@ -59,7 +59,7 @@ enum IndexingBudget {
     /// extra cost fits in the allowance — `fraction` of the pass's decoding, or `floorBytes`
     /// when that is more, so that small queries and small databases index all they read.
     /// `fresh`: no earlier pass of this query indexed anything (a query verifying in batches
-    /// gets the floor on its first batch only, `CPBoundsSource.hasPendingEntries`).
+    /// gets the floor on its first batch only, `IndexObserver.hasPendingEntries`).
     static func admitted(_ chunks: [ChunkDemand], fresh: Bool) -> [Bool] {
         let share = fraction * chunks.reduce(0.0) { $0 + $1.needed }
         var allowance = fresh ? max(share, floorBytes) : share

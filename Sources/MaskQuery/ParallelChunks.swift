@@ -14,7 +14,13 @@ enum ParallelChunks {
     }
 
     static func run(count: Int, minimumChunk: Int = 8, _ body: (Int, Range<Int>) -> Void) {
-        let rs = ranges(count: count, minimumChunk: minimumChunk)
+        run(ranges(count: count, minimumChunk: minimumChunk), body)
+    }
+
+    /// Runs `body(chunkIndex, rs[chunkIndex])` over chunks computed beforehand (`ranges`), for a
+    /// caller that planned per chunk before running.
+    static func run(_ rs: [Range<Int>], _ body: (Int, Range<Int>) -> Void) {
+        if rs.isEmpty { return }
         if rs.count == 1 {
             body(0, rs[0])
             return

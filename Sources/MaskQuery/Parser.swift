@@ -8,7 +8,7 @@
 ///     expr       := and {OR and}
 ///     and        := not {AND not}
 ///     not        := NOT not | comparison
-///     comparison := additive [cmp additive | [NOT] IN "(" expr {"," expr} ")"
+///     comparison := additive [cmp additive | [NOT] IN "(" additive {"," additive} ")"
 ///                   | [NOT] BETWEEN additive AND additive | IS [NOT] NULL]
 ///     additive   := term {("+"|"-") term};   term := unary {("*"|"/") unary}
 ///     unary      := ("-"|"+") unary | primary
@@ -20,10 +20,14 @@
 ///
 /// A minus sign directly before a number literal is folded into the literal (so
 /// `-9223372036854775808` is a valid INT64 literal). One token of lookahead; O(n).
+/// An expression deeper than `maxDepth` (operators, calls and parentheses counted) is a syntax
+/// error at the token where the limit is passed, so no later pass can exhaust the stack.
 struct Parser {
     private let tokens: [Token]
     private let source: [Character]
     private var position = 0
+    /// How many constructs (parentheses, NOT, signs, call arguments) enclose the current token.
+    private var nesting = 0
 
     /// Words that end an expression and cannot be used as a bare alias.
     static let reservedWords: Set<String> = [
@@ -129,118 +133,168 @@ struct Parser {
         return .expression(e, alias: nil, text: text)
     }
 
-    mutating func parseExpression() throws(QueryError) -> SyntaxExpr {
+    // MARK: Expressions
+
+    /// The deepest expression a query may hold (README, "Decisions"): every pass over an expression
+    /// (parser, binder, evaluator, EXPLAIN text) recurses once per level, so the depth is bounded
+    /// to keep those passes far inside a thread's stack; SQLite bounds its expression trees the same way.
+    static let maxDepth = 256
+
+    /// An expression with the depth of its tree as written: a literal, name, `CP(...)` or `AREA(...)`
+    /// is 1 deep; an operator, `NOT`, a sign, an aggregate or function call, or a pair of parentheses
+    /// is one level deeper than its deepest operand.
+    private struct Parsed {
+        var expr: SyntaxExpr
+        var depth: Int
+    }
+
+    static func tooDeep(_ token: Token) -> QueryError {
+        .syntax(token, "expression nested too deeply (at most \(maxDepth) levels of operators, calls and parentheses)")
+    }
+
+    /// `expr`, one level deeper than the deepest of `operands`; past `maxDepth` an error at `token`
+    /// (the operator, or the parenthesis, where the limit is passed).
+    private func node(_ expr: SyntaxExpr, over operands: [Parsed], at token: Token) throws(QueryError) -> Parsed {
+        let depth = 1 + (operands.map(\.depth).max() ?? 0)
+        guard depth <= Self.maxDepth else { throw Self.tooDeep(token) }
+        return Parsed(expr: expr, depth: depth)
+    }
+
+    /// Enters an operand nested one level inside the construct starting at `token`; the caller
+    /// leaves with `nesting -= 1` (a `defer`). The parser recurses once per nested construct, so
+    /// the nesting is checked before recursing: inside `nesting` constructs an operand makes the
+    /// whole tree at least `nesting + 2` deep, and such a tree past `maxDepth` is refused here,
+    /// where `node` would refuse it only after the recursion.
+    private mutating func enterNested(at token: Token) throws(QueryError) {
+        guard nesting + 2 <= Self.maxDepth else { throw Self.tooDeep(token) }
+        nesting += 1
+    }
+
+    mutating func parseExpression() throws(QueryError) -> SyntaxExpr { try parseOr().expr }
+
+    private mutating func parseOr() throws(QueryError) -> Parsed {
         var left = try parseAnd()
         while current.isKeyword("OR") {
             let t = current
             advance()
-            left = .binary(.or, left, try parseAnd(), token: t)
+            let right = try parseAnd()
+            left = try node(.binary(.or, left.expr, right.expr, token: t), over: [left, right], at: t)
         }
         return left
     }
 
-    private mutating func parseAnd() throws(QueryError) -> SyntaxExpr {
+    private mutating func parseAnd() throws(QueryError) -> Parsed {
         var left = try parseNot()
         while current.isKeyword("AND") {
             let t = current
             advance()
-            left = .binary(.and, left, try parseNot(), token: t)
+            let right = try parseNot()
+            left = try node(.binary(.and, left.expr, right.expr, token: t), over: [left, right], at: t)
         }
         return left
     }
 
-    private mutating func parseNot() throws(QueryError) -> SyntaxExpr {
-        if current.isKeyword("NOT") {
-            let t = current
-            advance()
-            return .not(try parseNot(), token: t)
-        }
-        return try parseComparison()
+    private mutating func parseNot() throws(QueryError) -> Parsed {
+        guard current.isKeyword("NOT") else { return try parseComparison() }
+        let t = current
+        advance()
+        try enterNested(at: t)
+        defer { nesting -= 1 }
+        let operand = try parseNot()
+        return try node(.not(operand.expr, token: t), over: [operand], at: t)
     }
 
-    private mutating func parseComparison() throws(QueryError) -> SyntaxExpr {
+    private static func comparisonOperator(_ t: Token) -> BinaryOperator? {
+        guard t.kind == .symbol else { return nil }
+        switch t.text {
+        case "=": return .equal
+        case "!=", "<>": return .notEqual
+        case "<": return .less
+        case "<=": return .lessEqual
+        case ">": return .greater
+        case ">=": return .greaterEqual
+        default: return nil
+        }
+    }
+
+    private mutating func parseComparison() throws(QueryError) -> Parsed {
         let left = try parseAdditive()
         let t = current
-        if t.kind == .symbol {
-            let op: BinaryOperator?
-            switch t.text {
-            case "=": op = .equal
-            case "!=", "<>": op = .notEqual
-            case "<": op = .less
-            case "<=": op = .lessEqual
-            case ">": op = .greater
-            case ">=": op = .greaterEqual
-            default: op = nil
-            }
-            if let op {
-                advance()
-                return .binary(op, left, try parseAdditive(), token: t)
-            }
+        if let op = Self.comparisonOperator(t) {
+            advance()
+            let right = try parseAdditive()
+            return try node(.binary(op, left.expr, right.expr, token: t), over: [left, right], at: t)
         }
         var negated = false
         if t.isKeyword("NOT") && (peek().isKeyword("IN") || peek().isKeyword("BETWEEN")) {
             negated = true
             advance()
         }
-        if accept(keyword: "IN") {
-            try expect(symbol: "(", "expected '(' after IN")
-            var list: [SyntaxExpr] = []
-            repeat {
-                list.append(try parseAdditive())
-            } while accept(symbol: ",")
-            try expect(symbol: ")", "expected ',' or ')' in IN list")
-            return .inList(left, list, negated: negated, token: t)
-        }
+        if accept(keyword: "IN") { return try parseInList(left, negated: negated, token: t) }
         if accept(keyword: "BETWEEN") {
             let low = try parseAdditive()
             try expect(keyword: "AND")
             let high = try parseAdditive()
-            return .between(left, low, high, negated: negated, token: t)
+            return try node(.between(left.expr, low.expr, high.expr, negated: negated, token: t),
+                            over: [left, low, high], at: t)
         }
         if accept(keyword: "IS") {
             let isNegated = accept(keyword: "NOT")
             try expect(keyword: "NULL")
-            return .isNull(left, negated: isNegated, token: t)
+            return try node(.isNull(left.expr, negated: isNegated, token: t), over: [left], at: t)
         }
         return left
     }
 
-    private mutating func parseAdditive() throws(QueryError) -> SyntaxExpr {
+    /// `IN (a, b, ...)` after `left`; the list is flat (the binder turns it into a balanced OR).
+    private mutating func parseInList(_ left: Parsed, negated: Bool, token t: Token) throws(QueryError) -> Parsed {
+        try expect(symbol: "(", "expected '(' after IN")
+        var list: [Parsed] = []
+        repeat {
+            list.append(try parseAdditive())
+        } while accept(symbol: ",")
+        try expect(symbol: ")", "expected ',' or ')' in IN list")
+        return try node(.inList(left.expr, list.map(\.expr), negated: negated, token: t), over: [left] + list, at: t)
+    }
+
+    private mutating func parseAdditive() throws(QueryError) -> Parsed {
         var left = try parseTerm()
         while current.isSymbol("+") || current.isSymbol("-") {
             let t = current
             advance()
-            left = .binary(t.text == "+" ? .add : .subtract, left, try parseTerm(), token: t)
+            let right = try parseTerm()
+            left = try node(.binary(t.text == "+" ? .add : .subtract, left.expr, right.expr, token: t),
+                            over: [left, right], at: t)
         }
         return left
     }
 
-    private mutating func parseTerm() throws(QueryError) -> SyntaxExpr {
+    private mutating func parseTerm() throws(QueryError) -> Parsed {
         var left = try parseUnary()
         while current.isSymbol("*") || current.isSymbol("/") {
             let t = current
             advance()
-            left = .binary(t.text == "*" ? .multiply : .divide, left, try parseUnary(), token: t)
+            let right = try parseUnary()
+            left = try node(.binary(t.text == "*" ? .multiply : .divide, left.expr, right.expr, token: t),
+                            over: [left, right], at: t)
         }
         return left
     }
 
-    private mutating func parseUnary() throws(QueryError) -> SyntaxExpr {
+    /// A signed operand. `-` before a number is folded into the literal; `+x` is `x`, one level deeper.
+    private mutating func parseUnary() throws(QueryError) -> Parsed {
         let t = current
-        if t.isSymbol("-") {
-            let next = peek()
-            if next.kind == .integer || next.kind == .decimal {
-                advance()
-                return try parseNumber(negative: true, signToken: t)
-            }
+        guard t.isSymbol("-") || t.isSymbol("+") else { return try parsePrimary() }
+        if t.text == "-" && (peek().kind == .integer || peek().kind == .decimal) {
             advance()
-            return .negate(try parseUnary(), token: t)
+            return Parsed(expr: try parseNumber(negative: true, signToken: t), depth: 1)
         }
-        if t.isSymbol("+") {
-            advance()
-            return try parseUnary()
-        }
-        return try parsePrimary()
+        advance()
+        try enterNested(at: t)
+        defer { nesting -= 1 }
+        let operand = try parseUnary()
+        let expr: SyntaxExpr = t.text == "-" ? .negate(operand.expr, token: t) : operand.expr
+        return try node(expr, over: [operand], at: t)
     }
 
     /// A number literal at `current`, negated when a minus sign preceded it.
@@ -260,30 +314,27 @@ struct Parser {
         return .decimal(v, literalToken)
     }
 
-    private mutating func parsePrimary() throws(QueryError) -> SyntaxExpr {
+    private mutating func parsePrimary() throws(QueryError) -> Parsed {
         let t = current
         switch t.kind {
         case .integer, .decimal:
-            return try parseNumber(negative: false)
+            return Parsed(expr: try parseNumber(negative: false), depth: 1)
         case .string:
             advance()
-            return .string(t.text, t)
+            return Parsed(expr: .string(t.text, t), depth: 1)
         case .symbol where t.text == "(":
-            advance()
-            let e = try parseExpression()
-            try expect(symbol: ")", "expected ')'")
-            return e
+            return try parseParenthesised(t)
         case .identifier(let quoted):
             if !quoted && t.isKeyword("NULL") {
                 advance()
-                return .null(t)
+                return Parsed(expr: .null(t), depth: 1)
             }
             if !quoted && Self.reservedWords.contains(t.text.lowercased()) {
                 throw unexpected("expected an expression")
             }
             guard peek().isSymbol("("), !quoted else {
                 advance()
-                return .identifier(t.text, t)
+                return Parsed(expr: .identifier(t.text, t), depth: 1)
             }
             return try parseCall()
         default:
@@ -291,51 +342,67 @@ struct Parser {
         }
     }
 
-    private mutating func parseCall() throws(QueryError) -> SyntaxExpr {
+    /// `( expr )` after `(` at `t`: one level deeper than `expr`.
+    private mutating func parseParenthesised(_ t: Token) throws(QueryError) -> Parsed {
+        advance()
+        try enterNested(at: t)
+        defer { nesting -= 1 }
+        let inner = try parseOr()
+        try expect(symbol: ")", "expected ')'")
+        return try node(inner.expr, over: [inner], at: t)
+    }
+
+    /// `name(` at `current`: CP, AREA, a scalar aggregate, or another name (an unknown function,
+    /// kept with its arguments for the binder's error).
+    private mutating func parseCall() throws(QueryError) -> Parsed {
         let name = current
         advance()  // name
         advance()  // "("
         let upper = name.text.uppercased()
-        if upper == "CP" { return try parseCP(name) }
-        if upper == "AREA" {
-            let (roi, roiToken) = try parseROI()
-            if current.isSymbol(",") {
-                throw QueryError(kind: .semantic, location: name.location, token: name.text,
-                                 message: "wrong number of arguments: AREA takes one argument (roi)")
-            }
-            try expect(symbol: ")", "expected ')' after the ROI of AREA")
-            return .area(roi: roi, roiToken: roiToken, token: name)
-        }
-        if let function = AggregateFunction(rawValue: upper) {
-            if current.isSymbol("*") {
-                let star = current
-                guard function == .count else {
-                    throw QueryError.syntax(star, "only COUNT accepts '*'")
-                }
-                advance()
-                try expect(symbol: ")", "expected ')' after COUNT(*")
-                return .aggregate(.count, argument: nil, token: name)
-            }
-            if current.isSymbol(")") {
-                throw QueryError(kind: .semantic, location: name.location, token: name.text,
-                                 message: "wrong number of arguments: \(upper) takes one argument")
-            }
-            let argument = try parseExpression()
-            if current.isSymbol(",") {
-                throw QueryError(kind: .semantic, location: name.location, token: name.text,
-                                 message: "wrong number of arguments: \(upper) takes one argument")
-            }
-            try expect(symbol: ")", "expected ')' after the argument of \(upper)")
-            return .aggregate(function, argument: argument, token: name)
-        }
-        var arguments: [SyntaxExpr] = []
+        if upper == "CP" { return Parsed(expr: try parseCP(name), depth: 1) }
+        if upper == "AREA" { return Parsed(expr: try parseArea(name), depth: 1) }
+        if let function = AggregateFunction(rawValue: upper) { return try parseAggregate(function, name) }
+        var arguments: [Parsed] = []
         if !accept(symbol: ")") {
+            try enterNested(at: name)
+            defer { nesting -= 1 }
             repeat {
-                arguments.append(try parseExpression())
+                arguments.append(try parseOr())
             } while accept(symbol: ",")
             try expect(symbol: ")", "expected ',' or ')'")
         }
-        return .call(name: name.text, arguments: arguments, token: name)
+        return try node(.call(name: name.text, arguments: arguments.map(\.expr), token: name), over: arguments, at: name)
+    }
+
+    /// `AREA(roi)`, after `AREA(`.
+    private mutating func parseArea(_ name: Token) throws(QueryError) -> SyntaxExpr {
+        let (roi, roiToken) = try parseROI()
+        if current.isSymbol(",") {
+            throw QueryError(kind: .semantic, location: name.location, token: name.text,
+                             message: "wrong number of arguments: AREA takes one argument (roi)")
+        }
+        try expect(symbol: ")", "expected ')' after the ROI of AREA")
+        return .area(roi: roi, roiToken: roiToken, token: name)
+    }
+
+    /// `SUM|AVG|MIN|MAX|COUNT(expr)` or `COUNT(*)`, after the `(`.
+    private mutating func parseAggregate(_ function: AggregateFunction, _ name: Token) throws(QueryError) -> Parsed {
+        let upper = function.rawValue
+        if current.isSymbol("*") {
+            guard function == .count else { throw QueryError.syntax(current, "only COUNT accepts '*'") }
+            advance()
+            try expect(symbol: ")", "expected ')' after COUNT(*")
+            return Parsed(expr: .aggregate(.count, argument: nil, token: name), depth: 1)
+        }
+        let arity = QueryError(kind: .semantic, location: name.location, token: name.text,
+                               message: "wrong number of arguments: \(upper) takes one argument")
+        if current.isSymbol(")") { throw arity }
+        try enterNested(at: name)
+        defer { nesting -= 1 }
+        let argument = try parseOr()
+        if current.isSymbol(",") { throw arity }
+        try expect(symbol: ")", "expected ')' after the argument of \(upper)")
+        return try node(.aggregate(function, argument: argument.expr, token: name), over: [argument], at: name)
     }
 
     private func arityError(_ name: Token) -> QueryError {
@@ -396,7 +463,8 @@ struct Parser {
         return v
     }
 
-    /// An integer literal (optionally negative): ROI box coordinates.
+    /// An integer literal (optionally negative): ROI box coordinates. Any INT64 is accepted: the
+    /// binder clips the box to the mask before any width or area is computed.
     private mutating func parseCoordinate() throws(QueryError) -> Int {
         var negative = false
         var sign: Token? = nil
@@ -409,7 +477,7 @@ struct Parser {
         let t = current
         let text = (negative ? "-" : "") + t.text
         advance()
-        guard let v = Int(text), v.magnitude < (1 << 40) else {
+        guard let v = Int(text) else {
             throw QueryError.syntax(Token(kind: .integer, text: text, location: (sign ?? t).location),
                                     "box coordinate out of range")
         }

@@ -99,16 +99,37 @@ indirect enum BoundPredicate: Sendable {
         }
     }
 
-    /// The conjuncts of a chain of ANDs.
+    /// The conjuncts of a tree of ANDs, left to right. Iterative, O(size of the tree).
     var conjuncts: [BoundPredicate] {
-        if case .and(let l, let r) = self { return l.conjuncts + r.conjuncts }
-        return [self]
+        var out: [BoundPredicate] = []
+        var pending = [self]
+        while let p = pending.popLast() {
+            if case .and(let l, let r) = p {
+                pending.append(r)
+                pending.append(l)
+            } else {
+                out.append(p)
+            }
+        }
+        return out
     }
 
+    /// The AND of `parts` (nil when empty), as a balanced tree (see `balanced`).
     static func conjunction(_ parts: [BoundPredicate]) -> BoundPredicate? {
-        guard var result = parts.first else { return nil }
-        for p in parts.dropFirst() { result = .and(result, p) }
-        return result
+        balanced(parts, BoundPredicate.and)
+    }
+
+    /// `parts` combined by an associative `combine` (AND or OR, associative in three-valued logic)
+    /// into a balanced tree that keeps their left-to-right order: ceil(log2(n)) levels instead of
+    /// n - 1, so evaluating a long IN list or conjunction recurses only that deep. nil when empty.
+    static func balanced(_ parts: [BoundPredicate],
+                         _ combine: (BoundPredicate, BoundPredicate) -> BoundPredicate) -> BoundPredicate? {
+        func build(_ range: Range<Int>) -> BoundPredicate {
+            if range.count == 1 { return parts[range.lowerBound] }
+            let middle = range.lowerBound + range.count / 2
+            return combine(build(range.lowerBound..<middle), build(middle..<range.upperBound))
+        }
+        return parts.isEmpty ? nil : build(parts.indices)
     }
 }
 
@@ -147,6 +168,7 @@ struct QueryPlan: Sendable {
     var having: BoundPredicate?
     var havingText: String?
     var sortKeys: [SortKey]
+    /// LIMIT k, at most the table's mask count (or 1): never more than the rows a query can return.
     var limit: Int?
 
     /// True when the query reads any mask pixels (some CP term is used).

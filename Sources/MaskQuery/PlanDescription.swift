@@ -40,8 +40,9 @@ enum PlanDescription {
         let tie = plan.isGrouped ? "group key" : "mask_id"
         lines.append("  order by: \((order + ["\(tie) ASC"]).joined(separator: ", "))")
         if let k = plan.limit {
-            let topK = !plan.isGrouped && bounds && plan.usesPixels
-            lines.append("  limit: \(k)\(topK ? " (top-k: visit masks in bound order, stop early)" : "")")
+            let topK = bounds && (plan.isGrouped || plan.usesPixels)
+            let what = plan.isGrouped ? "groups" : "masks"
+            lines.append("  limit: \(k)\(topK ? " (top-k: visit \(what) in bound order, stop early)" : "")")
         }
         lines.append("  project: \(zip(plan.columnNames, plan.projectionTexts).map { $0 == $1 ? $0 : "\($1) AS \($0)" }.joined(separator: ", "))")
         if let s = stats {

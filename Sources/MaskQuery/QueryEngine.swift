@@ -3,7 +3,7 @@ import MaskStorage
 
 /// The public entry point: parses, binds and runs one query against a `MaskTable`.
 ///
-///     let engine = QueryEngine(table: db, bounds: index)   // bounds: nil for --no-index
+///     let engine = QueryEngine(table: db, bounds: index, observer: index)   // nil, nil for --no-index
 ///     let result = try engine.run("SELECT mask_id FROM masks WHERE CP(mask, full, 0.8, 1) > 100")
 ///     print(ResultFormatter.format(result, as: .json))
 ///
@@ -11,19 +11,25 @@ import MaskStorage
 public struct QueryEngine: Sendable {
     public let table: any MaskTable
     public let bounds: (any CPBoundsSource)?
+    /// The index writer, offered the masks the query reads whole; nil: the query indexes nothing.
+    public let observer: (any IndexObserver)?
 
-    public init(table: any MaskTable, bounds: (any CPBoundsSource)? = nil) {
+    public init(table: any MaskTable, bounds: (any CPBoundsSource)? = nil, observer: (any IndexObserver)? = nil) {
         self.table = table
         self.bounds = bounds
+        self.observer = observer
     }
 
-    /// Runs `sql`. - Complexity: O(masks) metadata work plus the pixel reads of undecided masks.
-    public func run(_ sql: String) throws(QueryError) -> QueryResult {
+    /// Runs `sql`; with `explain`, also explains its bounds (`QueryResult.explanation`).
+    /// - Complexity: O(masks) metadata work plus the pixel reads of undecided masks.
+    public func run(_ sql: String, explain: ExplainRequest? = nil) throws(QueryError) -> QueryResult {
         let clock = ContinuousClock()
         let start = clock.now
         let statement = try Parser.parse(sql)
         let plan = try Binder.bind(statement, table: table)
-        let executor = Executor(table: table, plan: plan, boundsSource: bounds)
+        let maskRow = try explain?.maskID.map { (id) throws(QueryError) in try row(ofMaskID: id) }
+        let executor = Executor(table: table, plan: plan, boundsSource: bounds, observer: observer,
+                                explain: explain, explainMaskRow: maskRow)
         let (rows, counts) = try executor.run()
         let elapsed = clock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
@@ -31,8 +37,21 @@ public struct QueryEngine: Sendable {
                                acceptedByIndex: counts.accepted, verified: counts.verified,
                                newlyIndexed: counts.newlyIndexed, elapsedMilliseconds: ms)
         stats.boundWidthHistogram = counts.boundWidths
-        return QueryResult(columns: plan.columnNames, rows: rows, stats: stats,
-                           explain: PlanDescription.describe(plan, table: table, bounds: bounds != nil, stats: stats))
+        var text = PlanDescription.describe(plan, table: table, bounds: bounds != nil, stats: stats)
+        if let e = executor.explanation { text += "\n" + ExplanationFormatter.text(e) }
+        var result = QueryResult(columns: plan.columnNames, rows: rows, stats: stats, explain: text)
+        result.explanation = executor.explanation
+        return result
+    }
+
+    /// The storage row of the mask with `id` (for `--explain-mask`); a semantic error (exit 2)
+    /// when no mask has it. - Complexity: O(masks).
+    func row(ofMaskID id: Int64) throws(QueryError) -> Int {
+        guard let row = table.builtinColumn(0).firstIndex(of: id) else {
+            throw QueryError(kind: .semantic, location: nil, token: String(id),
+                             message: "--explain-mask \(id): no mask has this mask_id")
+        }
+        return row
     }
 
     /// The plan of `sql` without running it (for `--explain` without execution).

@@ -1,10 +1,14 @@
-/// A position in the query text: 1-based line and column (columns count characters).
+/// A position in the query text: 1-based line and column (columns count characters), and the
+/// 1-based character offset from the start of the text (the `position` of CONTRACT.md's HTTP and
+/// Python errors; equal to the column on a one-line query). A CR LF pair is one character.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) {
+    public var offset: Int
+    public init(line: Int, column: Int, offset: Int) {
         self.line = line
         self.column = column
+        self.offset = offset
     }
     public var description: String { "\(line):\(column)" }
 }
@@ -31,12 +35,16 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
     /// The offending token as written ("" at the end of the input).
     public var token: String
     public var message: String
+    /// The error underneath an `io` or `internal` error (e.g. the storage error of a failed read),
+    /// kept for callers that map it further; nil for errors in the query text.
+    public var cause: (any Error)?
 
-    public init(kind: Kind, location: SourceLocation?, token: String, message: String) {
+    public init(kind: Kind, location: SourceLocation?, token: String, message: String, cause: (any Error)? = nil) {
         self.kind = kind
         self.location = location
         self.token = token
         self.message = message
+        self.cause = cause
     }
 
     /// The process exit code of CONTRACT.md section 4: 2 for a bad query, 1 for an internal or I/O error.

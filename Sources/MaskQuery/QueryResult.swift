@@ -55,8 +55,10 @@ public struct QueryResult: Sendable {
     /// Rows in result order; INT64 results are `.int`, FLOAT64 `.double`, NULL `.null`.
     public var rows: [[ColumnValue]]
     public var stats: QueryStats
-    /// The plan and the outcome counts, for `--explain`.
+    /// The plan and the outcome counts, for `--explain` (and the explanation's text when asked).
     public var explain: String
+    /// How the bounds decided the query; only when the query was run with an `ExplainRequest`.
+    public var explanation: QueryExplanation?
 
     public init(columns: [String], rows: [[ColumnValue]], stats: QueryStats, explain: String) {
         self.columns = columns

@@ -18,14 +18,14 @@ public final class QuerySession: @unchecked Sendable {
     /// no index file is read, created or written.
     public init(path: String, useIndex: Bool = true) throws(StorageError) {
         database = try Database(path: path)
-        // Queries read only the blocks they need, and prefetch them (PixelVerifier).
+        // Queries read only the blocks they need, and prefetch them (VerificationPass).
         database.adviseRandomAccess()
         self.useIndex = useIndex
     }
 
-    /// Runs one query, then publishes the entries it indexed; `stats.elapsedMilliseconds`
-    /// covers both.
-    public func run(_ sql: String) throws -> QueryResult {
+    /// Runs one query (explaining its bounds when `explain` is given), then publishes the
+    /// entries it indexed; `stats.elapsedMilliseconds` covers both.
+    public func run(_ sql: String, explain: ExplainRequest? = nil) throws -> QueryResult {
         _ = try QueryEngine(table: database).explain(sql)
         if useIndex && index == nil {
             do throws(StorageError) {
@@ -35,7 +35,9 @@ public final class QuerySession: @unchecked Sendable {
                 index = try DatabaseIndex(database: database, incremental: false)
             }
         }
-        var result = try QueryEngine(table: database, bounds: index).run(sql)
+        // A read-only index gives bounds but takes no entries.
+        let observer = index.flatMap { $0.incremental ? $0 : nil }
+        var result = try QueryEngine(table: database, bounds: index, observer: observer).run(sql, explain: explain)
         // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
         let clock = ContinuousClock()
         let start = clock.now

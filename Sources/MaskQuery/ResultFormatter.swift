@@ -11,7 +11,8 @@ public enum OutputFormat: String, Sendable, CaseIterable {
 ///   NULL as `NULL`, columns separated by ` | `; then `(N rows)`.
 /// - `csv`: RFC 4180: a header row, NULL as an empty field, text quoted when it holds a comma,
 ///   quote, CR or LF, or leading/trailing spaces (quotes doubled).
-/// - `json`: the object of CONTRACT.md section 4: `columns`, `rows`, `stats`; integers as JSON
+/// - `json`: the object of CONTRACT.md section 4: `columns`, `rows`, `stats` (then `explain`,
+///   `ExplanationFormatter`, when the query was explained); integers as JSON
 ///   integers, doubles with Swift's shortest round-trip text (always with a `.` or exponent),
 ///   non-finite doubles and NULL as `null`, text escaped.
 /// Every format ends with a newline.
@@ -101,6 +102,7 @@ public enum ResultFormatter {
             + "\"pruned\": \(s.pruned), \"accepted_by_index\": \(s.acceptedByIndex), \"verified\": \(s.verified), "
             + "\"fml\": \(jsonDouble(s.fml)), \"newly_indexed\": \(s.newlyIndexed), "
             + "\"elapsed_ms\": \(jsonDouble((s.elapsedMilliseconds * 1000).rounded() / 1000))"
-        return "{\"columns\": [\(columns)], \"rows\": [\(rows)], \"stats\": {\(stats)}}\n"
+        let explain = result.explanation.map { ", \"explain\": " + ExplanationFormatter.json($0) } ?? ""
+        return "{\"columns\": [\(columns)], \"rows\": [\(rows)], \"stats\": {\(stats)}\(explain)}\n"
     }
 }

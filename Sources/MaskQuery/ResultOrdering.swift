@@ -40,9 +40,11 @@ struct ResultOrdering: Sendable {
     /// truncating (the order is total), by a bounded heap of the best `k` seen so far (its root
     /// the worst of them) when `k` is small against the rows.
     /// - Complexity: O(n log k) comparisons, instead of O(n log n).
+    /// Any `k >= 0` is safe: the heap holds at most `min(k, rows.count)` rows, and `k` is compared,
+    /// never multiplied.
     func firstK(_ rows: inout [ResultRow], _ k: Int) {
         guard k > 0 else { rows.removeAll(); return }
-        guard k * 8 < rows.count else {
+        guard k < rows.count / 8 else {
             sort(&rows)
             if rows.count > k { rows.removeLast(rows.count - k) }
             return

@@ -15,8 +15,10 @@ enum ValueSemantics {
         switch (a, b) {
         case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.double(let x), .double(let y)): return x < y ? -1 : (x > y ? 1 : 0)
-        case (.int(let x), .double(let y)): return compare(int: x, double: y)
-        case (.double(let x), .int(let y)): return -compare(int: y, double: x)
+        // NaN never reaches here (columns and results map it to NULL); if a damaged file held
+        // one, it compares like NULL rather than trapping in `compare(int:double:)`.
+        case (.int(let x), .double(let y)): return y.isNaN ? nil : compare(int: x, double: y)
+        case (.double(let x), .int(let y)): return x.isNaN ? nil : -compare(int: y, double: x)
         case (.text(let x), .text(let y)):
             if x == y { return 0 }
             return x.utf8.lexicographicallyPrecedes(y.utf8) ? -1 : 1

@@ -9,7 +9,7 @@ import MaskStorage
 /// `missing` have no entry. Used by the randomised oracle comparison so that the executor's
 /// use of real bounds — constant-ROI column passes, named-ROI batches, refinement, top-k
 /// cutoffs — is checked against brute force.
-final class CHIBoundsSource: CPBoundsSource, @unchecked Sendable {
+final class CHIBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable {
     let grid: CHIGrid
     let entries: [[UInt32]]
     let missing: Set<Int>
@@ -51,4 +51,13 @@ final class CHIBoundsSource: CPBoundsSource, @unchecked Sendable {
 
     func observe(row: Int, pixels: UnsafeRawBufferPointer) -> Bool { false }
     func wantsWholeMask(row: Int) -> Bool { missing.contains(row) }
+}
+
+/// The one-mask view from the same entries (as `DatabaseIndex` gives it from its files).
+extension CHIBoundsSource: BoundsExplaining {
+    func explainBounds(row: Int, box: PixelBox, codes: CodeInterval) -> CHIBoundsView? {
+        guard !missing.contains(row) else { return nil }
+        let e = entries[row]
+        return CHIBoundsView(grid: grid, box: box, codes: codes) { Int(e[$0]) }
+    }
 }

@@ -75,7 +75,8 @@ import Testing
     @Test func conformanceWithFakeIndex() throws {
         let table = try TestTables.conformance()
         for seed in 0..<5 {
-            let engine = QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: UInt64(seed)))
+            let fake = FakeBoundsSource(table: table, seed: UInt64(seed))
+            let engine = QueryEngine(table: table, bounds: fake, observer: fake)
             for c in try Self.cases() { try Self.check(c, engine: engine) }
         }
     }

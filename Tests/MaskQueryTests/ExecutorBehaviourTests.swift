@@ -61,7 +61,7 @@ import Testing
 
     @Test func exactBoundsDecideSimpleFiltersWithoutReading() throws {
         let bounds = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 0, exactPercent: 100)
-        let r = try QueryEngine(table: Self.table, bounds: bounds).run(
+        let r = try QueryEngine(table: Self.table, bounds: bounds, observer: bounds).run(
             "SELECT mask_id FROM masks WHERE CP(mask, (8, 6, 24, 18), (0.8, 1.0)) > 10")
         #expect(r.rows.count == 14)
         #expect(r.stats.verified == 0)
@@ -82,14 +82,14 @@ import Testing
 
     @Test func topKWithExactBoundsReadsOnlyWhatItReturns() throws {
         let bounds = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 0, exactPercent: 100)
-        let engine = QueryEngine(table: Self.table, bounds: bounds)
+        let engine = QueryEngine(table: Self.table, bounds: bounds, observer: bounds)
         let r = try engine.run("SELECT mask_id, CP(mask, full, 0.2, 0.6) AS v FROM masks ORDER BY v DESC LIMIT 5")
         #expect(r.rows == [[.int(21), .int(433)], [.int(5), .int(423)], [.int(16), .int(321)], [.int(3), .int(291)], [.int(22), .int(283)]])
         #expect(r.stats.verified == 0)
         #expect(r.stats.pruned + r.stats.acceptedByIndex == 24)
         // With wide bounds the top-k still stops early.
         let loose = FakeBoundsSource(table: Self.table, seed: 3, nilPercent: 0, exactPercent: 0)
-        let r2 = try QueryEngine(table: Self.table, bounds: loose).run(
+        let r2 = try QueryEngine(table: Self.table, bounds: loose, observer: loose).run(
             "SELECT mask_id FROM masks ORDER BY CP(mask, full, 0.2, 0.6) DESC LIMIT 2")
         #expect(r2.rows == [[.int(21)], [.int(5)]])
         #expect(r2.stats.verified < 24)
@@ -98,11 +98,11 @@ import Testing
     @Test func groupsArePrunedAndRankedFromMemberBounds() throws {
         let exact = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 0, exactPercent: 100)
         let sql = "SELECT image_id, AVG(CP(mask, object, 0.8, 1.0)) AS a, COUNT(*) AS n FROM masks WHERE mask_type = 1 GROUP BY image_id HAVING a > 20 ORDER BY a DESC"
-        let r = try QueryEngine(table: Self.table, bounds: exact).run(sql)
+        let r = try QueryEngine(table: Self.table, bounds: exact, observer: exact).run(sql)
         #expect(r.rows == [[.int(1), .double(35.5), .int(2)], [.int(7), .double(23.5), .int(2)]])
         #expect(r.stats.verified == 0)
         #expect(r.stats.acceptedByIndex == 4 && r.stats.pruned == 12)
-        let topK = try QueryEngine(table: Self.table, bounds: exact).run(
+        let topK = try QueryEngine(table: Self.table, bounds: exact, observer: exact).run(
             "SELECT image_id, SUM(CP(mask, full, 0.5, 1)) AS s FROM masks GROUP BY image_id ORDER BY s DESC LIMIT 1")
         let full = try QueryEngine(table: Self.table).run(
             "SELECT image_id, SUM(CP(mask, full, 0.5, 1)) AS s FROM masks GROUP BY image_id ORDER BY s DESC LIMIT 1")
@@ -119,7 +119,7 @@ import Testing
         #expect(all.stats.verified == 0)
         // One-member groups with exact member bounds: the union is the member itself.
         let exact = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 0, exactPercent: 100)
-        let u = try QueryEngine(table: Self.table, bounds: exact).run(
+        let u = try QueryEngine(table: Self.table, bounds: exact, observer: exact).run(
             "SELECT mask_id, CP(UNION(mask > 0.5), full, 0.5, 1) AS u FROM masks GROUP BY mask_id ORDER BY u DESC LIMIT 3")
         let plain = try QueryEngine(table: Self.table).run(
             "SELECT mask_id, CP(mask, full, 0.5000000000000001, 1) AS u FROM masks ORDER BY u DESC LIMIT 3")
@@ -129,7 +129,7 @@ import Testing
 
     @Test func readsBuildTheIndexIncrementally() throws {
         let bounds = FakeBoundsSource(table: Self.table, seed: 1, nilPercent: 100, exactPercent: 0)
-        let engine = QueryEngine(table: Self.table, bounds: bounds)
+        let engine = QueryEngine(table: Self.table, bounds: bounds, observer: bounds)
         let sql = "SELECT mask_id FROM masks WHERE model_id = 1 AND CP(mask, object, 0.5, 1) > 3"
         let r = try engine.run(sql)
         // A small query indexes every mask it reads (its IndexingBudget's floor covers them).

@@ -7,7 +7,7 @@ import MaskTestSupport
 /// A stand-in for the index: wraps the exact CP (computed here from the stored codes) and widens
 /// it by a pseudo-random slack; sometimes returns nil (no entry), sometimes the exact value.
 /// Deterministic in (seed, row, box, codes). Counts `observe` calls, first ones as "new".
-final class FakeBoundsSource: CPBoundsSource, @unchecked Sendable {
+final class FakeBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable {
     let table: InMemoryMaskTable
     let seed: UInt64
     let nilRate: UInt64

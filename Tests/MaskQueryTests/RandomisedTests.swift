@@ -24,12 +24,14 @@ import Testing
             var world = RandomWorld(seed: seed &* 7919 &+ 17)
             let table = world.table()
             let oracle = Oracle(table: table)
+            let fakeA = FakeBoundsSource(table: table, seed: seed)
+            let fakeB = FakeBoundsSource(table: table, seed: seed ^ 0xFFFF, nilPercent: 0)
+            let chi = CHIBoundsSource(table: table, cell: 1 + Int(seed % 7), bins: [2, 4, 16, 32][Int(seed % 4)], missingEvery: Int(seed % 5))
             let engines: [(String, QueryEngine)] = [
                 ("no index", QueryEngine(table: table)),
-                ("fake index A", QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed))),
-                ("fake index B", QueryEngine(table: table, bounds: FakeBoundsSource(table: table, seed: seed ^ 0xFFFF, nilPercent: 0))),
-                ("CHI bounds", QueryEngine(table: table, bounds: CHIBoundsSource(
-                    table: table, cell: 1 + Int(seed % 7), bins: [2, 4, 16, 32][Int(seed % 4)], missingEvery: Int(seed % 5)))),
+                ("fake index A", QueryEngine(table: table, bounds: fakeA, observer: fakeA)),
+                ("fake index B", QueryEngine(table: table, bounds: fakeB, observer: fakeB)),
+                ("CHI bounds", QueryEngine(table: table, bounds: chi, observer: chi)),
             ]
             for i in 0..<(scanQueries + groupQueries) {
                 let q = i < scanQueries ? world.scanQuery(table) : world.groupQuery(table)

@@ -17,7 +17,13 @@ struct QueryCommand: ParsableCommand {
     @Argument(help: "The query.") var sql: String
     @Option(help: "Output format: table, csv or json.") var format: String = "table"
     @Flag(help: "Do not use or build the index: read every targeted mask.") var noIndex = false
-    @Flag(help: "Print the plan and the bound outcomes (to stderr with --format json).") var explain = false
+    @Flag(help: """
+        Print the plan, the decision counts, histograms of the bounds before reading, and one mask's \
+        bounds taken apart (text to stderr with --format json, which gets an "explain" object after "stats").
+        """) var explain = false
+    @Option(name: .customLong("explain-mask"),
+            help: "With --explain: the mask_id of the one-mask bounds view (default: the first result row whose mask was read).")
+    var explainMask: Int64?
 
     func validate() throws {
         guard OutputFormat(rawValue: format) != nil else {
@@ -29,13 +35,14 @@ struct QueryCommand: ParsableCommand {
         let output = OutputFormat(rawValue: format)!
         let (result, unusable) = try runReportingErrors {
             let session = try QuerySession(path: db, useIndex: !noIndex)
-            let result = try session.run(sql)
+            let request = explain || explainMask != nil ? ExplainRequest(maskID: explainMask) : nil
+            let result = try session.run(sql, explain: request)
             return (result, session.index?.unusableFiles ?? [])
         }
         for u in unusable {
             FileHandle.standardError.write(Data("warning: index file \(u); its masks were read instead (`masksearch index \(db)` rebuilds it)\n".utf8))
         }
-        if explain {
+        if explain || explainMask != nil {
             let text = result.explain.hasSuffix("\n") ? result.explain : result.explain + "\n"
             if output == .json {
                 FileHandle.standardError.write(Data(text.utf8))

@@ -1,0 +1,194 @@
+import MaskFormat
+import MaskStorage
+
+/// The row pass: everything decided before any pixel is read.
+extension Executor {
+    /// Targets masks by the metadata filter, sets boxes and CP states, and evaluates the residual
+    /// filter on bounds, in steps: (1) per row, boxes (`assignBoxes`) and the metadata filter
+    /// (`targetRows`); (2) per CP term, the bounds of every targeted row in one call to the bounds
+    /// source (`boundTerm`: one vectorised column pass for a constant ROI, a batch of per-row
+    /// plans for a named one); (3) per targeted row, the residual filter over the states
+    /// (`filterOnBounds`); (4) the source's refined bounds for the rows still undecided
+    /// (`refineUndecided`). Targeted masks start `.prunedByFilter`: a mask that never becomes a
+    /// candidate stays so.
+    /// - Complexity: O(rows × (terms + filter size)), no pixel reads.
+    func rowPass() -> [Candidate] {
+        assignBoxes()
+        let targeted = targetRows()
+        for t in plan.cpTerms.indices { boundTerm(t, rows: targeted) }
+        return refineUndecided(filterOnBounds(targeted))
+    }
+
+    /// Every row's clipped box per bound ROI (nil where a named set has no box for it).
+    /// Boxes come first: AREA(named) may appear in the metadata filter. - Complexity: O(rows × ROIs).
+    func assignBoxes() {
+        let width = table.width, height = table.height, rowCount = table.count
+        let roiCount = plan.rois.count, boxes = states.boxes
+        guard roiCount > 0 else { return }
+        let maskIDs = table.builtinColumn(0), imageIDs = table.builtinColumn(1)
+        for (r, roi) in plan.rois.enumerated() {
+            switch roi {
+            case .full:
+                let full = PixelBox.full(width: width, height: height)
+                for row in 0..<rowCount { boxes[row * roiCount + r] = full }
+            case .box(let b):
+                for row in 0..<rowCount { boxes[row * roiCount + r] = b }
+            case .named(let set):
+                let byImage = set.key == .imageID, setBoxes = set.boxes
+                for row in 0..<rowCount {
+                    let key = byImage ? imageIDs[row] : maskIDs[row]
+                    boxes[row * roiCount + r] = setBoxes[key]?.clipped(width: width, height: height)
+                }
+            }
+        }
+    }
+
+    /// The rows passing the metadata conjuncts of WHERE (all rows without any), ascending;
+    /// their outcome becomes `.prunedByFilter` until something includes them.
+    func targetRows() -> [Int] {
+        var targeted: [Int] = []
+        if let m = plan.metadataFilter {
+            targeted.reserveCapacity(table.count)
+            for row in 0..<table.count where evaluator.truth(m, row: row) == .true { targeted.append(row) }
+        } else {
+            targeted = Array(0..<table.count)
+        }
+        for row in targeted { outcomes[row] = .prunedByFilter }
+        return targeted
+    }
+
+    /// The state of CP term `t` of every row in `rows`: exact without the index where it can
+    /// be (NULL box, empty box or range, every code), else the bounds source's bounds
+    /// intersected with `0...area` (`0...area` without an entry), or unbounded without a source.
+    /// - Complexity: O(rows) plus one bounds call.
+    func boundTerm(_ t: Int, rows: [Int]) {
+        let term = plan.cpTerms[t]
+        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
+        let boxes = states.boxes, cp = states.cp
+        let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
+        var pending: [Int] = []
+        for row in rows {
+            let state: IntervalValue
+            if let box = boxes[row * roiCount + term.roi] {
+                let area = box.area
+                if area == 0 || term.codes.isEmpty {
+                    state = .exact(.int(0))
+                } else if allCodes {
+                    state = .exact(.int(Int64(area)))
+                } else if boundsSource != nil {
+                    pending.append(row)
+                    state = .range(lo: 0, hi: Double(area), maybeNull: false)
+                } else {
+                    state = .range(lo: -.infinity, hi: .infinity, maybeNull: false)
+                }
+            } else {
+                state = .exact(.null)
+            }
+            cp[row * termCount + t] = state
+        }
+        if !pending.isEmpty { applySourceBounds(t, rows: pending) }
+    }
+
+    /// Narrows term `t` of `rows` (states `0...area`) by the bounds source: a constant ROI's
+    /// bounds of every row from one column pass (`allRowBounds`), a named ROI's row by row.
+    func applySourceBounds(_ t: Int, rows: [Int]) {
+        guard let source = boundsSource else { return }
+        let term = plan.cpTerms[t]
+        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
+        let boxes = states.boxes, cp = states.cp
+        var widths = boundWidths
+        defer { boundWidths = widths }
+        let constantBox: PixelBox?
+        switch plan.rois[term.roi] {
+        case .full, .box: constantBox = boxes[rows[0] * roiCount + term.roi]
+        case .named: constantBox = nil
+        }
+        if let box = constantBox, let all = allRowBounds(box: box, codes: term.codes) {
+            for row in rows {
+                guard let b = all[row] else { continue }
+                widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
+            }
+            return
+        }
+        let found = RowBounds(source.bounds(rows: rows, boxes: rows.map { boxes[$0 * roiCount + term.roi]! }, codes: term.codes))
+        for (i, row) in rows.enumerated() {
+            guard let b = found[i] else { continue }
+            widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
+        }
+    }
+
+    /// The targeted rows the residual filter does not certainly fail on the current states,
+    /// with what it says (all rows, certainly passing, without a residual filter).
+    func filterOnBounds(_ targeted: [Int]) -> [Candidate] {
+        guard let residual = plan.residualFilter else {
+            return targeted.map { Candidate(row: $0, filter: .true) }
+        }
+        var candidates: [Candidate] = []
+        for row in targeted {
+            let filter = evaluator.truth(residual, row: row)
+            if !filter.certainlyFails { candidates.append(Candidate(row: row, filter: filter)) }
+        }
+        return candidates
+    }
+
+    /// Candidates the filter leaves undecided get the source's tighter bounds, then the filter
+    /// again: each one decided here is a mask not read. Candidates in the same order.
+    func refineUndecided(_ candidates: [Candidate]) -> [Candidate] {
+        guard let residual = plan.residualFilter, boundsSource != nil else { return candidates }
+        let undecided = candidates.indices.filter { !candidates[$0].filter.certainlyPasses }
+        guard !undecided.isEmpty, refine(rows: undecided.map { candidates[$0].row }) else { return candidates }
+        var kept: [Candidate] = []
+        kept.reserveCapacity(candidates.count)
+        var next = 0
+        for (i, c) in candidates.enumerated() {
+            guard next < undecided.count, undecided[next] == i else {
+                kept.append(c)
+                continue
+            }
+            next += 1
+            let filter = evaluator.truth(residual, row: c.row)
+            if !filter.certainlyFails { kept.append(Candidate(row: c.row, filter: filter)) }
+        }
+        return kept
+    }
+
+    /// Narrows the CP states of `rows` (ascending) that are still ranges with the bounds
+    /// source's refined bounds (ignored where inconsistent with the first bounds). Returns false
+    /// when the source has none. - Complexity: O(rows × terms × refined-plan size).
+    func refine(rows: [Int]) -> Bool {
+        guard let source = boundsSource, !rows.isEmpty else { return false }
+        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
+        let boxes = states.boxes, cp = states.cp
+        var refined = false
+        for (t, term) in plan.cpTerms.enumerated() {
+            let pending = rows.filter { row in
+                if case .range = cp[row * termCount + t], boxes[row * roiCount + term.roi] != nil { return true }
+                return false
+            }
+            guard !pending.isEmpty,
+                  let raw = source.refinedBounds(rows: pending, boxes: pending.map { boxes[$0 * roiCount + term.roi]! }, codes: term.codes)
+            else { continue }
+            refined = true
+            let found = RowBounds(raw)
+            for (i, row) in pending.enumerated() {
+                guard let b = found[i], case .range(let lo, let hi, _) = cp[row * termCount + t] else { continue }
+                let l = max(Int(lo), b.lower), h = min(Int(hi), b.upper)
+                if l > h { continue }
+                cp[row * termCount + t] = l == h ? .exact(.int(Int64(l))) : .range(lo: Double(l), hi: Double(h), maybeNull: false)
+            }
+        }
+        return refined
+    }
+
+    /// Narrows a CP state `0...area` by index bounds `lower...upper` (ignored when inconsistent);
+    /// returns the width of the result.
+    @inline(__always)
+    static func narrow(_ state: inout IntervalValue, _ lower: Int, _ upper: Int) -> Int {
+        guard case .range(_, let hiArea, _) = state else { return 0 }
+        let area = Int(hiArea)
+        var lo = max(0, lower), hi = min(area, upper)
+        if lo > hi { (lo, hi) = (0, area) }  // inconsistent bounds: ignore them
+        state = lo == hi ? .exact(.int(Int64(lo))) : .range(lo: Double(lo), hi: Double(hi), maybeNull: false)
+        return hi - lo
+    }
+}
