@@ -53,8 +53,8 @@ public enum IndexLayout {
     /// A delta record: u32 mask number, u32 CRC-32C of the mask number's 4 bytes followed by
     /// the entries, then the entries (key order, at the entry width), padded to 64 bytes.
     public static let deltaRecordEntriesOffset = 8
-    /// The delta region holds at most this many bytes of records (and at most one mask in 8).
-    public static let deltaBytesLimit = 32 << 20
+    /// The delta region holds at most this many bytes of records (and at most one mask in 16).
+    public static let deltaBytesLimit = 8 << 20
     /// The default number of value bins. 20: every multiple of 0.05 — the thresholds people
     /// type (0.2, 0.5, 0.8) — is a bin edge, so ranges on them are bounded without a partial
     /// bin; chosen from the evaluation's Figure 10 (BENCHMARKS.md).
@@ -127,11 +127,11 @@ public struct IndexHeader: Sendable, Equatable {
     public var deltaOffset: Int { entriesOffset + keyCount * columnStride }
     /// Bytes of one delta record: mask number, checksum, entries, padded to a multiple of 64.
     public var deltaRecordSize: Int { IndexLayout.align64(IndexLayout.deltaRecordEntriesOffset + keyCount * entryWidth) }
-    /// Records the delta region holds: one mask in 8, at most `IndexLayout.deltaBytesLimit`
+    /// Records the delta region holds: one mask in 16, at most `IndexLayout.deltaBytesLimit`
     /// bytes of records, at least 1; 0 without a delta region.
     public var deltaCapacity: Int {
         guard hasDelta else { return 0 }
-        return max(1, min((maskCount + 7) / 8, IndexLayout.deltaBytesLimit / deltaRecordSize))
+        return max(1, min((maskCount + 15) / 16, IndexLayout.deltaBytesLimit / deltaRecordSize))
     }
     /// The delta directory: u32 mask number of each slot's record, `deltaCapacity` of them.
     public var deltaDirectoryOffset: Int { deltaOffset + IndexLayout.deltaHeaderSize }

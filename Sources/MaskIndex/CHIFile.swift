@@ -121,6 +121,17 @@ public final class CHIFile: @unchecked Sendable {
         return delta.unchanged(since: directory) ? b : nil
     }
 
+    /// All entries of mask `m` in key order — from the columns when it is valid there, else from
+    /// its intact delta record — or nil when it has neither (or the delta region was emptied
+    /// while the record was read). For a caller reading many keys of one mask (`explain`).
+    /// - Complexity: O(keys) entry loads.
+    public func indexedEntries(mask m: Int) -> [Int]? {
+        if isValid(m) { return (0..<grid.keyCount).map { entry(key: $0, mask: m) } }
+        guard let directory = deltaDirectory(), let slot = directory.slots[m], let delta, delta.isIntact(slot: slot) else { return nil }
+        let entries = (0..<grid.keyCount).map { delta.entry(key: $0, slot: slot) }
+        return delta.unchanged(since: directory) ? entries : nil
+    }
+
     /// Number of valid masks (in the columns).
     public var validCount: Int {
         guard trusted else { return 0 }

@@ -98,7 +98,7 @@ public final class DeltaRegion: @unchecked Sendable {
     }
 
     /// Reads the directory of a delta region (`region`: its bytes from the delta header on):
-    /// the mask number of each published slot from the directory array (18 KB for 4,481
+    /// the mask number of each published slot from the directory array (4.5 KB for 1,120
     /// slots), checked to be in range and, when `verify`, to equal its record's mask number with
     /// the record's checksum right (none is used when the count exceeds the capacity). Used by
     /// readers (not verifying: `isIntact` checks each record as it is used), writers (under the

@@ -100,7 +100,7 @@ import Testing
             let index = try reopened(dir + "/a")
             let f = try #require(index.files[0])
             let delta = try #require(f.delta)
-            #expect(f.header.readVersion == IndexLayout.readVersion && delta.capacity == 15)
+            #expect(f.header.readVersion == IndexLayout.readVersion && delta.capacity == 8)
             #expect((0..<Self.count).allSatisfy { index.isIndexed(row: $0) == indexed.contains($0) })
             #expect(delta.storedCount <= delta.capacity && f.indexedCount == indexed.count)
             sawDelta = sawDelta || delta.storedCount > 0

@@ -43,7 +43,7 @@ import Testing
         let scan = try QuerySession(path: dir + "/ii", useIndex: false)
         var read = Set<Int>()
         // Twelve disjoint groups of 12 consecutive masks in scattered order, then four revisits
-        // (delta capacity: ceil(300 / 8) = 38 records, so the region fills and merges).
+        // (delta capacity: ceil(300 / 16) = 19 records, so the region fills and merges).
         let groups = [7, 2, 11, 0, 9, 4, 10, 1, 6, 3, 8, 5].map { $0 * 24 + 5 }
         for (i, g) in (groups + groups.prefix(4)).enumerated() {
             let sql = "SELECT mask_id FROM masks WHERE mask_id BETWEEN \(g) AND \(g + 11) AND CP(mask, (8, 8, 50, 40), 0.5, 1.0) > \(100 + 37 * i % 300)"
