@@ -1141,9 +1141,10 @@ class Evaluation:
                    ("after the workload MS-II's index holds every mask the workload read",
                     ", ".join(f"p={s['p']}: {s['ii_held']:,} held of {s['ii_read']:,} read" for s in summary),
                     all(s["ii_held"] >= s["ii_read"] for s in summary)),
-                   ("MS-II's cumulative time within MS's (index built up front, build counted) by the workload's end",
-                    ", ".join(f"p={s['p']}: {s['ms_ii_total_s']:.2f} vs {s['ms_total_s']:.2f} s" for s in summary),
-                    all(s["ms_ii_total_s"] <= s["ms_total_s"] for s in summary)),
+                   ("MS-II's cumulative time reaches MS's (index built up front, build counted) within the workload",
+                    ", ".join(f"p={s['p']}: {'at query ' + str(s['ms_catches_ii_at']) if s['ms_catches_ii_at'] else 'never'} "
+                              f"(totals {s['ms_ii_total_s']:.2f} vs {s['ms_total_s']:.2f} s)" for s in summary),
+                    all(s["ms_catches_ii_at"] for s in summary)),
                    ("MS-II ahead of NumPy (cumulative) from the third query on",
                     ", ".join(f"p={s['p']}: behind at {s['ii_behind_numpy_from_3']} of {s['queries'] - 2}" for s in summary) +
                     " (engine time; wall time: " + ", ".join(str(s["ii_behind_numpy_wall_from_3"]) for s in summary) + ")",

@@ -57,25 +57,26 @@ extension CHIFile {
     }
 
     /// The delta's directory as stored now (records' checksums checked when `verify`), for a
-    /// writer holding the lock: empty when the file is
-    /// untrusted (its records are cleared by the `repair` the next publish does) or when its
-    /// count exceeds the capacity (damage: the region is overwritten from slot 0).
+    /// writer holding the lock: empty when the file is untrusted (the `repair` the next publish
+    /// does empties the region) or when its count exceeds the capacity (damage: the region is
+    /// overwritten from slot 0).
     func liveDeltaDirectory(_ delta: DeltaRegion, verify: Bool) -> DeltaDirectory {
         var d = DeltaRegion.scan(delta.region, header: header, verify: verify)
         let mark = unsyncedBoot
         if (mark != 0 && mark != BootSession.tag) || d.storedCount > delta.capacity {
-            // Its records are never used again: the generation moves when slot 0 is rewritten.
+            // No reader uses these records: an earlier boot's mark makes the file untrusted (and
+            // `repair` moves the generation), an oversized count gives readers an empty directory.
             d = DeltaDirectory(slots: [:], damaged: [], storedCount: 0, generation: d.generation)
         }
         return d
     }
 
     /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
-    /// and their mask numbers into the directory array — built in memory, then a `pwrite` each (into blocks reserved at creation: a fault per page
-    /// through the mapping costs several times more on a fresh file, and the page cache makes
-    /// the bytes visible to the mapping at once) — then publishes them: with a boot tag, this
-    /// boot's unsynced mark first, then the count; without one, the records are synced, then
-    /// the count set and synced.
+    /// and their mask numbers into the directory array — built in memory, then a `pwrite` each
+    /// (into blocks reserved at creation: a fault per page through the mapping costs several
+    /// times more on a fresh file, and the page cache makes the bytes visible to the mapping at
+    /// once) — then publishes them: with a boot tag, this boot's unsynced mark first, then the
+    /// count; without one, the records are synced, then the count set and synced.
     private func appendToDelta(_ delta: DeltaRegion, masks: [Int], rows: [UnsafeRawPointer], at first: Int) throws(StorageError) {
         guard !masks.isEmpty else { return }
         try prepareForPublishing()
