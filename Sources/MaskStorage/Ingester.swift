@@ -129,6 +129,7 @@ public enum Ingester {
         var nextID: Int64 = 0
         if let db = current {
             let ids = db.builtinColumn(0)
+            try db.checkIntegrity()
             existingIDs.reserveCapacity(ids.count + total)
             for id in ids { existingIDs.insert(id) }
             nextID = (ids.max() ?? -1) + 1

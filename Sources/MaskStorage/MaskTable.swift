@@ -32,6 +32,11 @@ public protocol MaskTable: AnyObject, Sendable {
     /// Hints that image rows `rows` of mask `row` will be read soon, for each request (in
     /// the order they will be read): storage starts reading their blocks. Default: nothing.
     func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)])
+    /// Throws the first damage found so far by checks the table runs when data is first read
+    /// (a `Database` checks each metadata chunk and ROI set then, and its non-throwing readers
+    /// return NULL for damaged data). Call it before using what `value`, `builtinColumn` or
+    /// `roiSet` returned. Default: nothing (a table in memory has no such checks).
+    func checkIntegrity() throws(StorageError)
 }
 
 extension MaskTable {
@@ -48,6 +53,7 @@ extension MaskTable {
         return rows
     }
     public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {}
+    public func checkIntegrity() throws(StorageError) {}
     /// Row by row, by default.
     public func builtinColumn(_ i: Int) -> [Int64] {
         (0..<count).map { row in
