@@ -25,6 +25,12 @@ public final class Database: MaskTable, @unchecked Sendable {
     /// Row number of the first mask of each segment, plus the total at the end.
     public let segmentStarts: [Int]
     private let roiFiles: [String: MappedFile]
+    /// The chunk view of column c of segment s at `s * columns.count + c`: what `value` reads
+    /// once column c's chunks passed their checks (bit c of `checkedColumns`).
+    private let views: [ColumnChunkView]
+    /// Bit c set: every segment's chunk of column c passed its first-read check (columns
+    /// from 64 on have no bit and always take the per-chunk path).
+    private let checkedColumns = Atomic<UInt64>(0)
     /// The builtin columns, concatenated over segments on first use.
     private let builtinCache = Mutex<[[Int64]?]>(Array(repeating: nil, count: ColumnDescriptor.builtins.count))
     private let roiCache = Mutex<[String: ROISet]>([:])
@@ -73,6 +79,7 @@ public final class Database: MaskTable, @unchecked Sendable {
         pixelFormat = format
         columns = try Database.schema(manifest, path: path)
         (segments, segmentStarts) = try Database.openSegments(manifest, path: path, columns: columns, format: format)
+        views = segments.flatMap { s in s.columnDescriptors.indices.map { s.uncheckedColumn($0) } }
         var rois: [String: MappedFile] = [:]
         for entry in manifest.roiSets { rois[entry.name] = try MappedFile(path: path + "/" + entry.file) }
         roiFiles = rois
@@ -118,8 +125,24 @@ public final class Database: MaskTable, @unchecked Sendable {
 
     // MARK: MaskTable
 
-    /// - Complexity: O(log segments); the chunk's check the first time it is read.
+    /// - Complexity: O(log segments); the first read of a column checks its chunks in every
+    /// segment (O(column bytes)).
     public func value(row: Int, column: Int) -> ColumnValue {
+        guard column < 64, checkedColumns.load(ordering: .acquiring) & (1 << UInt64(column)) != 0 else {
+            return valueCheckingColumn(row: row, column: column)
+        }
+        let (s, local) = locate(row: row)
+        return views[s * columns.count + column].value(at: local)
+    }
+
+    /// `value` before column `column` passed its checks: checks its chunks in every segment
+    /// (a failed check is remembered, and its segment's rows read as NULL).
+    private func valueCheckingColumn(row: Int, column: Int) -> ColumnValue {
+        var passed = true
+        for s in segments.indices where chunk(segment: s, column: column) == nil { passed = false }
+        if passed && column < 64 {
+            checkedColumns.bitwiseOr(1 << UInt64(column), ordering: .releasing)
+        }
         let (s, local) = locate(row: row)
         return chunk(segment: s, column: column)?.value(at: local) ?? .null
     }

@@ -117,6 +117,10 @@ public final class SegmentReader: @unchecked Sendable {
         return chunks[index].view
     }
 
+    /// Metadata column `index` without its first-read check: only for a reader that runs
+    /// `column(index)` before reading any row through the view (`Database.value`).
+    func uncheckedColumn(_ index: Int) -> ColumnChunkView { chunks[index].view }
+
     /// Every metadata column decoded into memory (each checked as by `column(_:)`).
     /// - Complexity: O(metadata bytes).
     public func decodedColumns() throws(FormatError) -> [ColumnData] {
