@@ -13,9 +13,9 @@ public struct ColumnChunkView: @unchecked Sendable {
     public let type: ColumnType
     /// Number of rows.
     public let count: Int
-    private let bitmap: UnsafeRawBufferPointer
+    @usableFromInline let bitmap: UnsafeRawBufferPointer
     /// The values (INT64, FLOAT64), or the offsets followed by the blob (TEXT).
-    private let body: UnsafeRawBufferPointer
+    @usableFromInline let body: UnsafeRawBufferPointer
 
     /// A view of `chunk` holding `count` rows of `type`.
     /// - Throws: `FormatError.outOfBounds` (naming `structure`) when the chunk is too short.
@@ -63,6 +63,7 @@ public struct ColumnChunkView: @unchecked Sendable {
     }
 
     /// The value of row `row` (`.null` for a NULL row). TEXT rows assume `validate()` passed.
+    @inlinable
     public func value(at row: Int) -> ColumnValue {
         guard isValid(row) else { return .null }
         switch type {
@@ -95,10 +96,10 @@ public struct ColumnChunkView: @unchecked Sendable {
         }
     }
 
-    @usableFromInline
+    @inlinable
     func bitmapByte(_ i: Int) -> UInt8 { bitmap[i] }
 
-    @usableFromInline
+    @inlinable
     var valueBytes: UnsafeRawBufferPointer { body }
 
     private func textOffset(_ i: Int) -> Int { Int(loadLittleEndian(UInt32.self, from: body, at: 4 * i)) }
