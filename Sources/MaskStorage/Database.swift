@@ -131,6 +131,7 @@ public final class Database: MaskTable, @unchecked Sendable {
         guard column < 64, checkedColumns.load(ordering: .acquiring) & (1 << UInt64(column)) != 0 else {
             return valueCheckingColumn(row: row, column: column)
         }
+        if segments.count == 1 { return views[column].value(at: row) }
         let (s, local) = locate(row: row)
         return views[s * columns.count + column].value(at: local)
     }
