@@ -51,19 +51,20 @@ public struct ColumnChunkView: @unchecked Sendable {
     }
 
     /// False when row `row` is NULL.
-    @inlinable
+    @inlinable @inline(__always)
     public func isValid(_ row: Int) -> Bool {
         bitmapByte(row / 8) & (1 << UInt8(row % 8)) != 0
     }
 
     /// The INT64 (or FLOAT64 bit pattern) word of row `row`; 0 for a NULL row.
-    @inlinable
+    @inlinable @inline(__always)
     public func word(_ row: Int) -> UInt64 {
         loadLittleEndian(UInt64.self, from: valueBytes, at: 8 * row)
     }
 
     /// The value of row `row` (`.null` for a NULL row). TEXT rows assume `validate()` passed.
-    @inlinable
+    /// Always inlined: it is the per-row read of every metadata filter.
+    @inlinable @inline(__always)
     public func value(at row: Int) -> ColumnValue {
         guard isValid(row) else { return .null }
         switch type {
