@@ -27,11 +27,25 @@ public enum ROISetLayout {
         }
     }
 
-    /// The decoded content of a file.
-    public struct Content: Sendable, Equatable {
+    /// The box records of a file, read in place (valid while the bytes they view are).
+    public struct Boxes: RandomAccessCollection, @unchecked Sendable {
+        let records: UnsafeRawBufferPointer
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { records.count / ROISetLayout.boxSize }
+
+        /// Record `i`. - Complexity: O(1).
+        public subscript(i: Int) -> Box {
+            let o = i * ROISetLayout.boxSize
+            func field(_ k: Int) -> Int64 { Int64(bitPattern: loadLittleEndian(UInt64.self, from: records, at: o + 8 * k)) }
+            return Box(id: field(0), box: PixelBox(x0: Int(field(1)), y0: Int(field(2)), x1: Int(field(3)), y1: Int(field(4))))
+        }
+    }
+
+    /// The content of a file: the name and key decoded, the boxes viewed in place.
+    public struct Content: Sendable {
         public var name: String
         public var key: UInt8
-        public var boxes: [Box]
+        public var boxes: Boxes
     }
 
     /// The file's bytes for `boxes` (sorted by id here).
@@ -51,8 +65,9 @@ public enum ROISetLayout {
         return w.bytes
     }
 
-    /// Decodes and checks a file: magic, CRC, version, key, box count against the length.
-    /// - Complexity: O(file bytes).
+    /// Decodes and checks a file: magic, CRC, version, key, box count against the length; the
+    /// boxes are viewed in place in `bytes`.
+    /// - Complexity: O(file bytes) (the CRC).
     public static func decode(_ bytes: UnsafeRawBufferPointer, file: String) throws(FormatError) -> Content {
         let s = "ROI set"
         guard bytes.count >= minimumSize, Array(bytes[0..<8]) == magic else {
@@ -74,12 +89,6 @@ public enum ROISetLayout {
         let count = Int(try r.u64())
         let name = try r.shortString()
         guard count <= bytes.count / boxSize else { throw FormatError(.outOfBounds, structure: s, file: file, detail: "\(count) boxes") }
-        var boxes: [Box] = []
-        boxes.reserveCapacity(count)
-        for _ in 0..<count {
-            let id = try r.i64()
-            boxes.append(Box(id: id, box: PixelBox(x0: Int(try r.i64()), y0: Int(try r.i64()), x1: Int(try r.i64()), y1: Int(try r.i64()))))
-        }
-        return Content(name: name, key: key, boxes: boxes)
+        return Content(name: name, key: key, boxes: Boxes(records: try r.bytes(count * boxSize)))
     }
 }

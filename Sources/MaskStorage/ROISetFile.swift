@@ -16,7 +16,10 @@ enum ROISetFile {
         }
         var boxes: [Int64: PixelBox] = [:]
         boxes.reserveCapacity(content.boxes.count)
-        for b in content.boxes { boxes[b.id] = b.box }
+        for i in content.boxes.indices {
+            let b = content.boxes[i]
+            boxes[b.id] = b.box
+        }
         return ROISet(name: content.name, key: key, boxes: boxes)
     }
 }
