@@ -5,9 +5,9 @@ import Glibc
 #endif
 
 /// An open masksearch database: a directory with a `MANIFEST`, segment files, ROI set
-/// files and (later) index files. Opening reads the manifest, maps every live segment and ROI
-/// set file and checks their fixed-size framing: O(files + columns), independent of the
-/// number of masks. Metadata is then read in place from the mappings, each column chunk and
+/// files and (later) index files. Opening reads the manifest, maps every live segment (checking
+/// its fixed-size framing: header, footer, column directory) and ROI set file: O(files +
+/// columns), independent of the number of masks. Metadata is then read in place from the mappings, each column chunk and
 /// ROI set checked the first time it is read (`SegmentReader.column`, `roiSet(named:)`).
 /// The result is an immutable snapshot that implements `MaskTable` for the query layer.
 ///
@@ -65,7 +65,7 @@ public final class Database: MaskTable, @unchecked Sendable {
         }
     }
 
-    /// Opens the database at `path`: the manifest, then each segment's and ROI set's framing.
+    /// Opens the database at `path`: the manifest, each segment's framing, the ROI set mappings.
     /// - Complexity: O(files + columns); no per-mask work.
     public init(path: String) throws(StorageError) {
         self.path = path
