@@ -35,9 +35,36 @@ public enum ROISetLayout {
 
         /// Record `i`. - Complexity: O(1).
         public subscript(i: Int) -> Box {
-            let o = i * ROISetLayout.boxSize
-            func field(_ k: Int) -> Int64 { Int64(bitPattern: loadLittleEndian(UInt64.self, from: records, at: o + 8 * k)) }
-            return Box(id: field(0), box: PixelBox(x0: Int(field(1)), y0: Int(field(2)), x1: Int(field(3)), y1: Int(field(4))))
+            Box(id: field(i, 0), box: PixelBox(x0: Int(field(i, 1)), y0: Int(field(i, 2)), x1: Int(field(i, 3)), y1: Int(field(i, 4))))
+        }
+
+        /// The id of record `i`. - Complexity: O(1).
+        @inline(__always)
+        public func id(at i: Int) -> Int64 { field(i, 0) }
+
+        /// The box of `id`, by binary search: the records must be sorted by strictly increasing
+        /// id (`firstUnsorted()` is nil), as the format requires.
+        /// - Complexity: O(log count).
+        public func box(id: Int64) -> PixelBox? {
+            var lo = 0, hi = count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if self.id(at: mid) < id { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo < count, self.id(at: lo) == id else { return nil }
+            return self[lo].box
+        }
+
+        /// The first record whose id is not greater than the one before, or nil.
+        /// - Complexity: O(count).
+        public func firstUnsorted() -> Int? {
+            guard count > 1 else { return nil }
+            return (1..<count).first { id(at: $0) <= id(at: $0 - 1) }
+        }
+
+        @inline(__always)
+        private func field(_ i: Int, _ k: Int) -> Int64 {
+            Int64(bitPattern: loadLittleEndian(UInt64.self, from: records, at: i * ROISetLayout.boxSize + 8 * k))
         }
     }
 

@@ -183,15 +183,16 @@ public final class Database: MaskTable, @unchecked Sendable {
 
     public var roiSetNames: [String] { roiFiles.keys.sorted() }
 
-    /// The ROI set `name`, decoded from its file (checked against its CRC) on first use and
-    /// kept; nil when there is none, or when its file is damaged (the damage remembered).
-    /// - Complexity: O(boxes) the first time, O(1) after.
+    /// The ROI set `name`, read in place from its file (checked on first use: CRC, ids
+    /// increasing) and kept; nil when there is none, or when its file is damaged (the damage
+    /// remembered). Looking a box up is then a binary search in the mapping.
+    /// - Complexity: O(file bytes) the first time, O(1) after.
     public func roiSet(named name: String) -> ROISet? {
         guard let file = roiFiles[name] else { return nil }
         return roiCache.withLock { cache in
             if let set = cache[name] { return set }
             do throws(FormatError) {
-                let set = try ROISetFile.decode(file.bytes, file: file.path)
+                let set = try ROISetFile.decode(file)
                 cache[name] = set
                 return set
             } catch {

@@ -64,7 +64,8 @@ extension MaskTable {
 }
 
 /// A named ROI set: one box per image_id, or per mask_id (CONTRACT.md section 2).
-/// Boxes are stored as loaded (rounded outward, not yet clipped).
+/// Boxes are stored as loaded (rounded outward, not yet clipped); a database's sets are read
+/// in place from their files (`ROIBoxes`).
 public struct ROISet: Sendable, Hashable {
     public enum Key: UInt8, Sendable {
         case imageID = 1
@@ -72,12 +73,16 @@ public struct ROISet: Sendable, Hashable {
     }
     public var name: String
     public var key: Key
-    public var boxes: [Int64: PixelBox]
+    public var boxes: ROIBoxes
 
-    public init(name: String, key: Key, boxes: [Int64: PixelBox]) {
+    public init(name: String, key: Key, boxes: ROIBoxes) {
         self.name = name
         self.key = key
         self.boxes = boxes
+    }
+
+    public init(name: String, key: Key, boxes: [Int64: PixelBox]) {
+        self.init(name: name, key: key, boxes: ROIBoxes(boxes))
     }
 
     /// The box of a mask (by its image_id or mask_id, per `key`), or nil when the set has none.

@@ -73,6 +73,32 @@ import Testing
         expectDamage(db, naming: "ROI set")
     }
 
+    @Test func roiSetIsReadInPlace() throws {
+        let t = try database()
+        let set = try #require(try Database(path: t.db).roiSet(named: "object"))
+        #expect(set.key == .imageID && set.boxes.count == 2)
+        #expect(set.boxes == [1: PixelBox(x0: 0, y0: 1, x1: 3, y1: 5), 2: PixelBox(x0: -3, y0: -2, x1: 100, y1: 100)])
+        #expect(set.boxes[0] == nil && set.boxes[3] == nil && set.boxes[-1] == nil)
+        #expect(set.box(maskID: 11, imageID: 2) == PixelBox(x0: -3, y0: -2, x1: 100, y1: 100))
+    }
+
+    /// A file whose CRC matches but whose ids do not increase (not written by masksearch)
+    /// cannot be searched: it is damage, not a set with a box missing.
+    @Test func roiSetWithUnsortedIdsIsDamage() throws {
+        let t = try database()
+        let name = try #require(FileManager.default.contentsOfDirectory(atPath: t.db).first { $0.hasPrefix("roi-") })
+        let path = t.db + "/" + name
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // Boxes start after the 24 fixed bytes and the name ("object": 2 + 6 bytes).
+        for i in 0..<8 { bytes.swapAt(32 + i, 72 + i) }
+        let crc = CRC32C.checksum(bytes[0..<(bytes.count - 4)])
+        for i in 0..<4 { bytes[bytes.count - 4 + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let db = try Database(path: t.db)
+        #expect(db.roiSet(named: "object") == nil)
+        expectDamage(db, naming: "ROI set box 1")
+    }
+
     @Test func undamagedReadsEqualTheDecodedChunks() throws {
         let t = try database()
         let db = try Database(path: t.db)
