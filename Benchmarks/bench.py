@@ -817,7 +817,7 @@ class Bench:
         if inproc:
             self.md.append("In process (`masksearch-bench open DB`, median of the runs, each on a freshly opened database): "
                            "opening (manifest, mappings, framing checks), then the first read of a mask_id (the first-read "
-                           "checks of the mask_id chunks), a copy of every mask_id (`builtinColumn(0)`), every ROI set decoded.\n")
+                           "checks of the mask_id chunks), a copy of every mask_id (`builtinColumn(0)`), every ROI set opened for reading in place (its CRC and id-order check).\n")
             self.md.append("| masks | open ms | first mask_id value ms | all mask_ids ms | ROI sets ms | command |\n|---:|---:|---:|---:|---:|---|")
             for r in inproc:
                 self.md.append(f"| {r['masks']} | {fmt(r['open_ms'])} | {fmt(r['first_value_ms'])} | {fmt(r['mask_id_ms'])} | "

@@ -11,7 +11,7 @@ import MaskStorage
 /// `open_ms` (`Database(path:)`: manifest, mappings, framing checks), `mask_id_ms` (then
 /// `builtinColumn(0)`: the chunk checks and a copy of every mask id), `first_value_ms` (then
 /// `value(row: 0, column: 0)` of a fresh database: the mask_id chunks' checks), and
-/// `roi_sets_ms` (then every ROI set decoded).
+/// `roi_sets_ms` (then every ROI set opened for reading in place: its CRC and id-order check).
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "open", abstract: "Time opening a database and its first reads.")
 
