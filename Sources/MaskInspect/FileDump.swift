@@ -38,7 +38,7 @@ public enum FileKind: String, Sendable, Equatable {
     case roiSet = "roi set"
     case index
 
-    public static let roiMagic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x52, 0x4F, 0x49, 0x0A]
+    public static var roiMagic: [UInt8] { ROISetLayout.magic }
     /// `\x89MSK` — every masksearch magic starts with these four bytes.
     static let familyPrefix: [UInt8] = [0x89, 0x4D, 0x53, 0x4B]
 
