@@ -12,6 +12,13 @@ public enum ManifestLayout {
     /// The smallest file: the header, empty JSON and the CRC.
     public static let minimumSize = 20
 
+    /// Byte offsets of the header's fields; the JSON starts at `headerSize`, its CRC follows it.
+    public enum Offset {
+        public static let magic = 0
+        public static let version = 8
+        public static let jsonLength = 12
+    }
+
     /// The file's bytes around `json`.
     public static func frame(json: [UInt8]) -> [UInt8] {
         var w = ByteWriter(capacity: json.count + minimumSize)
@@ -30,14 +37,14 @@ public enum ManifestLayout {
         guard bytes.count >= minimumSize, Array(bytes[0..<8]) == magic else {
             throw FormatError(.badMagic, structure: s, file: file, offset: 0)
         }
-        var r = ByteReader(bytes, at: 8, structure: s)
+        var r = ByteReader(bytes, at: Offset.version, structure: s)
         let v = try r.u32()
         guard v == version else {
-            throw FormatError(.unsupportedVersion, structure: s, file: file, offset: 8, detail: "version \(v)")
+            throw FormatError(.unsupportedVersion, structure: s, file: file, offset: UInt64(Offset.version), detail: "version \(v)")
         }
         let n = Int(try r.u32())
         guard n <= bytes.count - minimumSize else {
-            throw FormatError(.outOfBounds, structure: s, file: file, offset: 12, detail: "JSON length \(n)")
+            throw FormatError(.outOfBounds, structure: s, file: file, offset: UInt64(Offset.jsonLength), detail: "JSON length \(n)")
         }
         let json = try r.bytes(n)
         let stored = try r.u32()

@@ -17,6 +17,18 @@ public enum ROISetLayout {
     /// The smallest file: the fixed fields, an empty name and the CRC.
     public static let minimumSize = 30
 
+    /// Byte offsets of the fixed fields; the boxes follow the name.
+    public enum Offset {
+        public static let magic = 0
+        public static let version = 8
+        public static let key = 12
+        /// 3 reserved bytes, zero.
+        public static let reserved = 13
+        public static let count = 16
+        /// u16 length + UTF-8.
+        public static let name = 24
+    }
+
     /// One box record.
     public struct Box: Sendable, Equatable {
         public var id: Int64
@@ -106,11 +118,11 @@ public enum ROISetLayout {
             throw FormatError(.checksumMismatch, structure: s, file: file, offset: UInt64(bytes.count - 4),
                               detail: "stored \(hex32(stored)), computed \(hex32(computed))")
         }
-        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]), at: 8, structure: s)
-        guard try r.u32() == version else { throw FormatError(.unsupportedVersion, structure: s, file: file, offset: 8) }
+        var r = ByteReader(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]), at: Offset.version, structure: s)
+        guard try r.u32() == version else { throw FormatError(.unsupportedVersion, structure: s, file: file, offset: UInt64(Offset.version)) }
         let key = try r.u8()
         guard key == keyImageID || key == keyMaskID else {
-            throw FormatError(.invalidField, structure: s, file: file, offset: 12, detail: "key kind")
+            throw FormatError(.invalidField, structure: s, file: file, offset: UInt64(Offset.key), detail: "key kind")
         }
         try r.skip(3)
         let count = Int(try r.u64())
