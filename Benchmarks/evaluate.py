@@ -152,7 +152,7 @@ class Evaluation:
         else:
             self.bin = os.path.join(REPO, ".build-bench", "release")
             for product in ("masksearch", "masksearch-bench"):
-                cmd = ["swift", "build", "-c", "release", "--scratch-path", os.path.join(REPO, ".build-bench"), "--product", product]
+                cmd = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", os.path.join(REPO, ".build-bench"), "--product", product]
                 print(f"[setup] {' '.join(cmd)}", flush=True)
                 self.r.run(cmd)
         self.ms = os.path.join(self.bin, "masksearch")
