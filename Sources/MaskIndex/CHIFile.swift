@@ -4,6 +4,7 @@ import Glibc
 #endif
 import MaskFormat
 import MaskStorage
+import Synchronization
 
 /// One segment's Cumulative Histogram Index file (Format/index.md), memory-mapped.
 ///
@@ -84,8 +85,14 @@ public final class CHIFile: @unchecked Sendable {
     }
 
     /// True when mask `m`'s entries are complete and trusted.
+    ///
+    /// Reads of the mask's entries that follow are ordered after this read of its bit (an
+    /// acquire fence): a writer in another process stores the entries before it sets the bit,
+    /// so entries read after a set bit are complete.
     @inlinable public func isValid(_ m: Int) -> Bool {
-        trusted && file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+        let set = trusted && file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+        atomicMemoryFence(ordering: .acquiring)
+        return set
     }
 
     /// The delta region's directory when the file is trusted and has one (read once per
@@ -219,7 +226,8 @@ public final class CHIFile: @unchecked Sendable {
         defer { patchDeltaBounds(range, plan: plan, lower: lower, upper: upper) }
         let tile = 1024
         let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * tile)
-        defer { scratch.deallocate() }
+        let valid = UnsafeMutablePointer<Bool>.allocate(capacity: tile)
+        defer { scratch.deallocate(); valid.deallocate() }
         let ii = scratch, oi = scratch + tile, oo = scratch + 2 * tile, io = scratch + 3 * tile
         let wide = self.wide, entries = self.entries, stride = self.stride
         @inline(__always) func accumulate(_ sum: BoundsPlan.Sum, _ first: Int, _ n: Int, into acc: UnsafeMutablePointer<Int32>) {
@@ -241,6 +249,14 @@ public final class CHIFile: @unchecked Sendable {
         var first = range.lowerBound
         while first < range.upperBound {
             let n = min(tile, range.upperBound - first)
+            // The validity bits first, then the entries (see `isValid`): a mask whose bit a
+            // concurrent writer sets meanwhile counts as not indexed, never as indexed with
+            // entries read before they were stored.
+            for m in 0..<n {
+                let g = first + m
+                valid[m] = trusted && bitmap.load(fromByteOffset: g >> 3, as: UInt8.self) & (1 << UInt8(g & 7)) != 0
+            }
+            atomicMemoryFence(ordering: .acquiring)
             accumulate(plan.innerInner, first, n, into: ii)
             accumulate(plan.outerInner, first, n, into: oi)
             accumulate(plan.outerOuter, first, n, into: oo)
@@ -251,14 +267,7 @@ public final class CHIFile: @unchecked Sendable {
                 lo[m] = l
                 hi[m] = max(l, min(oo[m], io[m] &+ missing, area))
             }
-            if trusted {
-                for m in 0..<n {
-                    let g = first + m
-                    if bitmap.load(fromByteOffset: g >> 3, as: UInt8.self) & (1 << UInt8(g & 7)) == 0 { lo[m] = -1 }
-                }
-            } else {
-                for m in 0..<n { lo[m] = -1 }
-            }
+            for m in 0..<n where !valid[m] { lo[m] = -1 }
             first += n
         }
     }
