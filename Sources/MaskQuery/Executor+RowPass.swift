@@ -43,13 +43,13 @@ extension Executor {
         }
     }
 
-    /// The rows passing the metadata conjuncts of WHERE (all rows without any), ascending;
-    /// their outcome becomes `.prunedByFilter` until something includes them.
+    /// The rows passing the metadata conjuncts of WHERE (all rows without any), ascending,
+    /// evaluated column-at-a-time (`ColumnarFilter`); their outcome becomes `.prunedByFilter`
+    /// until something includes them.
     func targetRows() -> [Int] {
-        var targeted: [Int] = []
+        let targeted: [Int]
         if let m = plan.metadataFilter {
-            targeted.reserveCapacity(table.count)
-            for row in 0..<table.count where evaluator.truth(m, row: row) == .true { targeted.append(row) }
+            targeted = ColumnarFilter(m, table: table, states: states, evaluator: evaluator).trueRows()
         } else {
             targeted = Array(0..<table.count)
         }
