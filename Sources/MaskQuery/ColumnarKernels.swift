@@ -18,20 +18,21 @@ enum ColumnarKernels {
     }
 
     /// `a op b` into `t` (true) and `f` (false) bits; rows in neither are unknown (a NULL side,
-    /// or an incomparable pair). - Complexity: O(rows).
+    /// or an incomparable pair). Per row a byte, then packed: loops the compiler vectorises.
+    /// - Complexity: O(rows).
     static func compare(_ op: BinaryOperator, _ a: ColumnarExpr, _ b: ColumnarExpr, rows: Int,
                         t: UnsafeMutablePointer<UInt64>, f: UnsafeMutablePointer<UInt64>) {
         let yes = accepted(op), no = ~yes & 0b111
         let x = a.values, y = b.values
         switch (a.kind, b.kind) {
         case (.int, .int):
-            orderWords(rows, yes, no, t, f) { i in order(Int64(bitPattern: x[i]), Int64(bitPattern: y[i])) }
+            orderBits(rows, yes, no, t, f) { i in order(Int64(bitPattern: x[i]), Int64(bitPattern: y[i])) }
         case (.double, .double):
-            orderWords(rows, yes, no, t, f) { i in order(Double(bitPattern: x[i]), Double(bitPattern: y[i])) }
+            orderBits(rows, yes, no, t, f) { i in order(Double(bitPattern: x[i]), Double(bitPattern: y[i])) }
         case (.int, .double):
-            orderWords(rows, yes, no, t, f) { i in order(int: Int64(bitPattern: x[i]), double: Double(bitPattern: y[i])) }
+            orderBits(rows, yes, no, t, f) { i in order(int: Int64(bitPattern: x[i]), double: Double(bitPattern: y[i])) }
         case (.double, .int):
-            orderWords(rows, yes, no, t, f) { i in
+            orderBits(rows, yes, no, t, f) { i in
                 let o = order(int: Int64(bitPattern: y[i]), double: Double(bitPattern: x[i]))
                 return o == 3 ? 3 : 2 - o
             }
@@ -56,20 +57,49 @@ enum ColumnarKernels {
         y.isNaN ? 3 : UInt64(ValueSemantics.compare(int: x, double: y) + 1)
     }
 
-    /// Packs per-row orders into true and false bits, 64 rows a word.
+    /// Per-row orders into true bits (order in `yes`) and false bits (order in `no`).
     @inline(__always)
-    static func orderWords(_ rows: Int, _ yes: UInt64, _ no: UInt64, _ t: UnsafeMutablePointer<UInt64>,
-                           _ f: UnsafeMutablePointer<UInt64>, _ order: (Int) -> UInt64) {
-        for w in 0..<(rows + 63) / 64 {
-            var tw: UInt64 = 0, fw: UInt64 = 0
-            let base = 64 * w
-            for i in 0..<min(64, rows - base) {
-                let o = order(base + i)
-                tw |= ((yes >> o) & 1) << UInt64(i)
-                fw |= ((no >> o) & 1) << UInt64(i)
+    static func orderBits(_ rows: Int, _ yes: UInt64, _ no: UInt64, _ t: UnsafeMutablePointer<UInt64>,
+                          _ f: UnsafeMutablePointer<UInt64>, _ order: (Int) -> UInt64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * ColumnarBlock.rows) { buffer in
+            let tb = buffer.baseAddress!, fb = tb + ColumnarBlock.rows
+            for i in 0..<rows {
+                let o = order(i)
+                tb[i] = UInt8(truncatingIfNeeded: (yes >> o) & 1)
+                fb[i] = UInt8(truncatingIfNeeded: (no >> o) & 1)
             }
-            t[w] = tw
-            f[w] = fw
+            pack(tb, rows: rows, into: t)
+            pack(fb, rows: rows, into: f)
+        }
+    }
+
+    /// Calls `body` with the bits (`ColumnarBlock.words` words) of `rows` per-row conditions.
+    @inline(__always)
+    static func withBits(rows: Int, _ condition: (Int) -> Bool, _ body: (UnsafeMutablePointer<UInt64>) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ColumnarBlock.rows) { bytes in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: ColumnarBlock.words) { words in
+                let b = bytes.baseAddress!
+                for i in 0..<rows { b[i] = condition(i) ? 1 : 0 }
+                pack(b, rows: rows, into: words.baseAddress!)
+                body(words.baseAddress!)
+            }
+        }
+    }
+
+    /// Packs `rows` bytes of 0 or 1 into bits, 64 a word: each 8 bytes (little-endian) by one
+    /// multiplication that gathers their low bits into the top byte. Bytes past `rows`, up to
+    /// the word's end, are zeroed first (the buffer holds `ColumnarBlock.rows`).
+    static func pack(_ bytes: UnsafeMutablePointer<UInt8>, rows: Int, into out: UnsafeMutablePointer<UInt64>) {
+        let words = (rows + 63) / 64
+        for i in rows..<(64 * words) { bytes[i] = 0 }
+        let raw = UnsafeRawPointer(bytes)
+        for w in 0..<words {
+            var word: UInt64 = 0
+            for k in 0..<8 {
+                let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 64 * w + 8 * k, as: UInt64.self))
+                word |= ((v &* 0x0102_0408_1020_4080) >> 56) << UInt64(8 * k)
+            }
+            out[w] = word
         }
     }
 

@@ -75,22 +75,13 @@ struct ColumnarSource {
     /// - Complexity: O(block rows), no allocation.
     private static func fill(_ view: ColumnChunkView, kind: ColumnarExpr.Kind, block: ColumnarBlock,
                              values: UnsafeMutablePointer<UInt64>, valid: UnsafeMutablePointer<UInt64>) {
-        let base = block.local
-        for w in 0..<block.wordCount {
-            let n = min(64, block.count - 64 * w)
-            var bits: UInt64 = 0
-            for i in 0..<n where view.isValid(base + 64 * w + i) { bits |= 1 << UInt64(i) }
-            valid[w] = bits
-        }
+        let base = block.local  // a multiple of 64
+        for w in 0..<block.wordCount { valid[w] = view.validityWord(from: base + 64 * w) }
         guard kind != .text else { return }
         for i in 0..<block.count { values[i] = view.word(base + i) }
         if kind == .double {
-            for w in 0..<block.wordCount {
-                var nan: UInt64 = 0
-                for i in 0..<min(64, block.count - 64 * w) where Double(bitPattern: values[64 * w + i]).isNaN {
-                    nan |= 1 << UInt64(i)
-                }
-                valid[w] &= ~nan
+            ColumnarKernels.withBits(rows: block.count, { i in Double(bitPattern: values[i]).isNaN }) { nan in
+                for w in 0..<block.wordCount { valid[w] &= ~nan[w] }
             }
         }
     }

@@ -54,6 +54,7 @@ extension Executor {
             targeted = Array(0..<table.count)
         }
         for row in targeted { outcomes[row] = .prunedByFilter }
+        targetedRows = targeted
         return targeted
     }
 

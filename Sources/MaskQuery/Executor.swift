@@ -63,6 +63,9 @@ final class Executor {
 
     /// Per row; an unsafe buffer so that row loops pay no exclusivity check per access.
     let outcomes: UnsafeMutableBufferPointer<RowOutcome>
+    /// The rows passing the metadata filter (`targetRows`), ascending: the only rows whose
+    /// outcome changes from `.untargeted`.
+    var targetedRows: [Int] = []
     var newlyIndexed = 0
     /// Bound widths of CP terms the index bounded, by `QueryStats.bucket(ofWidth:)`.
     var boundWidths = [Int](repeating: 0, count: QueryStats.boundWidthBuckets.count)
@@ -121,14 +124,15 @@ final class Executor {
     }
 
     /// The outcome counts of the run; a query without CP terms reports no pixel decisions.
-    /// - Complexity: O(rows).
+    /// Only targeted rows have an outcome other than `.untargeted`.
+    /// - Complexity: O(targeted rows).
     func countOutcomes() -> ExecutionCounts {
         var counts = ExecutionCounts()
         counts.total = table.count
         counts.newlyIndexed = newlyIndexed
         counts.boundWidths = boundWidths
-        for o in outcomes {
-            switch o {
+        for row in targetedRows {
+            switch outcomes[row] {
             case .untargeted: continue
             case .prunedByFilter: counts.prunedByFilter += 1
             case .prunedByRank: counts.prunedByRank += 1
