@@ -26,7 +26,7 @@ enum ColumnarKernels {
         let x = a.values, y = b.values
         switch (a.kind, b.kind) {
         case (.int, .int):
-            orderBits(rows, yes, no, t, f) { i in order(Int64(bitPattern: x[i]), Int64(bitPattern: y[i])) }
+            intCompare(op, x, y, rows: rows, t: t, f: f)
         case (.double, .double):
             orderBits(rows, yes, no, t, f) { i in order(Double(bitPattern: x[i]), Double(bitPattern: y[i])) }
         case (.int, .double):
@@ -45,6 +45,25 @@ enum ColumnarKernels {
             let both = a.valid[w] & b.valid[w]
             t[w] &= both
             f[w] &= both
+        }
+    }
+
+    /// INT64 `x op y` (always comparable: false is not true) by one comparison a row.
+    static func intCompare(_ op: BinaryOperator, _ x: UnsafeMutablePointer<UInt64>, _ y: UnsafeMutablePointer<UInt64>,
+                           rows: Int, t: UnsafeMutablePointer<UInt64>, f: UnsafeMutablePointer<UInt64>) {
+        @inline(__always) func run(_ test: (Int64, Int64) -> Bool) {
+            withBits(rows: rows, { i in test(Int64(bitPattern: x[i]), Int64(bitPattern: y[i])) }) { bits in
+                for w in 0..<(rows + 63) / 64 { (t[w], f[w]) = (bits[w], ~bits[w]) }
+            }
+        }
+        switch op {
+        case .less: run(<)
+        case .lessEqual: run(<=)
+        case .equal: run(==)
+        case .notEqual: run(!=)
+        case .greater: run(>)
+        case .greaterEqual: run(>=)
+        default: run { _, _ in false }
         }
     }
 
