@@ -11,8 +11,8 @@ import MaskStorage
 /// comparisons of TEXT) is a leaf evaluated row by row by `ExpressionEvaluator`, and a block
 /// whose stored values do not have their column's type is evaluated row by row whole: the
 /// result is always the row evaluator's.
-/// - Complexity: O(rows × predicate size) with no per-row allocation; memory O(predicate size
-///   × block rows).
+/// - Complexity: O(rows × predicate size); no allocation per row (but the output's, and the
+///   row-by-row leaves'); memory O(predicate size × block rows).
 final class ColumnarFilter {
     private let root: ColumnarPredicate
     private let source: ColumnarSource
