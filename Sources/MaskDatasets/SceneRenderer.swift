@@ -114,21 +114,34 @@ enum SceneRenderer {
         }
     }
 
-    /// Fills `shape` inscribed in `rect` (x0, y0, x1, y1 in pixels; pixel centres tested) with
-    /// the shades of colour `slot`, lighter at the top, clipped to the image.
+    /// Fills `shape` inscribed in `rect` (x0, y0, x1, y1 in pixels, inset to 88 %) with the
+    /// shades of colour `slot`, lighter at the top, clipped to the image. A pixel is filled when
+    /// its centre's u lies in the span of its row's v (`ObjectShape.span`), computed per row.
     static func drawShape(_ shape: ObjectShape, slot: Int, in rect: (Double, Double, Double, Double),
                           width: Int, height: Int, into indices: inout [UInt8]) {
         let cx = (rect.0 + rect.2) / 2, cy = (rect.1 + rect.3) / 2
         let rx = max(0.5, 0.44 * (rect.2 - rect.0)), ry = max(0.5, 0.44 * (rect.3 - rect.1))
-        let xs = max(0, Int((cx - rx).rounded(.down)))..<min(width, Int((cx + rx).rounded(.up)) + 1)
         let ys = max(0, Int((cy - ry).rounded(.down)))..<min(height, Int((cy + ry).rounded(.up)) + 1)
-        guard !xs.isEmpty, !ys.isEmpty else { return }
+        guard !ys.isEmpty, width > 0 else { return }
         let first = SceneStyle.toneCount + slot * shadeCount
-        for y in ys {
-            let v = (Double(y) + 0.5 - cy) / ry
-            let shade = min(shadeCount - 1, max(0, Int(((v + 1) / 2 * Double(shadeCount - 1)).rounded())))
-            for x in xs where shape.contains(u: (Double(x) + 0.5 - cx) / rx, v: v) {
-                indices[y * width + x] = UInt8(first + shade)
+        indices.withUnsafeMutableBufferPointer { out in
+            for y in ys {
+                let v = (Double(y) + 0.5 - cy) / ry
+                guard let (outer, inner) = shape.span(v: v) else { continue }
+                let shade = min(shadeCount - 1, max(0, Int(((v + 1) / 2 * Double(shadeCount - 1)).rounded())))
+                let value = UInt8(first + shade)
+                // |u| <= outer  ⇔  cx − outer·rx <= x + 0.5 <= cx + outer·rx.
+                let lo = max(0, Int((cx - outer * rx - 0.5).rounded(.up)))
+                let hi = min(width - 1, Int((cx + outer * rx - 0.5).rounded(.down)))
+                guard lo <= hi else { continue }
+                // |u| < inner  ⇔  cx − inner·rx < x + 0.5 < cx + inner·rx: the hole, left unfilled.
+                var holeLo = hi + 1, holeHi = hi
+                if inner > 0 {
+                    holeLo = Int((cx - inner * rx - 0.5).rounded(.down)) + 1
+                    holeHi = Int((cx + inner * rx - 0.5).rounded(.up)) - 1
+                }
+                let row = y * width
+                for x in lo...hi where x < holeLo || x > holeHi { out[row + x] = value }
             }
         }
     }
@@ -149,15 +162,22 @@ enum ObjectShape: Int, CaseIterable {
         self = ObjectShape(rawValue: ((label % 6) + 6) % 6) ?? .disc
     }
 
-    func contains(u: Double, v: Double) -> Bool {
-        guard abs(u) <= 1, abs(v) <= 1 else { return false }
+    /// The points of row v: `inner <= |u| <= outer`, or nil when the row misses the shape.
+    func span(v: Double) -> (outer: Double, inner: Double)? {
+        guard abs(v) <= 1 else { return nil }
         switch self {
-        case .disc: return u * u + v * v <= 1
-        case .square: return true
-        case .triangle: return abs(u) <= (v + 1) / 2
-        case .cross: return abs(u) <= 0.34 || abs(v) <= 0.34
-        case .diamond: return abs(u) + abs(v) <= 1
-        case .ring: let r = u * u + v * v; return r <= 1 && r >= 0.36
+        case .disc: return ((1 - v * v).squareRoot(), 0)
+        case .square: return (1, 0)
+        case .triangle: return ((v + 1) / 2, 0)
+        case .cross: return (abs(v) <= 0.34 ? 1 : 0.34, 0)
+        case .diamond: return (1 - abs(v), 0)
+        case .ring: return ((1 - v * v).squareRoot(), (max(0, 0.36 - v * v)).squareRoot())
         }
+    }
+
+    /// True when (u, v) is in the shape (its row's span).
+    func contains(u: Double, v: Double) -> Bool {
+        guard let (outer, inner) = span(v: v) else { return false }
+        return abs(u) <= outer && abs(u) >= inner
     }
 }
