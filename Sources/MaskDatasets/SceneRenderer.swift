@@ -84,31 +84,28 @@ enum SceneRenderer {
         return palette
     }
 
-    /// The background tones, band of tiles by band. Rows whose tones cannot leave the tone
-    /// range (the usual case) skip the clamping, so the loop vectorises.
+    /// The background tones, band of tiles by band: the first row of each band and its grout
+    /// row are computed (rows whose tones cannot leave the tone range skip the clamping), and
+    /// every other row of the band copies the row above it.
     static func drawBackground(_ style: SceneStyle, width: Int, height: Int, into scratch: inout Scratch) {
         if scratch.indices.count != width * height { scratch.indices = [UInt8](repeating: 0, count: width * height) }
         let maxTone = SceneStyle.toneCount - 1
-        var band = -1, grout = false, low = 0, high = 0
+        var band = -1, grout = false
         for y in 0..<height {
             let rowBand = y / style.tileSize, rowGrout = y % style.tileSize == 0
-            if rowBand != band || rowGrout != grout {
-                band = rowBand
-                grout = rowGrout
-                style.bandPattern(band, width: width, grout: grout, into: &scratch.pattern)
-                low = scratch.pattern.min() ?? 0
-                high = scratch.pattern.max() ?? 0
-            }
+            let repeatsAbove = rowBand == band && rowGrout == grout
+            band = rowBand
+            grout = rowGrout
+            if !repeatsAbove { style.bandPattern(band, width: width, grout: grout, into: &scratch.pattern) }
             let tone = style.rowTone(band * style.tileSize + style.tileSize / 2)
-            let unclamped = tone + low >= 0 && tone + high <= maxTone
             scratch.indices.withUnsafeMutableBufferPointer { out in
+                let row = out.baseAddress! + y * width
+                if repeatsAbove {
+                    row.update(from: row - width, count: width)
+                    return
+                }
                 scratch.pattern.withUnsafeBufferPointer { pattern in
-                    let row = UnsafeMutableBufferPointer(rebasing: out[(y * width)..<((y + 1) * width)])
-                    if unclamped {
-                        for x in 0..<width { row[x] = UInt8(truncatingIfNeeded: tone &+ pattern[x]) }
-                    } else {
-                        for x in 0..<width { row[x] = UInt8(min(maxTone, max(0, tone + pattern[x]))) }
-                    }
+                    for x in 0..<width { row[x] = UInt8(min(maxTone, max(0, tone + pattern[x]))) }
                 }
             }
         }
