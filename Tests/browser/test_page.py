@@ -1,5 +1,6 @@
 """The page in headless Chromium against `masksearch serve` (issue 11, item 10): every answer the
 page shows is compared with the CLI's (`query --format json`) or with the stored data."""
+import base64
 import csv
 import io
 import json
@@ -94,6 +95,26 @@ def test_edited_sql_runs(page, server):
     expected = server.cli(sql)
     assert page.item_ids("data-image-id") == [r[0] for r in expected["rows"]]
     assert page.find("#error").text == ""
+
+
+def test_iou_form_and_its_intersect_union_view(page, server):
+    page.show("query")
+    Select(page.find("#qtype")).select_by_value("aggregation")
+    Select(page.find("#agg-kind")).select_by_value("iou")
+    Select(page.find("#roi-kind")).select_by_value("full")
+    k = page.find("#k")
+    k.clear()
+    k.send_keys("10")
+    sql = page.find("#sql").get_attribute("value")
+    assert "CP(INTERSECT(mask > 0.5), full, 0.5, 1) / CP(UNION(mask > 0.5), full, 0.5, 1) AS iou" in sql, sql
+    assert "GROUP BY image_id" in sql and "mask_type IN (1, 2)" in sql, sql
+    page.click_and_wait_run(page.find("#run"))
+    assert page.item_ids("data-image-id") == [r[0] for r in server.cli(sql)["rows"]]
+    page.finds("#results [data-image-id]")[0].click()
+    page.wait(lambda d: len(page.finds("#zoom-aggregates img")) == 2)
+    page.wait(lambda d: all(d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", i)
+                            for i in page.finds("#zoom-aggregates img")))
+    page.find("#zoom-close").click()
 
 
 def test_bad_query_shows_its_error_at_the_token(page, server):
@@ -254,3 +275,28 @@ def test_execution_detail_shows_the_engine_numbers(page, server):
     page.wait(lambda d: page.find("#noindex-time").get_attribute("data-ms"))
     assert float(page.find("#noindex-time").get_attribute("data-ms")) > 0
     page.shot("detail")
+
+
+def test_npy_reader_reads_every_stored_dtype(page):
+    """The zoom read-out's .npy parser (static/npy.js) against numpy, for the three stored dtypes."""
+    rng = np.random.default_rng(11)
+    values = rng.random((5, 7))
+    values[0, :4] = [0.0, 1.0, 2 ** -24, 0.5]
+    arrays = {"uint8": np.round(values * 255).astype(np.uint8), "float16": values.astype(np.float16),
+              "float32": values.astype(np.float32)}
+    for dtype, a in arrays.items():
+        buf = io.BytesIO()
+        np.save(buf, a)
+        got = page.d.execute_async_script("""
+            const [b64, done] = arguments;
+            import('./static/npy.js').then(({ parseNpy }) => {
+              const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+              const m = parseNpy(bytes.buffer);
+              const values = [];
+              for (let y = 0; y < m.height; y++) for (let x = 0; x < m.width; x++) values.push(m.value(x, y));
+              done({ dtype: m.dtype, height: m.height, width: m.width, values });
+            }).catch((e) => done({ error: String(e) }));""", base64.b64encode(buf.getvalue()).decode())
+        assert got.get("dtype") == dtype, got
+        assert (got["height"], got["width"]) == a.shape
+        expected = (a / 255.0) if dtype == "uint8" else a.astype(np.float64)
+        assert got["values"] == expected.ravel().tolist(), dtype

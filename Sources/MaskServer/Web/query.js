@@ -26,6 +26,7 @@ export function writeSQL() {
   const form = $('query-form');
   form.dataset.qtype = f.qtype;
   form.dataset.iou = String(f.qtype === 'aggregation' && f.aggKind === 'iou');
+  form.dataset.roi = f.roiKind;
   $('sql').value = buildSQL(f);
   drawROI();
 }
@@ -99,6 +100,9 @@ function setupCanvas() {
     $('roi-rect').value = '';
     if ($('roi-kind').value === 'rect') $('roi-kind').value = 'full';
     writeSQL();
+  });
+  $('roi-rect').addEventListener('input', () => {
+    if (parseBox($('roi-rect').value)) { $('roi-kind').value = 'rect'; writeSQL(); }
   });
   $('roi-sample').addEventListener('change', () => loadSample(Number($('roi-sample').value)));
 }

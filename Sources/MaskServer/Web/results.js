@@ -76,6 +76,7 @@ export function renderGrid() {
   const page = Math.min(state.page, pages - 1);
   const shown = drawable.slice(page * state.pageSize, (page + 1) * state.pageSize);
   grid.replaceChildren(...shown.map((i) => tile(result, i)));
+  $('result-table').closest('details').open = !drawable.length && result.rows.length > 0;
   if (!drawable.length) grid.append(el('p', { class: 'muted', text: result.rows.length ? 'These rows are not masks or images: see the table.' : 'No rows.' }));
   $('page-info').textContent = drawable.length
     ? `${page * state.pageSize + 1}–${page * state.pageSize + shown.length} of ${drawable.length} · page ${page + 1}/${pages}` : '';
