@@ -13,6 +13,7 @@ import PackageDescription
 //   MaskQuery           lexer, parser, binder, filter-verification executor
 //   MaskInspect         the format dumper, as library code
 //   MaskDatasets        the synthetic dataset generator (no storage dependency)
+//   MaskServer          `masksearch serve`: the HTTP API and the page (Hummingbird 2)
 //   masksearch          the command-line tool (Tools/masksearch)
 let package = Package(
     name: "masksearch",
@@ -23,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -42,10 +44,18 @@ let package = Package(
         .target(name: "MaskQuery", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat", "CMaskKernels"]),
         .target(name: "MaskInspect", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat"]),
         .target(name: "MaskDatasets"),
+        .target(
+            name: "MaskServer",
+            dependencies: [
+                "MaskQuery", "MaskIndex", "MaskStorage", "MaskFormat",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Web")]
+        ),
         .executableTarget(
             name: "masksearch",
             dependencies: [
-                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex",
+                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/masksearch"
@@ -66,6 +76,13 @@ let package = Package(
         .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex", "MaskTestSupport"]),
         .testTarget(name: "MaskInspectTests", dependencies: ["MaskInspect", "MaskStorage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets"]),
+        .testTarget(
+            name: "MaskServerTests",
+            dependencies: [
+                "MaskServer", "MaskQuery", "MaskStorage", "MaskTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["masksearch", "MaskTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
