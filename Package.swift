@@ -12,7 +12,11 @@ import PackageDescription
 //   MaskIndex           the Cumulative Histogram Index and its bounds
 //   MaskQuery           lexer, parser, binder, filter-verification executor
 //   MaskInspect         the format dumper, as library code
-//   MaskDatasets        the synthetic dataset generator (no storage dependency)
+//   CSPNG, CTurboJPEG   system libspng (PNG, on zlib) and libjpeg-turbo (JPEG)
+//   MaskImaging         images as values: PNG/JPEG codecs, colour maps, overlays, augmentation
+//   MaskExport          export and augmentation of a query's result to a directory or a zip
+//   MaskDatasets        the synthetic dataset generator (no storage dependency; images via MaskImaging)
+//   MaskServer          `masksearch serve`: the HTTP API and the page (Hummingbird 2)
 //   masksearch          the command-line tool (Tools/masksearch)
 let package = Package(
     name: "masksearch",
@@ -23,6 +27,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -30,6 +36,8 @@ let package = Package(
             pkgConfig: "liblz4",
             providers: [.apt(["liblz4-dev"])]
         ),
+        .systemLibrary(name: "CSPNG", pkgConfig: "spng", providers: [.apt(["libspng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // Debug builds (the tests) also compile the AVX-512 variants through SIMDe when
         // libsimde-dev is installed: ISA level 4, see Sources/CMaskKernels/internal.h.
         .target(name: "CMaskKernels", cSettings: [.define("CMK_EMULATE_AVX512", .when(configuration: .debug))]),
@@ -41,11 +49,27 @@ let package = Package(
         .target(name: "MaskIndex", dependencies: ["MaskStorage", "MaskFormat", "CMaskKernels"]),
         .target(name: "MaskQuery", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat", "CMaskKernels"]),
         .target(name: "MaskInspect", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat"]),
-        .target(name: "MaskDatasets"),
+        .target(name: "MaskImaging", dependencies: ["CSPNG", "CTurboJPEG", "MaskFormat"]),
+        .target(
+            name: "MaskExport",
+            dependencies: [
+                "MaskQuery", "MaskImaging", "MaskStorage", "MaskFormat", "MaskDatasets",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .target(name: "MaskDatasets", dependencies: ["MaskImaging"]),
+        .target(
+            name: "MaskServer",
+            dependencies: [
+                "MaskQuery", "MaskIndex", "MaskStorage", "MaskFormat", "MaskImaging", "MaskExport", "MaskDatasets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Web")]
+        ),
         .executableTarget(
             name: "masksearch",
             dependencies: [
-                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex",
+                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/masksearch"
@@ -65,7 +89,19 @@ let package = Package(
         .testTarget(name: "MaskIndexTests", dependencies: ["MaskIndex", "MaskStorage", "MaskTestSupport"]),
         .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex", "MaskTestSupport"]),
         .testTarget(name: "MaskInspectTests", dependencies: ["MaskInspect", "MaskStorage"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets"]),
+        .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets", "MaskImaging"]),
+        .testTarget(name: "MaskImagingTests", dependencies: ["MaskImaging", "MaskFormat"]),
+        .testTarget(
+            name: "MaskExportTests",
+            dependencies: ["MaskExport", "MaskImaging", "MaskQuery", "MaskStorage", "MaskFormat", "MaskDatasets"]
+        ),
+        .testTarget(
+            name: "MaskServerTests",
+            dependencies: [
+                "MaskServer", "MaskQuery", "MaskStorage", "MaskImaging", "MaskTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "CLITests", dependencies: ["masksearch", "MaskTestSupport"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

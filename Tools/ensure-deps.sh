@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the system library masksearch needs (liblz4-dev) when it is missing; with --tests
+# Installs the system libraries masksearch needs when they are missing: liblz4-dev (storage),
+# libspng-dev with zlib1g-dev (PNG) and libturbojpeg0-dev (JPEG), and pkg-config; with --tests
 # also libsimde-dev (headers only), with which debug builds run the AVX-512 kernel paths
 # emulated (Sources/CMaskKernels/internal.h), and for the browser tests (Tests/browser) Debian's
 # chromium and chromium-driver plus a Python venv at .build/test-venv with pytest, selenium,
@@ -9,6 +10,12 @@ set -euo pipefail
 packages=()
 if ! pkg-config --exists liblz4 2>/dev/null || [ ! -f /usr/include/lz4.h ]; then
   packages+=(liblz4-dev pkg-config)
+fi
+if ! pkg-config --exists spng 2>/dev/null || [ ! -f /usr/include/spng.h ]; then
+  packages+=(libspng-dev zlib1g-dev pkg-config)
+fi
+if ! pkg-config --exists libturbojpeg 2>/dev/null || [ ! -f /usr/include/turbojpeg.h ]; then
+  packages+=(libturbojpeg0-dev pkg-config)
 fi
 if [ "${1:-}" = "--tests" ] && [ ! -f /usr/include/simde/x86/avx512.h ]; then
   packages+=(libsimde-dev)

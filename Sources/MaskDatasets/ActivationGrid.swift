@@ -8,6 +8,9 @@
 struct ActivationGrid {
     let size: Int
     private(set) var values: [Float]
+    /// For a spurious map, the centre of its strong background bump in unit image
+    /// coordinates (where the generated image draws the distractor the model looked at).
+    private(set) var spuriousPeak: (x: Double, y: Double)? = nil
 
     /// Synthesises the grid for `kind` (one of focused, spurious, diffused) and an object box
     /// given in unit coordinates `(x0, y0, x1, y1)`.
@@ -70,6 +73,7 @@ struct ActivationGrid {
                 values[i * size + j] = Float(activation)
             }
         }
-        return ActivationGrid(size: size, values: values)
+        let peak = kind == .spurious ? bumps.first.map { (x: $0.x, y: $0.y) } : nil
+        return ActivationGrid(size: size, values: values, spuriousPeak: peak)
     }
 }

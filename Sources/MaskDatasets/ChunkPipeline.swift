@@ -9,7 +9,7 @@ import Darwin
 
 /// The hand-offs between the generator's threads: rendering workers fill *slots* (reusable
 /// chunk buffers) with chunks of images, and the consumers — the masks writer (`masks.npy` and
-/// the CSV files, in chunk order) and, with thumbnails, the image writer — take the chunks in
+/// the CSV files, in chunk order) and, with images, the image writer — take the chunks in
 /// order and give each slot back when all of them are done with it.
 ///
 /// Chunks are handed out in increasing order together with a free slot, so the chunk a

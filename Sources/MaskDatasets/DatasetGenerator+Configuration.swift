@@ -1,3 +1,5 @@
+import MaskImaging
+
 extension DatasetGenerator {
     /// What to generate. Every field has a default, so `Configuration()` is a valid
     /// 3,000-mask, 224×224, uint8 dataset with images.
@@ -17,10 +19,8 @@ extension DatasetGenerator {
         public var modelsPerImage: Int = 2
         /// Adds one human-attention mask per image (model_id 0, mask_type 2, kind `human`).
         public var includeHumanAttention: Bool = true
-        /// Writes `images/<image_id>.png`.
+        /// Writes `images/<image_id>.png`, each the masks' size (`SceneRenderer`).
         public var writeImages: Bool = true
-        /// Side of the square PNG thumbnails, in pixels.
-        public var imageSize: Int = 32
         /// Side of the coarse activation grid that saliency maps are upsampled from
         /// (7 like ResNet-50's last convolutional layer at 224×224 input).
         public var activationGridSize: Int = 7
@@ -30,7 +30,7 @@ extension DatasetGenerator {
         public var missingBoxFraction: Double = 0.1
         /// Rendering threads: nil uses one per active core. The calling thread always appends
         /// the rendered chunks to the files, and with images one more thread creates the
-        /// thumbnail files. The output does not depend on it.
+        /// image files. The output does not depend on it.
         public var threadCount: Int? = nil
 
         public init() {}
@@ -66,7 +66,9 @@ extension DatasetGenerator {
             guard height <= 65_536, width <= 65_536 else { throw fail("mask size must be at most 65536×65536, got \(height)×\(width)") }
             guard modelsPerImage >= 0, modelsPerImage <= 1_000 else { throw fail("models per image must be in 0...1000, got \(modelsPerImage)") }
             guard masksPerImage >= 1 else { throw fail("each image needs at least one mask (models per image is 0 and human attention is off)") }
-            guard imageSize >= 1, imageSize <= 4_096 else { throw fail("image size must be in 1...4096, got \(imageSize)") }
+            if writeImages, height > RasterImage.maxSide || width > RasterImage.maxSide {
+                throw fail("images are drawn at the mask size, at most \(RasterImage.maxSide)×\(RasterImage.maxSide); got \(height)×\(width) (generate without images)")
+            }
             guard activationGridSize >= 1, activationGridSize <= 256 else { throw fail("activation grid size must be in 1...256, got \(activationGridSize)") }
             guard labelCount >= 1 else { throw fail("label count must be >= 1, got \(labelCount)") }
             guard missingBoxFraction >= 0, missingBoxFraction <= 1 else { throw fail("missing box fraction must be in [0, 1], got \(missingBoxFraction)") }

@@ -6,7 +6,7 @@ import Foundation
 ///     DIR/masks.npy          (N, H, W) uint8 or float32, C order, NPY 1.0, data at a 64-byte boundary
 ///     DIR/meta.csv           mask_id,image_id,model_id,mask_type,label,pred,kind
 ///     DIR/rois/object.csv    image_id,x0,y0,x1,y1  (two decimals; ~10 % of images absent)
-///     DIR/images/<id>.png    optional thumbnails showing the object box
+///     DIR/images/<id>.png    optional images at the masks' size: the object in its box (`SceneRenderer`)
 ///
 /// Each image has a label, an object box (5–40 % of the mask) and `masksPerImage` masks:
 /// per model a GradCAM-like saliency map (mask_type 1, a 7×7 activation grid upsampled
@@ -20,9 +20,9 @@ import Foundation
 ///
 /// Throughput: images are generated in chunks of about 1 MB of mask data, by a pipeline of
 /// threads (`ChunkPipeline`): rendering workers (one per core) each take the next chunk and a
-/// free reusable buffer and render its masks, CSV rows and PNG thumbnails into it; the calling
+/// free reusable buffer and render its masks, CSV rows and PNG images into it; the calling
 /// thread appends the chunks to `masks.npy` and the CSV files in order, and one image thread
-/// creates the thumbnail files (one thread because file creation in one directory is
+/// creates the image files (one thread because file creation in one directory is
 /// serialised by the kernel anyway). A chunk is still in the CPU caches when it is written,
 /// and the pool of buffers bounds memory at O(cores · chunk), so N is not limited by RAM.
 /// The pixel work is in `MaskRenderer`.
@@ -57,7 +57,7 @@ public struct DatasetGenerator: Sendable {
 
     /// Writes the dataset into `directory` (created if missing). `masks.npy`, `meta.csv` and
     /// `rois/object.csv` are written under temporary names and renamed into place at the end,
-    /// replacing those of an earlier dataset; thumbnails are written in place (thumbnails of an
+    /// replacing those of an earlier dataset; images are written in place (images of an
     /// earlier, larger dataset are not removed). `progress(masksWritten, maskCount)` is called
     /// on the calling thread as chunks reach the file.
     ///
@@ -119,7 +119,7 @@ public struct DatasetGenerator: Sendable {
         let pipeline = ChunkPipeline(chunkCount: chunkCount, slotCount: slotCount, slotMaskBytes: slotBytes,
                                      consumers: imageDirectory == nil ? [.masks] : [.masks, .images])
         spawnRenderers(chunkCount == 0 ? 0 : workers, pipeline: pipeline, imagesPerChunk: imagesPerChunk,
-                       thumbnails: imageDirectory != nil)
+                       images: imageDirectory != nil)
         if let imageDirectory { spawnImageWriter(pipeline, chunkCount: chunkCount, directory: imageDirectory) }
         do throws(DatasetGenerationError) {
             try writeMasks(pipeline, chunkCount: chunkCount, to: (masks, meta, objects), progress: progress)
@@ -132,17 +132,22 @@ public struct DatasetGenerator: Sendable {
     }
 
     /// Starts `count` renderer threads that take chunks in turn and publish their slots.
-    private func spawnRenderers(_ count: Int, pipeline: ChunkPipeline, imagesPerChunk: Int, thumbnails: Bool) {
+    private func spawnRenderers(_ count: Int, pipeline: ChunkPipeline, imagesPerChunk: Int, images: Bool) {
         let c = configuration
         let renderer = MaskRenderer(configuration: c)
         for _ in 0..<count {
             pipeline.spawn {
                 let scratch = RenderScratch(configuration: c)
-                var scanlines: [UInt8] = []
+                var pixels: [UInt8] = []
                 while let (chunk, slot) = pipeline.takeChunk() {
                     let first = chunk * imagesPerChunk
-                    self.render(images: first..<min(c.imageCount, first + imagesPerChunk), into: pipeline.slots[slot],
-                                renderer: renderer, scratch: scratch, thumbnails: thumbnails, scanlines: &scanlines)
+                    do throws(DatasetGenerationError) {
+                        try self.render(images: first..<min(c.imageCount, first + imagesPerChunk), into: pipeline.slots[slot],
+                                        renderer: renderer, scratch: scratch, images: images, pixels: &pixels)
+                    } catch {
+                        pipeline.fail(error)
+                        return
+                    }
                     pipeline.publish(chunk: chunk, slot: slot)
                 }
             }
@@ -156,7 +161,7 @@ public struct DatasetGenerator: Sendable {
             for chunk in 0..<chunkCount {
                 guard let slot = pipeline.take(.images, chunk: chunk) else { return }
                 do throws(DatasetGenerationError) {
-                    try Self.writeThumbnails(of: pipeline.slots[slot], to: directory.value)
+                    try Self.writeImageFiles(of: pipeline.slots[slot], to: directory.value)
                 } catch {
                     pipeline.fail(error)
                     return
@@ -183,14 +188,14 @@ public struct DatasetGenerator: Sendable {
         }
     }
 
-    /// Plans and renders `images` into `slot`: their masks (contiguous from the first image's
-    /// first mask), CSV rows and, when `thumbnails`, PNG files.
-    private func render(images: Range<Int>, into slot: ChunkSlot, renderer: MaskRenderer, scratch: RenderScratch,
-                        thumbnails: Bool, scanlines: inout [UInt8]) {
+    /// Plans and renders `imageRange` into `slot`: their masks (contiguous from the first image's
+    /// first mask), CSV rows and, when `images`, PNG files (drawn in `pixels`, reused).
+    private func render(images imageRange: Range<Int>, into slot: ChunkSlot, renderer: MaskRenderer, scratch: RenderScratch,
+                        images: Bool, pixels: inout [UInt8]) throws(DatasetGenerationError) {
         let c = configuration
-        slot.reset(firstImage: images.lowerBound)
-        let firstMask = images.lowerBound * c.masksPerImage
-        for image in images {
+        slot.reset(firstImage: imageRange.lowerBound)
+        let firstMask = imageRange.lowerBound * c.masksPerImage
+        for image in imageRange {
             let plan = ImagePlan(imageIndex: image, configuration: c)
             for (k, mask) in plan.masks.enumerated() {
                 let maskID = image * c.masksPerImage + k
@@ -201,16 +206,16 @@ public struct DatasetGenerator: Sendable {
                 slot.maskCount += 1
             }
             if plan.boxIsListed { slot.objects.appendObjectRow(imageID: image, box: plan.box) }
-            if thumbnails {
-                ThumbnailRenderer.appendPNG(for: plan, configuration: c, to: &slot.png, scanlines: &scanlines)
+            if images {
+                try SceneRenderer.appendPNG(for: plan, configuration: c, to: &slot.png, pixels: &pixels)
                 slot.pngEnds.append(slot.png.count)
             }
         }
         slot.maskByteCount = slot.maskCount * c.bytesPerMask
     }
 
-    /// Creates the thumbnail files of the images of `slot`.
-    private static func writeThumbnails(of slot: ChunkSlot, to directory: ImageDirectory) throws(DatasetGenerationError) {
+    /// Creates the image files of the images of `slot`.
+    private static func writeImageFiles(of slot: ChunkSlot, to directory: ImageDirectory) throws(DatasetGenerationError) {
         var failure: DatasetGenerationError?
         slot.png.withUnsafeBytes { png in
             var start = 0

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The `images/` directory, open as a descriptor so that each thumbnail costs exactly
+/// The `images/` directory, open as a descriptor so that each image costs exactly
 /// `openat` + `write` + `close`: no path resolution from the root, no `String` or `URL` per
 /// file, no `fsync`.
 ///

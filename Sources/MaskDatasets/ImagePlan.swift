@@ -1,5 +1,5 @@
 /// Everything random about one image, drawn from the image's own stream `(seed, imageIndex)`:
-/// its label, object box, whether the box is listed in `rois/object.csv`, a thumbnail tint,
+/// its label, object box, whether the box is listed in `rois/object.csv`, a background tone,
 /// and for each of its masks the kind, the prediction and (for saliency masks) the activation
 /// grid. Pixels are rendered from the plan afterwards, without further randomness.
 ///
@@ -19,7 +19,7 @@ struct ImagePlan {
     let label: Int
     let box: ObjectBox
     let boxIsListed: Bool
-    /// Grey level of the thumbnail background, in 0...1.
+    /// Brightness of the image background (`SceneStyle`), in 0...1.
     let backgroundTone: Double
     /// All `masksPerImage` planned masks (callers render only those below `maskCount`).
     let masks: [PlannedMask]

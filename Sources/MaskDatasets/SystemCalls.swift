@@ -18,7 +18,7 @@ struct SystemError: Error, CustomStringConvertible, Sendable {
 /// Thin wrappers over the POSIX calls the generator writes files with, in the style of
 /// swift-system: one wrapper per call, `EINTR` retried in one place, failures as `SystemError`
 /// naming the call. They exist because Foundation's file APIs add costs the generator cannot
-/// afford per thumbnail: `Data.write(to:)` calls `fsync` on every file (a synchronous disk
+/// afford per image: `Data.write(to:)` calls `fsync` on every file (a synchronous disk
 /// write each, ~0.4 ms here), and `FileHandle` wraps each write in `Data`.
 enum SystemCalls {
     /// Calls `body` until it returns a non-negative value or fails with something other than

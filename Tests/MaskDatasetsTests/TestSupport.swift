@@ -20,10 +20,8 @@ struct TemporaryDirectory {
 /// the 8-lane SIMD width, so row tails are exercised).
 func smallConfiguration(masks: Int = 60, seed: UInt64 = 7, elementType: MaskElementType = .uint8,
                         images: Bool = true) -> DatasetGenerator.Configuration {
-    var c = DatasetGenerator.Configuration(maskCount: masks, height: 32, width: 44, seed: seed,
-                                           elementType: elementType, writeImages: images)
-    c.imageSize = 16
-    return c
+    DatasetGenerator.Configuration(maskCount: masks, height: 32, width: 44, seed: seed,
+                                   elementType: elementType, writeImages: images)
 }
 
 /// Generates `configuration` into a new temporary directory, in chunks of about
@@ -104,4 +102,17 @@ func maskValues(_ directory: URL, configuration c: DatasetGenerator.Configuratio
             }
         }
     }
+}
+
+/// CRC-32 as zlib's `crc32` computes it (reflected polynomial 0xEDB88320), bit by bit.
+func zlibCRC32(_ data: Data) -> UInt32 {
+    var table = [UInt32](repeating: 0, count: 256)
+    for n in 0..<256 {
+        var c = UInt32(n)
+        for _ in 0..<8 { c = (c & 1) != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        table[n] = c
+    }
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in data { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+    return crc ^ 0xFFFF_FFFF
 }
