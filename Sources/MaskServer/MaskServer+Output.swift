@@ -35,6 +35,7 @@ extension MaskServer {
         guard database.roiSet(named: roi) != nil else { throw APIError.badRequest("unknown ROI set '\(roi)'") }
         guard let images else { throw APIError.badRequest("the server has no image folder (serve --images DIR)") }
         let result = try await runQuery(request.sql, useIndex: true)
+        try checkImagesContained(result)
         let (name, dir) = try outputDirectory("augment")
         let db = database, seed = request.seed ?? 0
         let summary = try await Blocking.run {
@@ -73,6 +74,7 @@ extension MaskServer {
             return Reply.bytes(Array(ResultFormatter.format(result, as: .json).utf8), contentType: "application/json; charset=utf-8",
                                headers: Reply.attachment("result.json"))
         default:
+            if request.images == true { try checkImagesContained(result) }
             let (name, dir) = try outputDirectory("export")
             let exportRequest = ExportRequest(masks: files, overlays: request.overlays ?? false, images: request.images ?? false)
             let db = database, folder = images?.root
@@ -81,6 +83,23 @@ extension MaskServer {
                 return try DirectoryZip.bytes(of: dir)
             }
             return Reply.bytes(zip, contentType: "application/zip", headers: Reply.attachment("\(name).zip"))
+        }
+    }
+
+    /// Refuses (400) a result whose images would be read through a path leaving the image
+    /// folder (a symlink out of it): MaskExport reads `<id>.png|jpg` by name, so the server
+    /// checks first that each image it would read resolves inside the folder.
+    func checkImagesContained(_ result: QueryResult) throws {
+        guard let images else { return }
+        var ids = Set<Int64>()
+        if let c = result.columns.firstIndex(where: { $0.lowercased() == "mask_id" }) {
+            for row in result.rows { if case .int(let id) = row[c], let r = catalog.lookup.row(maskID: id) { ids.insert(catalog.imageID(r)) } }
+        } else if let c = result.columns.firstIndex(where: { $0.lowercased() == "image_id" }) {
+            for row in result.rows { if case .int(let id) = row[c] { ids.insert(id) } }
+        }
+        let folder = ImageFolder(path: images.root)
+        for id in ids.sorted() where folder.file(imageID: id) != nil && imagePath(id) == nil {
+            throw APIError.badRequest("the file of image \(id) resolves outside the image folder")
         }
     }
 
