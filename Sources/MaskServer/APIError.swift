@@ -1,4 +1,6 @@
 import Hummingbird
+import MaskExport
+import MaskImaging
 import MaskQuery
 import MaskStorage
 
@@ -65,6 +67,11 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
         case let e as APIError: return e
         case let e as QueryError: return APIError(e)
         case let e as StorageError: return APIError(e)
+        case let e as ExportError:
+            // A result without mask_id/image_id, a missing ROI set: the request's; I/O: the server's.
+            return APIError(status: e.kind == .io ? .internalServerError : .badRequest, message: e.description)
+        case let e as ImagingError:
+            return APIError(status: .internalServerError, message: e.description)
         case let e as HTTPError:
             return APIError(status: e.status, message: e.body ?? e.status.reasonPhrase, headers: e.headers)
         case is DecodingError:

@@ -1,3 +1,4 @@
+import MaskExport
 import MaskFormat
 import MaskStorage
 
@@ -6,10 +7,10 @@ import MaskStorage
 /// (metadata never changes under a running server: it writes only index entries).
 struct MaskCatalog: Sendable {
     let database: Database
-    /// mask_id → row.
-    let rowOfMask: [Int64: Int]
-    /// image_id → rows of its masks, by ascending mask_id.
-    let rowsOfImage: [Int64: [Int]]
+    /// Rows by mask_id and image_id; masks read as values and files.
+    let lookup: MaskLookup
+    /// Every image_id, ascending.
+    let imageIDs: [Int64]
     /// Column numbers of the label and prediction columns, when the database has them.
     let labelColumn: Int?
     let predColumn: Int?
@@ -19,24 +20,16 @@ struct MaskCatalog: Sendable {
     /// - Complexity: O(n log n) for n masks.
     init(database: Database, labelColumn: String, predColumn: String) {
         self.database = database
-        let maskIDs = database.builtinColumn(0), imageIDs = database.builtinColumn(1)
-        var rowOfMask: [Int64: Int] = [:]
-        rowOfMask.reserveCapacity(maskIDs.count)
-        var rowsOfImage: [Int64: [Int]] = [:]
-        for (row, id) in maskIDs.enumerated() {
-            rowOfMask[id] = row
-            rowsOfImage[imageIDs[row], default: []].append(row)
-        }
-        for (image, rows) in rowsOfImage where rows.count > 1 {
-            rowsOfImage[image] = rows.sorted { maskIDs[$0] < maskIDs[$1] }
-        }
-        self.rowOfMask = rowOfMask
-        self.rowsOfImage = rowsOfImage
+        lookup = MaskLookup(table: database)
+        imageIDs = Array(Set(database.builtinColumn(1))).sorted()
         self.labelColumn = database.columns.firstIndex { $0.name == labelColumn && $0.name != "mask_id" }
         self.predColumn = database.columns.firstIndex { $0.name == predColumn && $0.name != "mask_id" }
         models = Array(Set(database.builtinColumn(2))).sorted()
         maskTypes = Array(Set(database.builtinColumn(3))).sorted()
     }
+
+    /// The rows of an image's masks by ascending mask_id (empty when none).
+    func rows(ofImage id: Int64) -> [Int] { lookup.rows(imageID: id) }
 
     func maskID(_ row: Int) -> Int64 { database.maskID(row: row) }
     func imageID(_ row: Int) -> Int64 { database.imageID(row: row) }
@@ -48,7 +41,7 @@ struct MaskCatalog: Sendable {
     /// The row of a mask id given as path text: 404 unless it is an integer naming a mask.
     func row(ofMaskText text: Substring) throws(APIError) -> Int {
         guard let id = Int64(text) else { throw .notFound("no mask '\(text)': mask ids are integers") }
-        guard let row = rowOfMask[id] else { throw .notFound("no mask with mask_id \(id)") }
+        guard let row = lookup.row(maskID: id) else { throw .notFound("no mask with mask_id \(id)") }
         return row
     }
 

@@ -12,7 +12,7 @@ extension MaskServer {
         let db = database
         let columns: [JSON] = db.columns.map { .object([("name", .string($0.name)), ("type", .string($0.type.description))]) }
         let index: JSON = db.manifest.index.map { .object([("bins", .int($0.bins)), ("cell", .int($0.cell))]) } ?? .null
-        let sampleImages = catalog.rowsOfImage.keys.sorted().prefix(10).map { JSON.int($0) }
+        let sampleImages = catalog.imageIDs.prefix(10).map { JSON.int($0) }
         let body = JSON.object([
             ("masks", .int(db.count)), ("height", .int(db.height)), ("width", .int(db.width)),
             ("dtype", .string(db.pixelFormat.description)), ("columns", .array(columns)),

@@ -1,5 +1,4 @@
 import Hummingbird
-import MaskDatasets
 import MaskFormat
 import MaskStorage
 
@@ -28,7 +27,7 @@ extension MaskServer {
     func maskDetails(_ row: Int) -> Response {
         let db = database
         let extras = db.columns.indices.dropFirst(4).map { (db.columns[$0].name, JSON(db.value(row: row, column: $0))) }
-        let siblings = (catalog.rowsOfImage[catalog.imageID(row)] ?? [row]).map { JSON.int(catalog.maskID($0)) }
+        let siblings = catalog.rows(ofImage: catalog.imageID(row)).map { JSON.int(catalog.maskID($0)) }
         let boxes = db.roiSetNames.map { name -> (String, JSON) in
             guard let b = catalog.box(row: row, roiSet: name) else { return (name, .null) }
             return (name, .array([.int(b.x0), .int(b.y0), .int(b.x1), .int(b.y1)]))
@@ -40,12 +39,8 @@ extension MaskServer {
 
     /// The stored mask as a `(H, W)` .npy of the stored dtype, its bytes as stored.
     func maskNPY(_ row: Int) async throws -> Response {
-        let db = database
-        let bytes = try await Blocking.run {
-            let pixels = try MaskPixels(database: db, row: row)
-            let header = try NPYHeader(descriptor: pixels.npyDescriptor, shape: [pixels.height, pixels.width]).encoded()
-            return header + pixels.bytes
-        }
+        let lookup = catalog.lookup
+        let bytes = try await Blocking.run { try lookup.npyFile(row: row) }
         return Reply.bytes(bytes, contentType: "application/octet-stream",
                            headers: Reply.attachment("\(catalog.maskID(row)).npy"))
     }

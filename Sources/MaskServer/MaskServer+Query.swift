@@ -49,13 +49,13 @@ extension MaskServer {
     func rowInfo(_ result: QueryResult) -> JSON {
         if let c = result.columns.firstIndex(of: "mask_id") {
             return .array(result.rows.map { row in
-                guard case .int(let id) = row[c], let r = catalog.rowOfMask[id] else { return .null }
+                guard case .int(let id) = row[c], let r = catalog.lookup.row(maskID: id) else { return .null }
                 return .object(catalog.identity(r) + [("label", JSON(catalog.label(r))), ("pred", JSON(catalog.pred(r)))])
             })
         }
         if let c = result.columns.firstIndex(of: "image_id") {
             return .array(result.rows.map { row in
-                guard case .int(let id) = row[c], let rows = catalog.rowsOfImage[id] else { return .null }
+                guard case .int(let id) = row[c], case let rows = catalog.rows(ofImage: id), !rows.isEmpty else { return .null }
                 return .object([("image_id", .int(id)), ("mask_ids", .array(rows.map { .int(catalog.maskID($0)) }))])
             })
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import MaskQuery
+import MaskStorage
 import Testing
 @testable import MaskServer
 
@@ -116,7 +117,7 @@ import Testing
             try await client.execute(uri: "/api/images/3", method: .get) { r in
                 #expect(r.status == .ok)
                 #expect(r.headers[.contentType] == "image/png")
-                #expect(Array(r.body.readableBytesView) == ServerFixture.imageBytes(3))
+                #expect(Array(r.body.readableBytesView) == ServerFixture.imageBytes(3) && !ServerFixture.imageBytes(3).isEmpty)
             }
             // 7.png is a symlink to a file outside the image folder.
             try await client.execute(uri: "/api/images/7", method: .get) { r in
@@ -159,6 +160,61 @@ import Testing
                 try await client.execute(uri: uri, method: .get) { r in
                     #expect(r.status == .notFound, "\(uri)")
                 }
+            }
+        }
+    }
+}
+
+/// Item 9: the server changes nothing in the database but index entries, and reads images
+/// only inside the image folder.
+@Suite struct SafetyTests {
+    /// Every file of the database except index files and the manifest, with its bytes.
+    static func dataFiles(_ db: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: db) where !name.hasPrefix("chi-") && name != "MANIFEST" && name != "LOCK" {
+            files[name] = FileManager.default.contents(atPath: db + "/" + name)
+        }
+        return files
+    }
+
+    @Test func onlyIndexEntriesChange() async throws {
+        let f = try ServerFixture()
+        let before = try Self.dataFiles(f.db)
+        var manifestBefore = try Database.readManifest(f.db)
+        try await f.withClient { client in
+            for sql in [QueryAPITests.topK, QueryAPITests.filter, QueryAPITests.grouped] {
+                try await client.execute(uri: "/api/query", method: .post, body: jsonBody(["sql": sql])) { r in #expect(r.status == .ok) }
+            }
+            try await client.execute(uri: "/api/augment", method: .post, body: jsonBody(["sql": QueryAPITests.topK])) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/api/export", method: .post, body: jsonBody(["sql": QueryAPITests.topK, "format": "zip", "masks": "png"])) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/api/info", method: .get) { r in #expect((json(r)["indexed"] as? Int ?? 0) > 0) }
+        }
+        #expect(try Self.dataFiles(f.db) == before)
+        var manifestAfter = try Database.readManifest(f.db)
+        #expect(manifestAfter.index != nil)
+        manifestAfter.index = nil
+        manifestBefore.index = nil
+        for i in manifestAfter.segments.indices { manifestAfter.segments[i].indexFile = nil }
+        manifestAfter.nextFileNumber = manifestBefore.nextFileNumber
+        #expect(manifestAfter == manifestBefore)
+    }
+
+    @Test func augmentRefusesImagesOutsideTheFolder() async throws {
+        let f = try ServerFixture()
+        // Image 2's file becomes a symlink to a file outside the image folder.
+        try FileManager.default.removeItem(atPath: f.images + "/2.png")
+        try FileManager.default.createSymbolicLink(atPath: f.images + "/2.png", withDestinationPath: f.dir + "/secret.png")
+        try await f.withClient { client in
+            try await client.execute(uri: "/api/augment", method: .post, body: jsonBody(["sql": "SELECT mask_id FROM masks WHERE image_id = 2"])) { r in
+                #expect(r.status == .badRequest)
+            }
+            try await client.execute(uri: "/api/images/2", method: .get) { r in #expect(r.status == .notFound) }
+            try await client.execute(uri: "/api/masks/103.png?colormap=jet&overlay=1", method: .get) { r in
+                #expect(r.headers[MaskServer.overlayHeader] == "no-image")
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import MaskImaging
 import MaskServer
 import MaskStorage
 
@@ -64,9 +65,12 @@ final class ServerFixture: @unchecked Sendable {
         return bytes
     }
 
-    /// Bytes standing for image `id` (the image route serves files as they are).
+    /// Image `id`: a 32×24 RGB PNG, pixel (x, y) = (8x, 10y, 40·id).
     static func imageBytes(_ id: Int) -> [UInt8] {
-        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array("image \(id)".utf8)
+        var pixels: [UInt8] = []
+        for y in 0..<height { for x in 0..<width { pixels += [UInt8(8 * x), UInt8(10 * y), UInt8(40 * id)] } }
+        let image = try? RasterImage(width: width, height: height, channels: 3, pixels: pixels)
+        return image.flatMap { try? PNGCodec.encode($0) } ?? []
     }
 
     func configuration(runners: Int = 2) -> ServerConfiguration {
