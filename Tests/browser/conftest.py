@@ -23,7 +23,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.support.ui import WebDriverWait
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = (ROOT / "Tests/browser/screenshots") if os.environ.get("MASKSEARCH_UPDATE_SCREENSHOTS") \
@@ -173,9 +175,27 @@ class Page:
     def item_ids(self, attr="data-mask-id"):
         return [int(e.get_attribute(attr)) for e in self.finds(f"#results [{attr}]")]
 
-    def shot(self, name):
+    def shot(self, name, full=False):
+        """Saves a screenshot once the images in view have loaded; `full`: the whole page's height.
+        Quantised to 256 colours (pillow) to keep the committed files small."""
+        images_loaded = """return Array.from(document.images).filter((i) => {
+            const r = i.getBoundingClientRect();
+            return r.width > 0 && r.bottom > 0 && r.top < innerHeight;
+          }).every((i) => i.complete && i.naturalWidth > 0)"""
+        size = self.d.get_window_size()
+        if full:
+            height = self.d.execute_script("return document.documentElement.scrollHeight")
+            self.d.set_window_size(size["width"], min(2400, max(size["height"], height + 140)))
+        try:
+            WebDriverWait(self.d, 15).until(lambda d: d.execute_script(images_loaded))
+        except TimeoutException:
+            pass  # a screenshot with a missing image is still a screenshot
         SHOTS.mkdir(parents=True, exist_ok=True)
-        self.d.save_screenshot(str(SHOTS / f"{name}.png"))
+        path = SHOTS / f"{name}.png"
+        self.d.save_screenshot(str(path))
+        if full:
+            self.d.set_window_size(size["width"], size["height"])
+        Image.open(path).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
     def console_errors(self):
         return [e for e in self.d.get_log("browser")

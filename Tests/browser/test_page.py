@@ -274,7 +274,7 @@ def test_execution_detail_shows_the_engine_numbers(page, server):
     page.find("#compare-noindex").click()
     page.wait(lambda d: page.find("#noindex-time").get_attribute("data-ms"))
     assert float(page.find("#noindex-time").get_attribute("data-ms")) > 0
-    page.shot("detail")
+    page.shot("detail", full=True)
 
 
 def test_npy_reader_reads_every_stored_dtype(page):

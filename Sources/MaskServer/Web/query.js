@@ -2,7 +2,7 @@
 // user may then edit the SQL freely), #run runs #sql, and #roi-canvas draws a rectangle ROI on a
 // sample image in mask pixel coordinates.
 import { state } from './state.js';
-import { maskPngURL } from './api.js';
+import { api, maskPngURL } from './api.js';
 import { buildSQL, parseBox } from './sql.js';
 import { el } from './screens.js';
 import { runSQL } from './run.js';
@@ -33,7 +33,7 @@ export function writeSQL() {
 
 // --- the rectangle ROI drawn on a sample image -------------------------------------------------
 const canvas = () => $('roi-canvas');
-const sample = { image: null, maskID: null };
+const sample = { image: null, maskID: null, boxes: {} };
 let drag = null;
 
 function scale() {
@@ -51,9 +51,17 @@ function drawROI() {
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(sample.image, 0, 0, c.width, c.height);
   }
+  const s = scale();
+  const named = $('roi-kind').value === 'named' ? sample.boxes[$('roi-name').value] : null;
+  if (named && !drag) {
+    ctx.strokeStyle = '#ffab40';
+    ctx.lineWidth = 2;
+    ctx.setLineDash([6, 4]);
+    ctx.strokeRect(named[0] * s, named[1] * s, (named[2] - named[0]) * s, (named[3] - named[1]) * s);
+    return;
+  }
   const box = drag ? drag.box : parseBox($('roi-rect').value);
   if (!box) return;
-  const s = scale();
   ctx.strokeStyle = '#00ff66';
   ctx.lineWidth = 2;
   ctx.setLineDash(drag ? [6, 4] : []);
@@ -107,13 +115,15 @@ function setupCanvas() {
   $('roi-sample').addEventListener('change', () => loadSample(Number($('roi-sample').value)));
 }
 
-/** Shows mask `id` over its image (server overlay) as the drawing background. */
+/** Shows mask `id` over its image (server overlay) as the drawing background, with its box of
+ * the chosen named ROI set. */
 export function loadSample(id) {
   if (!Number.isInteger(id)) return;
   const img = new Image();
   img.onload = () => { sample.image = img; sample.maskID = id; drawROI(); };
   img.onerror = () => { $('roi-sample-info').textContent = `no mask ${id}`; };
   img.src = maskPngURL(id, { colormap: 'jet', image: true, opacity: 0.35 });
+  api.mask(id).then((meta) => { sample.boxes = meta.boxes || {}; drawROI(); }).catch(() => { sample.boxes = {}; });
   $('roi-sample').value = String(id);
   $('roi-sample-info').textContent = `Mask ${id} (${state.info.width}×${state.info.height} pixels).`;
 }
