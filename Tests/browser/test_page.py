@@ -63,6 +63,13 @@ def test_form_writes_sql_that_gives_the_cli_rows(page, server):
     assert int(stats.get_attribute("data-total")) == expected["stats"]["masks_total"]
     assert page.find("#error").text == ""
     page.shot("results")
+    Select(page.find("#colormap")).select_by_value("viridis")
+    img = page.find("#results [data-mask-id] img")
+    page.wait(lambda d: "colormap=viridis" in img.get_attribute("src") and "roi=object" in img.get_attribute("src"))
+    page.find("#show-roi").click()
+    page.wait(lambda d: "roi=" not in page.find("#results [data-mask-id] img").get_attribute("src"))
+    page.wait(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0",
+                                         page.find("#results [data-mask-id] img")))
 
 
 def test_filter_form_pages_through_the_cli_rows(page, server):

@@ -4,7 +4,7 @@ import { api } from './api.js';
 import { state } from './state.js';
 import { el, fmt } from './screens.js';
 import { literal, identifier } from './sql.js';
-import { runSQL, showError } from './run.js';
+import { runSQL } from './run.js';
 
 function card(title, value, note) {
   return el('div', { class: 'card' }, el('div', { class: 'card-title', text: title }),
@@ -87,4 +87,3 @@ export function setupData() {
   document.getElementById('confusion-model').addEventListener('change', loadConfusion);
 }
 
-export { showError };

@@ -1,6 +1,6 @@
 // Running SQL: the one path from the SQL text to the state (result, stats, errors).
 import { api, ApiError } from './api.js';
-import { state, set } from './state.js';
+import { set } from './state.js';
 import { roiOfSQL, iouOfSQL } from './sql.js';
 import { show, el } from './screens.js';
 
@@ -68,4 +68,3 @@ export async function runSQL(sql, { explainMask = null, goTo = 'results' } = {})
   }
 }
 
-export { state };
