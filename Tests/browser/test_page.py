@@ -307,3 +307,16 @@ def test_npy_reader_reads_every_stored_dtype(page):
         assert (got["height"], got["width"]) == a.shape
         expected = (a / 255.0) if dtype == "uint8" else a.astype(np.float64)
         assert got["values"] == expected.ravel().tolist(), dtype
+
+
+def test_example_queries_run(page, server):
+    page.show("query")
+    for button in page.finds("[data-example]"):
+        button.click()
+        sql = page.find("#sql").get_attribute("value")
+        page.click_and_wait_run(page.find("#run"))
+        assert page.find("#error").text == "", sql
+        expected = server.cli(sql)
+        table_rows = page.finds("#result-table tbody tr")
+        assert len(table_rows) == len(expected["rows"]), sql
+        page.show("query")

@@ -3,7 +3,7 @@
 // sample image in mask pixel coordinates.
 import { state } from './state.js';
 import { api, maskPngURL } from './api.js';
-import { buildSQL, parseBox } from './sql.js';
+import { buildSQL, parseBox, EXAMPLES } from './sql.js';
 import { el } from './screens.js';
 import { runSQL } from './run.js';
 
@@ -154,6 +154,9 @@ export function setupQuery() {
   form.addEventListener('submit', (e) => e.preventDefault());
   $('run').addEventListener('click', () => runSQL($('sql').value));
   $('sql-from-form').addEventListener('click', writeSQL);
+  for (const b of document.querySelectorAll('[data-example]')) {
+    b.addEventListener('click', () => { $('sql').value = EXAMPLES[b.dataset.example]; $('sql').focus(); });
+  }
   $('sql').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); runSQL($('sql').value); }
   });

@@ -116,3 +116,14 @@ export function iouOfSQL(sql) {
 function stripComments(sql) {
   return String(sql).replace(/--[^\r\n]*/g, ' ');
 }
+
+/** The demo's questions, as SQL of the contract. */
+export const EXAMPLES = {
+  lowest: 'SELECT mask_id, CP(mask, object, 0.8, 1.0) / AREA(object) AS r\nFROM masks\nWHERE mask_type = 1\nORDER BY r ASC\nLIMIT 25',
+  outside: 'SELECT mask_id, (CP(mask, full, 0.8, 1.0) - CP(mask, object, 0.8, 1.0)) / CP(mask, full, 0.8, 1.0) AS outside\n'
+    + 'FROM masks\nWHERE mask_type = 1\nORDER BY outside DESC\nLIMIT 25',
+  iou: 'SELECT image_id, CP(INTERSECT(mask > 0.8), full, 0.5, 1) / CP(UNION(mask > 0.8), full, 0.5, 1) AS iou\n'
+    + 'FROM masks\nWHERE mask_type IN (1, 2)\nGROUP BY image_id\nORDER BY iou ASC\nLIMIT 25',
+  wrong: 'SELECT label, COUNT(*) AS masks, AVG(CP(mask, object, 0.8, 1.0) / AREA(object)) AS in_box\n'
+    + 'FROM masks\nWHERE mask_type = 1 AND label != pred\nGROUP BY label\nORDER BY masks DESC',
+};
