@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "MaskServerTests",
             dependencies: [
-                "MaskServer", "MaskQuery", "MaskStorage", "MaskImaging", "MaskTestSupport",
+                "MaskServer", "MaskQuery", "MaskStorage", "MaskImaging", "MaskTestSupport", "masksearch",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -21,15 +21,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("label-column"), help: "The metadata column of the true class.") var labelColumn = "label"
     @Option(name: .customLong("pred-column"), help: "The metadata column of the prediction.") var predColumn = "pred"
     @Option(help: "Where augmented images and exports are written.") var output = "./masksearch-output"
+    @Option(name: .customLong("query-runners"),
+            help: ArgumentHelp("Queries run at once (each waits for a free runner).", visibility: .hidden))
+    var queryRunners = 2
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
+        guard (1...64).contains(queryRunners) else { throw ValidationError("--query-runners must be in 1...64") }
     }
 
     func run() async throws {
         let configuration = ServerConfiguration(
             databasePath: db, host: host, port: port, imageFolder: images,
-            labelColumn: labelColumn, predColumn: predColumn, outputFolder: output)
+            labelColumn: labelColumn, predColumn: predColumn, outputFolder: output, queryRunners: queryRunners)
         let server: MaskServer
         do {
             server = try MaskServer(configuration: configuration)
