@@ -177,7 +177,7 @@ class Page:
 
     def shot(self, name, full=False):
         """Saves a screenshot once the images in view have loaded; `full`: the whole page's height.
-        Quantised to 256 colours (pillow) to keep the committed files small."""
+        A file over 600 kB (noise images) is quantised to 256 colours to keep the repository small."""
         images_loaded = """return Array.from(document.images).filter((i) => {
             const r = i.getBoundingClientRect();
             return r.width > 0 && r.bottom > 0 && r.top < innerHeight;
@@ -195,7 +195,8 @@ class Page:
         self.d.save_screenshot(str(path))
         if full:
             self.d.set_window_size(size["width"], size["height"])
-        Image.open(path).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+        if path.stat().st_size > 600_000:
+            Image.open(path).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
     def console_errors(self):
         return [e for e in self.d.get_log("browser")

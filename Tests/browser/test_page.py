@@ -35,7 +35,7 @@ def test_page_loads_without_errors_or_outside_requests(page, server):
     outside = [r for r in resources if urlparse(r).scheme not in ("data", "blob") and urlparse(r).netloc != origin]
     assert not outside, outside
     assert len(resources) > 5
-    page.shot("data")
+    page.shot("data", full=True)
 
 
 def test_form_writes_sql_that_gives_the_cli_rows(page, server):
