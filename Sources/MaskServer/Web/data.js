@@ -76,6 +76,10 @@ export function renderConfusion(confusion, modelID) {
 
 export async function loadConfusion() {
   const modelID = document.getElementById('confusion-model').value;
+  if (!state.info?.label_column || !state.info?.pred_column) {
+    document.getElementById('confusion').textContent = 'No confusion matrix: the database has no label and prediction columns (serve --label-column, --pred-column).';
+    return;
+  }
   try {
     renderConfusion(await api.confusion(modelID), modelID);
   } catch (error) {

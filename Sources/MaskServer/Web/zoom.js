@@ -102,7 +102,7 @@ async function siblings(maskIDs) {
       el('img', { src: overlayURL(m.mask_id), alt: `mask ${m.mask_id}` }),
       el('figcaption', { text: `mask ${m.mask_id} · model ${m.model_id} · type ${m.mask_type}` }));
     fig.classList.toggle('current', m.mask_id === view.maskID);
-    fig.addEventListener('click', () => showMask(m.mask_id));
+    fig.addEventListener('click', () => showMask(m.mask_id).catch((e) => { $('readout').textContent = `cannot show mask ${m.mask_id}: ${e.message}`; }));
     return fig;
   }));
 }
