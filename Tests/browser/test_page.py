@@ -320,3 +320,19 @@ def test_example_queries_run(page, server):
         table_rows = page.finds("#result-table tbody tr")
         assert len(table_rows) == len(expected["rows"]), sql
         page.show("query")
+
+
+def test_a_page_of_100_overlays_loads(page, server):
+    """All 100 overlays of a full page load (server-rendered PNGs, eager once in view); prints the time."""
+    page.run_sql("SELECT mask_id, CP(mask, object, 0.5, 1.0) AS v FROM masks ORDER BY v DESC LIMIT 150")
+    page.d.set_window_size(1400, 6000)  # every tile in view, so none waits for lazy loading
+    try:
+        start = time.time()
+        Select(page.find("#page-size")).select_by_value("100")
+        page.wait(lambda d: len(page.finds("#results [data-mask-id]")) == 100)
+        page.wait(lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('#results img')).every((i) => i.complete && i.naturalWidth > 0)"))
+        print(f"\n100 overlays loaded in {time.time() - start:.2f} s")
+        assert page.find("#page-info").text.startswith("1–100 of 150")
+    finally:
+        page.d.set_window_size(1400, 1000)
