@@ -17,6 +17,7 @@ import PackageDescription
 //   MaskImaging         images as values: PNG/JPEG codecs, colour maps, overlays, augmentation
 //   MaskExport          export and augmentation of a query's result to a directory or a zip
 //   MaskDatasets        the synthetic dataset generator (no storage dependency; images via MaskImaging)
+//   MaskServer          `masksearch serve`: the HTTP API and the page (Hummingbird 2)
 //   masksearch          the command-line tool (Tools/masksearch)
 let package = Package(
     name: "masksearch",
@@ -28,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -57,10 +59,18 @@ let package = Package(
             ]
         ),
         .target(name: "MaskDatasets", dependencies: ["MaskImaging"]),
+        .target(
+            name: "MaskServer",
+            dependencies: [
+                "MaskQuery", "MaskIndex", "MaskStorage", "MaskFormat", "MaskImaging", "MaskExport", "MaskDatasets",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Web")]
+        ),
         .executableTarget(
             name: "masksearch",
             dependencies: [
-                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex",
+                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/masksearch"
@@ -87,6 +97,13 @@ let package = Package(
             dependencies: [
                 "MaskExport", "MaskImaging", "MaskQuery", "MaskStorage", "MaskFormat", "MaskDatasets",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        .testTarget(
+            name: "MaskServerTests",
+            dependencies: [
+                "MaskServer", "MaskQuery", "MaskStorage", "MaskImaging", "MaskTestSupport", "masksearch",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["masksearch", "MaskTestSupport"], resources: [.copy("Fixtures")]),

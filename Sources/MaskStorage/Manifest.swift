@@ -51,6 +51,9 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var index: IndexParameters?
     /// The next number for a new file name (`seg-000007.mss`, `roi-000008.msr`, ...).
     public var nextFileNumber: Int
+    /// The images of the masks (`ingest --images`, an absolute path; CONTRACT.md section 5);
+    /// absent in manifests written before it existed.
+    public var imageFolder: String? = nil
 
     public static let fileName = "MANIFEST"
     /// The file's magic (`ManifestLayout.magic`).
@@ -81,6 +84,15 @@ public struct Manifest: Codable, Sendable, Equatable {
         } catch {
             throw FormatError(.invalidField, structure: s, file: file, offset: UInt64(ManifestLayout.headerSize), detail: "JSON: \(error)")
         }
+    }
+
+    /// Records `folder` (an absolute path) as the database's image folder, under the lock.
+    public static func recordImageFolder(_ folder: String, in directory: String) throws(StorageError) {
+        let lock = try DatabaseLock(directory: directory)
+        defer { lock.release() }
+        var manifest = try Database.readManifest(directory)
+        manifest.imageFolder = folder
+        try lock.commit(manifest)
     }
 
     public static func fileName(prefix: String, number: Int, ext: String) -> String {

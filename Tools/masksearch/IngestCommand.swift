@@ -22,6 +22,8 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "Clip values into [0, 1] instead of rejecting them (NaN is still rejected).") var clip = false
     @Option(help: "Shape N,H,W of raw dump inputs.") var rawShape: String?
     @Option(help: "Element type of raw dump inputs: uint8, float16, float32 or float64 (little-endian).") var rawDtype: String?
+    @Option(help: "The folder of the masks' images (<image_id>.png/.jpg), recorded in the database for `serve`.")
+    var images: String?
     @Option(help: ArgumentHelp("Image rows per compressed block (fixed once the database exists).", visibility: .hidden))
     var bandRows: Int?
 
@@ -34,6 +36,12 @@ struct IngestCommand: ParsableCommand {
         }
         if let rawDtype, NpyHeader.ElementType(name: rawDtype) == nil {
             throw ValidationError("--raw-dtype must be uint8, float16, float32 or float64, not '\(rawDtype)'")
+        }
+        if let images {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: images, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--images \(images): no such directory")
+            }
         }
         if let rawShape {
             let parts = rawShape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
@@ -58,6 +66,10 @@ struct IngestCommand: ParsableCommand {
             try Ingester.ingest(into: db, inputs: masks, options: options, progress: bar.update)
         }
         bar.finish()
+        if let images {
+            let absolute = URL(fileURLWithPath: images).standardizedFileURL.resolvingSymlinksInPath().path
+            try runReportingErrors { try Manifest.recordImageFolder(absolute, in: db) }
+        }
         let ratio = summary.storedBytes > 0 ? Double(summary.rawBytes) / Double(summary.storedBytes) : 0
         print("ingested \(summary.masks) masks into \(db)/\(summary.segmentFile) (\(summary.rawBytes) bytes stored as \(summary.storedBytes), ratio \(String(format: "%.2f", ratio)))")
     }

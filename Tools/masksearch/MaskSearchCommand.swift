@@ -9,7 +9,7 @@ import MaskStorage
 /// Exit codes (CONTRACT.md section 4): 0 success, 2 bad input or bad query (including bad
 /// command-line usage), 1 internal error.
 @main
-struct MaskSearchCommand: ParsableCommand {
+struct MaskSearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "masksearch",
         abstract: "Store image masks and query them fast with a Cumulative Histogram Index.",
@@ -17,10 +17,15 @@ struct MaskSearchCommand: ParsableCommand {
         subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, DumpCommand.self,
                       ServeCommand.self, GenerateCommand.self, DemoCommand.self])
 
-    static func main() {
+    /// Parses, then runs the subcommand (awaiting it when it is async, as `serve` is).
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data((failure.message + "\n").utf8))
             Foundation.exit(failure.code)

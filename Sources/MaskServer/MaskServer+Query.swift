@@ -1,0 +1,64 @@
+import Hummingbird
+import MaskQuery
+
+/// The body of `POST /api/query`.
+struct QueryRequest: Decodable, Sendable {
+    var sql: String
+    var useIndex: Bool?
+    var explain: Bool?
+    var explainMask: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case sql, explain
+        case useIndex = "use_index"
+        case explainMask = "explain_mask"
+    }
+}
+
+extension MaskServer {
+    /// `POST /api/query`: `masksearch query --format json`'s text (`--explain` when `explain`
+    /// is true or `explain_mask` given) byte for byte, with `"row_info"` added as its last key.
+    func query(_ request: QueryRequest) async throws -> Response {
+        let explain = request.explain == true || request.explainMask != nil ? ExplainRequest(maskID: request.explainMask) : nil
+        let result = try await runQuery(request.sql, useIndex: request.useIndex ?? true, explain: explain)
+        let text = ResultFormatter.format(result, as: .json)
+        return Reply.json(MaskServer.appending([("row_info", rowInfo(result))], to: text))
+    }
+
+    /// Runs a query on the pool; a query error keeps its token and position.
+    func runQuery(_ sql: String, useIndex: Bool, explain: ExplainRequest? = nil) async throws -> QueryResult {
+        guard sql.utf8.count <= ServerConfiguration.maxBodyBytes else { throw APIError.badRequest("query text too long") }
+        return try await queries.run(sql, useIndex: useIndex, explain: explain)
+    }
+
+    /// `object` (a JSON object's text ending in `}` and a newline) with `members` added last.
+    static func appending(_ members: [(String, JSON)], to object: String) -> String {
+        var text = object
+        while text.last == "\n" { text.removeLast() }
+        guard text.last == "}" else { return object }
+        text.removeLast()
+        for (key, value) in members {
+            text += ", " + JSON.string(key).text + ": " + value.text
+        }
+        return text + "}\n"
+    }
+
+    /// Per row, what the page needs to draw it: with a `mask_id` column the mask's ids,
+    /// label and prediction; else, with an `image_id` column (a grouped result), the image's
+    /// masks (all of them, ascending); else null.
+    func rowInfo(_ result: QueryResult) -> JSON {
+        if let c = result.columns.firstIndex(of: "mask_id") {
+            return .array(result.rows.map { row in
+                guard case .int(let id) = row[c], let r = catalog.lookup.row(maskID: id) else { return .null }
+                return .object(catalog.identity(r) + [("label", JSON(catalog.label(r))), ("pred", JSON(catalog.pred(r)))])
+            })
+        }
+        if let c = result.columns.firstIndex(of: "image_id") {
+            return .array(result.rows.map { row in
+                guard case .int(let id) = row[c], case let rows = catalog.rows(ofImage: id), !rows.isEmpty else { return .null }
+                return .object([("image_id", .int(id)), ("mask_ids", .array(rows.map { .int(catalog.maskID($0)) }))])
+            })
+        }
+        return .null
+    }
+}

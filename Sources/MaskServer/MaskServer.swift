@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Logging
+import MaskStorage
+
+/// `masksearch serve`: the web UI's HTTP server (CONTRACT.md section 6, helpers' ui-api.md).
+///
+/// The database is opened once, at start, and stays open: metadata lookups use one snapshot
+/// (`MaskCatalog`), queries a fixed pool of runners (`QueryPool`). Everything blocking —
+/// queries, mask reads, image encoding, file reads — runs on Dispatch worker threads, never on
+/// an event loop. The server writes only index entries (as queries do) and files under the
+/// output folder.
+public struct MaskServer: Sendable {
+    public let configuration: ServerConfiguration
+    let catalog: MaskCatalog
+    let queries: QueryPool
+    /// The image folder (the configuration's, else the one recorded by `ingest --images`).
+    let images: ContainedFolder?
+    let web: StaticFiles
+
+    /// Opens the database. Throws `StorageError` when it cannot be opened, and `ServerError`
+    /// when the image folder given does not exist.
+    public init(configuration: ServerConfiguration, web: StaticFiles? = nil) throws {
+        self.configuration = configuration
+        let database = try Database(path: configuration.databasePath)
+        database.adviseRandomAccess()
+        catalog = MaskCatalog(database: database, labelColumn: configuration.labelColumn, predColumn: configuration.predColumn)
+        queries = try QueryPool(path: configuration.databasePath, runners: configuration.queryRunners)
+        if let folder = configuration.imageFolder {
+            guard let images = ContainedFolder(path: folder) else {
+                throw ServerError("--images \(folder): no such directory")
+            }
+            self.images = images
+        } else {
+            // A recorded folder that has gone away means no images, not a failure to start.
+            images = database.manifest.imageFolder.flatMap(ContainedFolder.init(path:))
+        }
+        self.web = web ?? StaticFiles()
+    }
+
+    var database: Database { catalog.database }
+
+    /// The application listening on the configured host and port; `onRunning` gets the URL
+    /// once it listens (with the real port when 0 was asked for).
+    public func application(onRunning: @escaping @Sendable (String) -> Void = { _ in }) -> some ApplicationProtocol {
+        var logger = Logger(label: "masksearch")
+        logger.logLevel = .warning
+        let host = configuration.host
+        return Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: configuration.port), serverName: "masksearch"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                let shown = host.contains(":") ? "[\(host)]" : host
+                onRunning("http://\(shown):\(port)/")
+            },
+            logger: logger)
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops gracefully.
+    public func run(onRunning: @escaping @Sendable (String) -> Void = { _ in }) async throws {
+        try await application(onRunning: onRunning).runService()
+    }
+}
+
+/// A failure to start the server, explained.
+public struct ServerError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
