@@ -33,7 +33,9 @@ final class QueryRunner: @unchecked Sendable {
         guard useIndex else {
             return try QueryEngine(table: database).run(sql, explain: explain)
         }
-        _ = try QueryEngine(table: database).explain(sql)
+        // A bad query opens nothing: checked (parsed and bound) before the index is first opened;
+        // once it is open, `run` checks the query before reading anything anyway.
+        if index == nil { _ = try QueryEngine(table: database).explain(sql) }
         let index = try openIndex()
         let observer = index.incremental ? index : nil
         var result = try QueryEngine(table: database, bounds: index, observer: observer).run(sql, explain: explain)
