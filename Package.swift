@@ -93,7 +93,10 @@ let package = Package(
         .testTarget(name: "MaskImagingTests", dependencies: ["MaskImaging", "MaskFormat"]),
         .testTarget(
             name: "MaskExportTests",
-            dependencies: ["MaskExport", "MaskImaging", "MaskQuery", "MaskStorage", "MaskFormat", "MaskDatasets"]
+            dependencies: [
+                "MaskExport", "MaskImaging", "MaskQuery", "MaskStorage", "MaskFormat", "MaskDatasets",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
         ),
         .testTarget(
             name: "MaskServerTests",

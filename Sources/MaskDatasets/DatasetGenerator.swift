@@ -138,12 +138,12 @@ public struct DatasetGenerator: Sendable {
         for _ in 0..<count {
             pipeline.spawn {
                 let scratch = RenderScratch(configuration: c)
-                var pixels: [UInt8] = []
+                var sceneScratch = SceneRenderer.Scratch()
                 while let (chunk, slot) = pipeline.takeChunk() {
                     let first = chunk * imagesPerChunk
                     do throws(DatasetGenerationError) {
                         try self.render(images: first..<min(c.imageCount, first + imagesPerChunk), into: pipeline.slots[slot],
-                                        renderer: renderer, scratch: scratch, images: images, pixels: &pixels)
+                                        renderer: renderer, scratch: scratch, images: images, sceneScratch: &sceneScratch)
                     } catch {
                         pipeline.fail(error)
                         return
@@ -189,9 +189,9 @@ public struct DatasetGenerator: Sendable {
     }
 
     /// Plans and renders `imageRange` into `slot`: their masks (contiguous from the first image's
-    /// first mask), CSV rows and, when `images`, PNG files (drawn in `pixels`, reused).
+    /// first mask), CSV rows and, when `images`, PNG files (drawn in `sceneScratch`, reused).
     private func render(images imageRange: Range<Int>, into slot: ChunkSlot, renderer: MaskRenderer, scratch: RenderScratch,
-                        images: Bool, pixels: inout [UInt8]) throws(DatasetGenerationError) {
+                        images: Bool, sceneScratch: inout SceneRenderer.Scratch) throws(DatasetGenerationError) {
         let c = configuration
         slot.reset(firstImage: imageRange.lowerBound)
         let firstMask = imageRange.lowerBound * c.masksPerImage
@@ -207,7 +207,7 @@ public struct DatasetGenerator: Sendable {
             }
             if plan.boxIsListed { slot.objects.appendObjectRow(imageID: image, box: plan.box) }
             if images {
-                try SceneRenderer.appendPNG(for: plan, configuration: c, to: &slot.png, pixels: &pixels)
+                try SceneRenderer.appendPNG(for: plan, configuration: c, to: &slot.png, scratch: &sceneScratch)
                 slot.pngEnds.append(slot.png.count)
             }
         }

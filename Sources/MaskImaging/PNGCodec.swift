@@ -12,7 +12,8 @@ import Glibc
 /// length; nothing here trusts the header before the library has checked it).
 public enum PNGCodec {
     /// How hard zlib works: `.standard` is zlib's default level 6 with libspng's adaptive
-    /// filters; `.fast` is level 1 with the Up filter, for bulk writing of synthetic images.
+    /// filters; `.fast` is level 1 without filtering, for bulk writing of synthetic images
+    /// whose rows repeat (deflate then matches whole rows cheaply; photographs get larger files).
     public enum Compression: Sendable {
         case standard
         case fast
@@ -46,17 +47,45 @@ public enum PNGCodec {
             throw ImagingError(.invalidArgument, what: "encoding a 16-bit PNG",
                                why: "\(samples.count) samples for a \(width)×\(height) image")
         }
-        // PNG stores 16-bit samples big-endian; libspng's SPNG_FMT_PNG takes them as stored.
-        let bigEndian = samples.map { $0.bigEndian }
-        return try bigEndian.withUnsafeBytes { raw in
+        // libspng takes 16-bit samples in host order and writes them big-endian, as PNG stores them.
+        return try samples.withUnsafeBytes { raw in
             Result { () throws(ImagingError) in
                 try encode(raw, width: width, height: height, bitDepth: 16, colourType: 0, compression: .standard)
             }
         }.get()
     }
 
+    /// The palette PNG file (colour type 3, 8-bit indices) of `indices` (`width · height`,
+    /// row-major) into `palette` (at most 256 RGB entries; every index must be below its count).
+    /// Decoders give RGB.
+    ///
+    /// - Throws: `.invalidArgument` when the sizes or an index are wrong; `.codecFailure` when
+    ///   libspng fails.
+    public static func encodeIndexed(width: Int, height: Int, indices: UnsafeBufferPointer<UInt8>,
+                                     palette: [(UInt8, UInt8, UInt8)], compression: Compression = .standard) throws(ImagingError) -> [UInt8] {
+        try RasterImage.checkShape(width: width, height: height, channels: 1)
+        guard indices.count == width * height, (1...256).contains(palette.count) else {
+            throw ImagingError(.invalidArgument, what: "encoding a palette PNG",
+                               why: "\(indices.count) indices for \(width)×\(height), \(palette.count) palette entries")
+        }
+        if palette.count < 256, let bad = indices.first(where: { Int($0) >= palette.count }) {
+            throw ImagingError(.invalidArgument, what: "encoding a palette PNG", why: "index \(bad) beyond \(palette.count) palette entries")
+        }
+        var plte = spng_plte()
+        plte.n_entries = UInt32(palette.count)
+        withUnsafeMutableBytes(of: &plte.entries) { raw in
+            for (k, colour) in palette.enumerated() {
+                raw[4 * k] = colour.0
+                raw[4 * k + 1] = colour.1
+                raw[4 * k + 2] = colour.2
+            }
+        }
+        return try encode(UnsafeRawBufferPointer(indices), width: width, height: height, bitDepth: 8, colourType: 3,
+                          compression: compression, palette: &plte)
+    }
+
     private static func encode(_ raw: UnsafeRawBufferPointer, width: Int, height: Int, bitDepth: UInt8, colourType: UInt8,
-                               compression: Compression) throws(ImagingError) -> [UInt8] {
+                               compression: Compression, palette: UnsafeMutablePointer<spng_plte>? = nil) throws(ImagingError) -> [UInt8] {
         let what = "encoding a \(width)×\(height) PNG"
         guard let ctx = spng_ctx_new(Int32(SPNG_CTX_ENCODER.rawValue)) else {
             throw ImagingError(.codecFailure, what: what, why: "libspng could not allocate a context")
@@ -67,9 +96,10 @@ public enum PNGCodec {
         var status = spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1)
         if status == 0, compression == .fast {
             status = spng_set_option(ctx, SPNG_IMG_COMPRESSION_LEVEL, 1)
-            if status == 0 { status = spng_set_option(ctx, SPNG_FILTER_CHOICE, Int32(SPNG_FILTER_CHOICE_UP.rawValue)) }
+            if status == 0 { status = spng_set_option(ctx, SPNG_FILTER_CHOICE, Int32(SPNG_DISABLE_FILTERING.rawValue)) }
         }
         if status == 0 { status = spng_set_ihdr(ctx, &ihdr) }
+        if status == 0, let palette { status = spng_set_plte(ctx, palette) }
         if status == 0 {
             status = spng_encode_image(ctx, raw.baseAddress, raw.count, Int32(SPNG_FMT_PNG.rawValue),
                                        Int32(SPNG_ENCODE_FINALIZE.rawValue))
