@@ -1,2 +1,0 @@
-// Placeholder so the package builds while issue11-imaging has not committed its MaskExportTests
-// (Package.swift names the target); delete once it has.
