@@ -10,7 +10,8 @@ import PackageDescription
 //   MaskStorage         mapped files, segments, manifest, ingest (the only library importing CLZ4;
 //                       masksearch-bench also calls liblz4 directly to measure its limits)
 //   MaskIndex           the Cumulative Histogram Index and its bounds
-//   MaskQuery           lexer, parser, binder, filter-verification executor
+//   MaskQuery           the query pipeline: Syntax/, Planning/, Evaluation/, Bounds/, Execution/,
+//                       Explain/, Session/ (a folder per stage)
 //   MaskInspect         the format dumper, as library code
 //   CSPNG, CTurboJPEG   system libspng (PNG, on zlib) and libjpeg-turbo (JPEG)
 //   MaskImaging         images as values: PNG/JPEG codecs, colour maps, overlays, augmentation

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""masksearch benchmarks for issues 2 (ingest), 3 (full scan) and 4 (index).
+"""masksearch benchmarks for issues 2 (ingest), 3 (full scan), 4 (index) and 10 (open cost).
 
-    python3 Benchmarks/bench.py [--quick] [ingest|scan|index|all ...]
+    python3 Benchmarks/bench.py [--quick] [ingest|scan|index|open|all ...]
 
 Drives the `masksearch` CLI and the in-process `masksearch-bench` tool (Tools/bench), compares
 against the NumPy baseline (Tools/baselines/numpy_baseline.py), and writes a Markdown summary
@@ -259,9 +259,12 @@ class Bench:
             return
         if os.path.exists(self.ms) and os.path.exists(self.msb) and not self.a.build:
             return
-        print("building (swift build -c release --scratch-path .build-bench) ...", flush=True)
+        print("building (swift build -c release --static-swift-stdlib --scratch-path .build-bench) ...", flush=True)
         for product in ("masksearch", "masksearch-bench"):
-            subprocess.run(self.r.nice + ["swift", "build", "-c", "release", "--scratch-path", os.path.join(REPO, ".build-bench"),
+            # The Swift runtime linked in statically: no dynamic loading and relocation of the
+            # Swift and Foundation libraries at each process start (part `open`).
+            subprocess.run(self.r.nice + ["swift", "build", "-c", "release", "--static-swift-stdlib",
+                                          "--scratch-path", os.path.join(REPO, ".build-bench"),
                                           "--product", product], cwd=REPO, check=True)
 
     def dataset(self, n, dtype):
@@ -705,11 +708,137 @@ class Bench:
         self.summary.append(("rows equal NumPy / full scan", f"{len(bad)} mismatches", not bad))
         self.md.append("")
 
+    # ------------------------------------------------------------------ part: open
+    def process_runs(self, cmd, repeats):
+        """Runs cmd `repeats` times after one warm-up; returns (wall ms, CPU ms) lists, each the
+        whole process's. No `nice` process and no pre-exec hook in the timing (the benchmark
+        process itself is niced by `part_open`), so Python starts the child with vfork/exec."""
+        subprocess.run(cmd, capture_output=True, check=True)
+        walls, cpus = [], []
+        for _ in range(repeats):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, check=True)
+            walls.append((time.perf_counter() - t) * 1000)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000)
+        self.r.log.write(f"$ {self.cmd_text(cmd)}  # x{repeats}: wall ms {walls}\n")
+        return walls, cpus
+
+    def cmd_text(self, cmd):
+        return self.r.cmd_text(cmd)
+
+    def open_db(self, n):
+        """A database of `n` masks of 32×32 (open costs depend on rows, not pixels) with the
+        generator's metadata and its `object` ROI set; built once per scratch dir."""
+        db = os.path.join(self.a.scratch, f"db-open-{n}")
+        if not os.path.exists(os.path.join(db, ".bench-complete")):
+            data = os.path.join(self.a.scratch, f"data-open-{n}")
+            shutil.rmtree(data, ignore_errors=True)
+            print(f"generating and ingesting {n} masks of 32x32 into {db} ...", flush=True)
+            self.r.run([self.ms, "generate", data, "--masks", str(n), "--size", "32,32", "--no-images"])
+            self.ingest_db(data, db)
+            shutil.rmtree(data, ignore_errors=True)
+            open(os.path.join(db, ".bench-complete"), "w").close()
+        return db
+
+    def topk_db(self):
+        """The main uint8 dataset (--masks, --size) ingested with its `object` ROI set and
+        indexed by `masksearch index` (default parameters); built once per scratch dir."""
+        data = self.main_data()
+        db = os.path.join(self.a.scratch, f"db-open-indexed-{self.a.masks}")
+        if not os.path.exists(os.path.join(db, ".bench-complete")):
+            self.ingest_db(data, db)
+            self.r.run([self.ms, "index", db])
+            open(os.path.join(db, ".bench-complete"), "w").close()
+        return db
+
+    def open_topk(self, reps):
+        """Process wall time of the indexed top-25 against the same with --no-index."""
+        db = self.topk_db()
+        sql = "SELECT mask_id, CP(mask, full, 0.2, 0.6) AS v FROM masks ORDER BY v DESC LIMIT 25"
+        out = []
+        for label, extra, n in (("top-25, index", [], reps), ("top-25, --no-index", ["--no-index"], self.a.repeats)):
+            cmd = [self.ms, "query", db, sql, "--format", "json"] + extra
+            walls, cpus = self.process_runs(cmd, n)
+            out.append(dict(run=f"{label}, {self.a.masks} masks {self.a.size[0]}×{self.a.size[1]}", masks=self.a.masks,
+                            wall_ms=med(walls), wall_ms_min=min(walls), cpu_ms=med(cpus), repeats=n, load=loadavg(),
+                            command=self.cmd_text(cmd)))
+        ratio = out[1]["wall_ms"] / out[0]["wall_ms"]
+        self.summary.append(("indexed top-25 ≥ 25× faster than --no-index (process wall)",
+                             f"{ratio:.1f}× ({fmt(out[0]['wall_ms'])} ms vs {fmt(out[1]['wall_ms'])} ms)", ratio >= 25))
+        return out
+
+    def open_in_process(self, reps):
+        """`masksearch-bench open` on each database of part open ([] without the tool)."""
+        if not os.path.exists(self.msb):
+            return []
+        out = []
+        for n in self.a.open_masks:
+            cmd = [self.msb, "open", self.open_db(n), "--repeats", str(reps)]
+            j = json.loads(self.r.run(cmd)[0])
+            j["command"] = self.cmd_text(cmd)
+            out.append(j)
+        self.csv["open_in_process"] = out
+        return out
+
+    def part_open(self):
+        """Issue 10 item 2: the cost of a process that opens a database and runs a query that
+        reads no pixels, against database size and against a process that opens nothing."""
+        a = self.a
+        trivial = "SELECT mask_id FROM masks WHERE mask_id < 0"
+        reps = a.open_repeats
+        if a.nice:
+            os.nice(a.nice)   # inherited by the timed children (this part runs last)
+        load0 = loadavg()
+        runs = [("masksearch --version", [self.ms, "--version"], None)]
+        for n in a.open_masks:
+            db = self.open_db(n)
+            runs.append((f"trivial query, {n} masks", [self.ms, "query", db, trivial, "--format", "json"], n))
+        rows = []
+        for label, cmd, n in runs:
+            walls, cpus = self.process_runs(cmd, reps)
+            rows.append(dict(run=label, masks=n if n is not None else "", wall_ms=med(walls), wall_ms_min=min(walls),
+                             cpu_ms=med(cpus), repeats=reps, load=load0, command=self.cmd_text(cmd)))
+        version, small, big = rows[0], rows[1], rows[-1]
+        inproc = self.open_in_process(reps)
+        if a.open_topk:
+            rows += self.open_topk(reps)
+        self.csv["open"] = rows
+        self.md.append("## Issue 10 — open cost (part `open`)\n")
+        self.md.append(f"Whole-process wall time and CPU time (user + system) of each command, median of {reps} runs after "
+                       f"one warm-up (warm page cache), at nice {a.nice} (inherited; no `nice` process in the timing). "
+                       f"Databases: 32×32 uint8 masks from `masksearch generate` (metadata and the `object` ROI set "
+                       f"included). Load {load0} → {loadavg()}.\n")
+        self.md.append("| run | wall ms (median) | wall ms (min) | CPU ms (median) | runs | command |\n|---|---:|---:|---:|---:|---|")
+        for r in rows:
+            self.md.append(f"| {r['run']} | {fmt(r['wall_ms'])} | {fmt(r['wall_ms_min'])} | {fmt(r['cpu_ms'])} | {r['repeats']} | `{r['command']}` |")
+        self.md.append("")
+        if inproc:
+            self.md.append("In process (`masksearch-bench open DB`, median of the runs, each on a freshly opened database): "
+                           "opening (manifest, mappings, framing checks), then the first read of a mask_id (the first-read "
+                           "checks of the mask_id chunks), a copy of every mask_id (`builtinColumn(0)`), every ROI set opened for reading in place (its CRC and id-order check).\n")
+            self.md.append("| masks | open ms | first mask_id value ms | all mask_ids ms | ROI sets ms | command |\n|---:|---:|---:|---:|---:|---|")
+            for r in inproc:
+                self.md.append(f"| {r['masks']} | {fmt(r['open_ms'])} | {fmt(r['first_value_ms'])} | {fmt(r['mask_id_ms'])} | "
+                               f"{fmt(r['roi_sets_ms'])} | `{r['command']}` |")
+            self.md.append("")
+        ratio_a = big["wall_ms"] / small["wall_ms"]
+        self.summary.append((f"trivial query on {big['masks']} masks within 1.5× of {small['masks']} masks (wall)",
+                             f"{ratio_a:.2f}× ({fmt(big['wall_ms'])} ms vs {fmt(small['wall_ms'])} ms; CPU "
+                             f"{big['cpu_ms'] / small['cpu_ms']:.2f}×)", ratio_a <= 1.5))
+        for r in [x for x in rows[1:len(a.open_masks) + 1] if x["masks"] in (40000, big["masks"])]:
+            ratio_b = r["wall_ms"] / version["wall_ms"]
+            self.summary.append((f"trivial query ({r['masks']} masks) within 1.5× of `masksearch --version` (wall)",
+                                 f"{ratio_b:.2f}× ({fmt(r['wall_ms'])} ms vs {fmt(version['wall_ms'])} ms; CPU "
+                                 f"{r['cpu_ms'] / version['cpu_ms']:.2f}×)", ratio_b <= 1.5))
+
     # ------------------------------------------------------------------ output
     def write(self, parts, started):
         a = self.a
         m = machine()
-        head = [f"# masksearch benchmarks — issues 2, 3, 4{' (quick)' if a.quick else ''}\n",
+        title = "issue 10 (open cost)" if parts == ["open"] else "issues 2, 3, 4"
+        head = [f"# masksearch benchmarks — {title}{' (quick)' if a.quick else ''}\n",
                 f"Generated by `python3 Benchmarks/bench.py {' '.join(sys.argv[1:])}` on {time.strftime('%Y-%m-%d %H:%M %Z')} "
                 f"in {time.time() - started:.0f} s. Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} RAM, Linux {m['kernel']}, "
                 f"Python {m['python']}, NumPy {m['numpy']}. Commands run under `{' '.join(self.r.nice) or '(no nice)'}`; the machine is "
@@ -722,7 +851,9 @@ class Bench:
             head.append("")
         text = "\n".join(head + self.md) + "\n"
         os.makedirs(a.out, exist_ok=True)
-        with open(os.path.join(a.out, "issues-2-4.md"), "w") as f:
+        # Part open alone (issue 10) has its own summary: it must not replace that of issues 2-4.
+        summary_name = "issue-10-open.md" if parts == ["open"] else "issues-2-4.md"
+        with open(os.path.join(a.out, summary_name), "w") as f:
             f.write(text)
         for name, rows in self.csv.items():
             if not rows:
@@ -734,7 +865,7 @@ class Bench:
                 for r in rows:
                     wr.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
         print(text)
-        print(f"written: {os.path.join(a.out, 'issues-2-4.md')} and {', '.join(n + '.csv' for n in self.csv)}")
+        print(f"written: {os.path.join(a.out, summary_name)} and {', '.join(n + '.csv' for n in self.csv)}")
 
 
 def read_csv(path):
@@ -773,7 +904,7 @@ def rows_equal(a, b, tol=1e-9):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("parts", nargs="*", metavar="ingest|scan|index|all", help="parts to run (default: all)")
+    p.add_argument("parts", nargs="*", metavar="ingest|scan|index|open|all", help="parts to run (default: all)")
     p.add_argument("--quick", action="store_true", help="tiny data (CI): < 1 minute once built")
     p.add_argument("--scratch", default=os.environ.get("MASKSEARCH_BENCH_SCRATCH", "/tmp/masksearch-bench"),
                    help="datasets, databases, logs (outside git)")
@@ -788,12 +919,16 @@ def main():
     p.add_argument("--random", type=int, help="random queries per family (default 50, quick 4)")
     p.add_argument("--numpy-random", type=int, help="of which run with NumPy mmap too (default 10, quick all)")
     p.add_argument("--buffer-mb", type=int, help="decoded buffer of `limits` (default 1024, quick 64)")
+    p.add_argument("--open-masks", help="database sizes of part open, comma-separated (default 1000,40000,1330000; quick 1000,20000)")
+    p.add_argument("--open-topk", action="store_true",
+                   help="part open also times the indexed top-25 against --no-index on the main dataset (--masks, --size)")
+    p.add_argument("--open-repeats", type=int, help="process runs per figure of part open (default 21, quick 5)")
     p.add_argument("--seed", type=int, default=43)
     p.add_argument("--nice", type=int, default=10, help="nice level of every command (0: none)")
     a = p.parse_args()
     for part in a.parts:
-        if part not in ("ingest", "scan", "index", "all"):
-            p.error(f"unknown part {part!r}: choose ingest, scan, index or all")
+        if part not in ("ingest", "scan", "index", "open", "all"):
+            p.error(f"unknown part {part!r}: choose ingest, scan, index, open or all")
     q = a.quick
     a.masks = a.masks or (450 if q else 40000)
     a.float_masks = a.float_masks or (150 if q else 10000)
@@ -803,10 +938,13 @@ def main():
     a.numpy_random = a.numpy_random if a.numpy_random is not None else (a.random if q else 10)
     a.buffer_mb = a.buffer_mb or (64 if q else 1024)
     a.size = tuple(int(x) for x in a.size.split(","))
+    a.open_masks = [int(x) for x in (a.open_masks or ("1000,20000" if q else "1000,40000,1330000")).split(",")]
+    a.open_repeats = a.open_repeats or (5 if q else 21)
     if q:
         a.scratch = os.path.join(a.scratch, "quick")
     a.out = a.out or (os.path.join(a.scratch, "results") if q else os.path.join(REPO, "Benchmarks", "results"))
-    parts = ["ingest", "scan", "index"] if not a.parts or "all" in a.parts else [x for x in ("ingest", "scan", "index") if x in a.parts]
+    every = ("ingest", "scan", "index", "open")
+    parts = list(every) if not a.parts or "all" in a.parts else [x for x in every if x in a.parts]
     started = time.time()
     b = Bench(a)
     b.build()
@@ -818,7 +956,9 @@ def main():
         b.part_ingest()
     if "scan" in parts:
         b.part_scan()
-    if "index" not in parts:
+    if "open" in parts:
+        b.part_open()
+    if "index" not in parts and b.limits_json:
         b.limits_section()
     # order the report as issues 2, 3, 4 whatever ran first
     b.md = reorder(b.md)
@@ -833,7 +973,7 @@ def reorder(md):
         elif line.startswith("### Machine limits"):
             cur = "limits"
         sections.setdefault(cur, []).append(line)
-    order = ["pre", "limits", "## Issue 2", "## Issue 3", "## Issue 4"]
+    order = ["pre", "limits", "## Issue 2", "## Issue 3", "## Issue 4", "## Issue 10"]
     out = []
     for k in order + [k for k in sections if k not in order]:
         out += sections.get(k, [])

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/ensure-deps.sh
-swift build -c release --product masksearch
+swift build -c release --static-swift-stdlib --product masksearch
 exec .build/release/masksearch demo "$@"

@@ -1,4 +1,5 @@
-/// The values of one metadata column for the masks of a segment, in memory.
+/// The values of one metadata column for the masks of a segment, in memory (the writer's
+/// and the dumper's form; readers of a database read chunks in place, `ColumnChunkView`).
 ///
 /// On disk (Format/segment.md, "Metadata columns") a column chunk is a validity bitmap
 /// (bit i set = row i is not NULL, LSB first, padded to 8 bytes) followed by the values:
@@ -98,41 +99,13 @@ public struct ColumnData: Sendable, Equatable {
         return w.bytes
     }
 
-    /// Decodes a chunk of `count` rows of `type`.
+    /// Decodes a chunk of `count` rows of `type` (through `ColumnChunkView`, after its
+    /// `validate()`).
+    /// - Complexity: O(chunk bytes).
     public static func decode(_ buffer: UnsafeRawBufferPointer, type: ColumnType, count: Int, structure: String) throws(FormatError) -> ColumnData {
-        var r = ByteReader(buffer, structure: structure)
-        let bitmapBytes = (count + 7) / 8
-        let bitmap = try r.bytes(bitmapBytes)
-        var valid = [Bool](repeating: true, count: count)
-        for i in 0..<count { valid[i] = bitmap[i / 8] & (1 << UInt8(i % 8)) != 0 }
-        try r.skip((8 - bitmapBytes % 8) % 8)
-        switch type {
-        case .int64:
-            var a = [Int64](); a.reserveCapacity(count)
-            for _ in 0..<count { a.append(try r.i64()) }
-            return ColumnData(values: .int64(a), valid: valid)
-        case .float64:
-            var a = [Double](); a.reserveCapacity(count)
-            for _ in 0..<count { a.append(try r.f64()) }
-            return ColumnData(values: .float64(a), valid: valid)
-        case .text:
-            var offsets = [UInt32](); offsets.reserveCapacity(count + 1)
-            for _ in 0...count { offsets.append(try r.u32()) }
-            let blobStart = r.position
-            var a = [String](); a.reserveCapacity(count)
-            for i in 0..<count {
-                let lo = Int(offsets[i]), hi = Int(offsets[i + 1])
-                guard lo <= hi, blobStart + hi <= buffer.count else {
-                    throw FormatError(.outOfBounds, structure: structure, detail: "text offset of row \(i)")
-                }
-                let raw = UnsafeRawBufferPointer(rebasing: buffer[(blobStart + lo)..<(blobStart + hi)])
-                guard let s = String(validating: raw, as: UTF8.self) else {
-                    throw FormatError(.invalidField, structure: structure, detail: "row \(i) is not UTF-8")
-                }
-                a.append(s)
-            }
-            return ColumnData(values: .text(a), valid: valid)
-        }
+        let view = try ColumnChunkView(buffer, type: type, count: count, structure: structure)
+        try view.validate(structure: structure)
+        return view.decoded()
     }
 }
 

@@ -11,6 +11,16 @@ public enum ColumnType: UInt8, Sendable, CustomStringConvertible {
         case .text: return "TEXT"
         }
     }
+
+    /// The type named `name` as `description` spells it (the manifest's form); nil otherwise.
+    public init?(name: String) {
+        switch name {
+        case "INT64": self = .int64
+        case "FLOAT64": self = .float64
+        case "TEXT": self = .text
+        default: return nil
+        }
+    }
 }
 
 /// One cell of a metadata column, or of a query result.

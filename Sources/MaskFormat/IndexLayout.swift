@@ -1,4 +1,4 @@
-/// The byte layout of a Cumulative Histogram Index file (`chi-NNNNNN.chi`), version 1,
+/// The byte layout of a Cumulative Histogram Index file (`chi-NNNNNN.chi`), version 3,
 /// one per segment (specified in Format/index.md).
 ///
 /// ```
@@ -11,6 +11,11 @@
 /// +-----------------------+
 /// | entries               |  one column per key, `columnStride` bytes apart, 64-aligned;
 /// |                       |  column k holds key k of every mask (u16 or u32, little-endian)
+/// +-----------------------+ deltaOffset (version 3)
+/// | delta header (64 B)   |  u32 published records, u32 generation, zeros
+/// | delta directory       |  u32 mask number per slot, 64-aligned
+/// | delta records         |  `deltaCapacity` records of `deltaRecordSize` bytes, mask-major:
+/// |                       |  u32 mask, u32 CRC-32C, the mask's entries in key order
 /// +-----------------------+
 /// ```
 /// Key k = ((iy * cornerCols) + ix) * (bins - 1) + (b - 1), for corner row iy, corner
@@ -29,13 +34,27 @@ public enum IndexLayout {
     /// Version 2 added the unsynced-boot mark (bytes 48..<60) — a version-1 reader would take
     /// the bits of an unsynced file on trust — and made uint8 bins equal width in value (as the
     /// float formats' already were; `CHIGrid`), so version-2 files need a version-2 reader.
-    public static let writeVersion: UInt16 = 2
-    public static let readVersion: UInt16 = 2
+    /// Version 3 added the mask-major delta region after the key columns (small queries store
+    /// a mask's entries contiguously there; Format/index.md): a version-2 writer would repair a
+    /// file without clearing it, so version-3 files need a version-3 reader.
+    public static let writeVersion: UInt16 = 3
+    public static let readVersion: UInt16 = 3
     /// Offsets of the mutable header fields, not covered by the header checksum: the boot tag
     /// (u64, 0 = every valid entry is durable) and the time it was set (u32, Unix seconds).
     public static let unsyncedBootOffset = 48
     public static let unsyncedSinceOffset = 56
     public static let headerSize = 64
+    /// The delta region's header (at `IndexHeader.deltaOffset`, 64 bytes): the number of
+    /// published records (u32, set under the database lock) and the generation (u32, +1 each
+    /// time the records are merged into the columns and the region emptied); the rest zero.
+    public static let deltaHeaderSize = 64
+    public static let deltaCountOffset = 0
+    public static let deltaGenerationOffset = 4
+    /// A delta record: u32 mask number, u32 CRC-32C of the mask number's 4 bytes followed by
+    /// the entries, then the entries (key order, at the entry width), padded to 64 bytes.
+    public static let deltaRecordEntriesOffset = 8
+    /// The delta region holds at most this many bytes of records (and at most one mask in 16).
+    public static let deltaBytesLimit = 8 << 20
     /// The default number of value bins. 20: every multiple of 0.05 — the thresholds people
     /// type (0.2, 0.5, 0.8) — is a bin edge, so ranges on them are bounded without a partial
     /// bin; chosen from the evaluation's Figure 10 (BENCHMARKS.md).
@@ -80,7 +99,8 @@ public struct IndexHeader: Sendable, Equatable {
     public var maskCount: Int
     public var segmentFooterCRC: UInt32
     /// The file's read version: 1 for files of version 1 (whose uint8 bins are equal width over
-    /// the codes), else `IndexLayout.readVersion`.
+    /// the codes), 2 for files without a delta region, else `IndexLayout.readVersion` (what
+    /// `encoded` writes).
     public var readVersion: UInt16 = IndexLayout.readVersion
 
     public init(height: Int, width: Int, pixelFormat: PixelFormat, bins: Int, cell: Int, maskCount: Int, segmentFooterCRC: UInt32) {
@@ -102,7 +122,23 @@ public struct IndexHeader: Sendable, Equatable {
     public var validityOffset: Int { IndexLayout.headerSize }
     public var checksumsOffset: Int { validityOffset + IndexLayout.align64((maskCount + 7) / 8) }
     public var entriesOffset: Int { checksumsOffset + IndexLayout.align64(maskCount * 4) }
-    public var fileSize: Int { entriesOffset + keyCount * columnStride }
+    /// True for files of read version 3 and later, which end with the delta region.
+    public var hasDelta: Bool { readVersion >= 3 }
+    public var deltaOffset: Int { entriesOffset + keyCount * columnStride }
+    /// Bytes of one delta record: mask number, checksum, entries, padded to a multiple of 64.
+    public var deltaRecordSize: Int { IndexLayout.align64(IndexLayout.deltaRecordEntriesOffset + keyCount * entryWidth) }
+    /// Records the delta region holds: one mask in 16, at most `IndexLayout.deltaBytesLimit`
+    /// bytes of records, at least 1; 0 without a delta region.
+    public var deltaCapacity: Int {
+        guard hasDelta else { return 0 }
+        return max(1, min((maskCount + 15) / 16, IndexLayout.deltaBytesLimit / deltaRecordSize))
+    }
+    /// The delta directory: u32 mask number of each slot's record, `deltaCapacity` of them.
+    public var deltaDirectoryOffset: Int { deltaOffset + IndexLayout.deltaHeaderSize }
+    public var deltaRecordsOffset: Int { deltaDirectoryOffset + IndexLayout.align64(deltaCapacity * 4) }
+    public var fileSize: Int {
+        hasDelta ? deltaRecordsOffset + deltaCapacity * deltaRecordSize : deltaOffset
+    }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: IndexLayout.headerSize)
@@ -166,7 +202,7 @@ public struct IndexHeader: Sendable, Equatable {
         guard entryWidth == h.entryWidth, stride == h.columnStride else {
             throw FormatError(.invalidField, structure: s, offset: 25, detail: "entry width or column stride")
         }
-        // Bytes 48..<60: the unsynced mark (version 2; zero in version 1), read by `CHIFile`.
+        // Bytes 48..<60: the unsynced mark (version 2 and later; zero in version 1), read by `CHIFile`.
         return h
     }
 }

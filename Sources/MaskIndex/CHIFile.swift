@@ -4,12 +4,16 @@ import Glibc
 #endif
 import MaskFormat
 import MaskStorage
+import Synchronization
 
 /// One segment's Cumulative Histogram Index file (Format/index.md), memory-mapped.
 ///
-/// Entries are read in place (column per key, `entry(key:mask:)`); a writable mapping also
-/// takes new masks' entries (`store`) and then their validity
-/// bits (`publish`). Until its bit is set, a mask's entries are never used for a bound.
+/// Entries are read in place: from the key columns (`entry(key:mask:)`) for masks whose
+/// validity bit is set, else from the mask-major delta region (`DeltaRegion`, version 3) when
+/// it holds an intact record of the mask (`indexedBounds`). A writable mapping also takes new
+/// masks' entries — into the columns (`store`) then their validity bits (`publish`), or as
+/// delta records then the region's count (`appendToDelta`, `mergeDelta`). Until its bit is set
+/// or its record published, a mask's entries are never used for a bound.
 ///
 /// Durability without waiting for the disk: before the first bit it sets in a boot, a writer
 /// makes the header's mark "unsynced in boot T" durable (`BootSession`); bits are then set
@@ -23,16 +27,24 @@ public final class CHIFile: @unchecked Sendable {
     public let header: IndexHeader
     public let grid: CHIGrid
     public let file: MappedFile
-    private let entries: UnsafeRawPointer
-    private let stride: Int
-    private let wide: Bool
+    let entries: UnsafeRawPointer
+    let stride: Int
+    let wide: Bool
+    /// The mask-major delta region (version 3 files), nil in older files.
+    public let delta: DeltaRegion?
 
     public var path: String { file.path }
     public var maskCount: Int { header.maskCount }
 
-    /// Creates an empty index file (no mask valid) for a segment.
+    /// Creates an empty index file (no mask valid, delta region empty) for a segment, its
+    /// blocks reserved (`createZeroFilledFile`); on failure no file is left at `path`.
     public static func create(path: String, directory: String, header: IndexHeader) throws(StorageError) {
-        try createZeroFilledFile(path, size: header.fileSize, prefix: header.encoded(), directory: directory)
+        do throws(StorageError) {
+            try createZeroFilledFile(path, size: header.fileSize, prefix: header.encoded(), directory: directory)
+        } catch {
+            unlink(path)
+            throw error
+        }
     }
 
     /// Opens an index file, checking its header and its binding to `segment`.
@@ -57,6 +69,7 @@ public final class CHIFile: @unchecked Sendable {
         entries = file.bytes.baseAddress! + header.entriesOffset
         stride = header.columnStride
         wide = header.entryWidth == 4
+        delta = header.hasDelta ? DeltaRegion(file: file, header: header) : nil
         let mark = UInt64(littleEndian: file.bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self))
         trusted = mark == 0 || mark == BootSession.tag
     }
@@ -72,11 +85,61 @@ public final class CHIFile: @unchecked Sendable {
     }
 
     /// True when mask `m`'s entries are complete and trusted.
+    ///
+    /// Reads of the mask's entries that follow are ordered after this read of its bit (an
+    /// acquire fence): a writer in another process stores the entries before it sets the bit,
+    /// so entries read after a set bit are complete.
     @inlinable public func isValid(_ m: Int) -> Bool {
-        trusted && file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+        let set = trusted && file.bytes[header.validityOffset + m >> 3] & (1 << UInt8(m & 7)) != 0
+        atomicMemoryFence(ordering: .acquiring)
+        return set
     }
 
-    /// Number of valid masks.
+    /// The delta region's directory when the file is trusted and has one (read once per
+    /// instance), else nil.
+    public func deltaDirectory() -> DeltaDirectory? {
+        guard trusted, let delta else { return nil }
+        return delta.directory()
+    }
+
+    /// True when mask `m` has entries a bound may use: valid in the columns, or an intact
+    /// record in the delta region.
+    public func hasEntries(_ m: Int) -> Bool {
+        if isValid(m) { return true }
+        guard let slot = deltaDirectory()?.slots[m] else { return false }
+        return delta!.isIntact(slot: slot)
+    }
+
+    /// Number of masks with entries (`hasEntries`): valid in the columns or in the delta.
+    public var indexedCount: Int {
+        guard let d = deltaDirectory() else { return validCount }
+        return validCount + d.slots.filter { !isValid($0.key) && delta!.isIntact(slot: $0.value) }.count
+    }
+
+    /// Bounds on CP for mask `m` by any plan, from the columns when the mask is valid there,
+    /// else from its delta record (`directory`: this file's `deltaDirectory()`); nil when it has
+    /// neither, or when the delta region was emptied while the record was read.
+    /// - Complexity: the plan's entry loads (at most 32 for `BoundsPlan`) plus a dictionary lookup.
+    @inline(__always)
+    public func indexedBounds<Plan: MaskBoundsPlan>(_ plan: Plan, mask m: Int, directory: DeltaDirectory?) -> ClosedRange<Int>? {
+        if isValid(m) { return plan.evaluate { entry(key: $0, mask: m) } }
+        guard let directory, let slot = directory.slots[m], let delta, delta.isIntact(slot: slot) else { return nil }
+        let b = plan.evaluate { delta.entry(key: $0, slot: slot) }
+        return delta.unchanged(since: directory) ? b : nil
+    }
+
+    /// All entries of mask `m` in key order — from the columns when it is valid there, else from
+    /// its intact delta record — or nil when it has neither (or the delta region was emptied
+    /// while the record was read). For a caller reading many keys of one mask (`explain`).
+    /// - Complexity: O(keys) entry loads.
+    public func indexedEntries(mask m: Int) -> [Int]? {
+        if isValid(m) { return (0..<grid.keyCount).map { entry(key: $0, mask: m) } }
+        guard let directory = deltaDirectory(), let slot = directory.slots[m], let delta, delta.isIntact(slot: slot) else { return nil }
+        let entries = (0..<grid.keyCount).map { delta.entry(key: $0, slot: slot) }
+        return delta.unchanged(since: directory) ? entries : nil
+    }
+
+    /// Number of valid masks (in the columns).
     public var validCount: Int {
         guard trusted else { return 0 }
         var n = 0
@@ -146,21 +209,25 @@ public final class CHIFile: @unchecked Sendable {
     /// Bounds of masks `range` of the file for one plan, vectorised over masks: in tiles of
     /// 1024 masks (so that the four partial sums stay in L1), each of the plan's four sums is
     /// accumulated key column by key column (unit-stride loads of the tile's entries), then
-    /// combined as `BoundsPlan.bounds` does. `lower[i]`/`upper[i]` are for mask
-    /// `range.lowerBound + i`; masks without a valid entry get `lower = -1`.
+    /// combined as `BoundsPlan.bounds` does; then masks of the range held by the delta region
+    /// instead get their bounds from their records (`patchDeltaBounds`). `lower[i]`/`upper[i]`
+    /// are for mask `range.lowerBound + i`; masks without entries get `lower = -1`.
     /// - Complexity: O(terms × masks) with unit-stride loops; tens of millions of masks/s per core.
     public func boundsForMasks(_ range: Range<Int>, plan: BoundsPlan, lower: UnsafeMutablePointer<Int32>, upper: UnsafeMutablePointer<Int32>) {
         guard !range.isEmpty else { return }
         if let e = plan.exact {
+            let slots = deltaDirectory()?.slots ?? [:]
             for (i, m) in range.enumerated() {
-                lower[i] = isValid(m) ? Int32(e) : -1
+                lower[i] = isValid(m) || slots[m].map { delta!.isIntact(slot: $0) } == true ? Int32(e) : -1
                 upper[i] = Int32(e)
             }
             return
         }
+        defer { patchDeltaBounds(range, plan: plan, lower: lower, upper: upper) }
         let tile = 1024
         let scratch = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * tile)
-        defer { scratch.deallocate() }
+        let valid = UnsafeMutablePointer<Bool>.allocate(capacity: tile)
+        defer { scratch.deallocate(); valid.deallocate() }
         let ii = scratch, oi = scratch + tile, oo = scratch + 2 * tile, io = scratch + 3 * tile
         let wide = self.wide, entries = self.entries, stride = self.stride
         @inline(__always) func accumulate(_ sum: BoundsPlan.Sum, _ first: Int, _ n: Int, into acc: UnsafeMutablePointer<Int32>) {
@@ -182,6 +249,14 @@ public final class CHIFile: @unchecked Sendable {
         var first = range.lowerBound
         while first < range.upperBound {
             let n = min(tile, range.upperBound - first)
+            // The validity bits first, then the entries (see `isValid`): a mask whose bit a
+            // concurrent writer sets meanwhile counts as not indexed, never as indexed with
+            // entries read before they were stored.
+            for m in 0..<n {
+                let g = first + m
+                valid[m] = trusted && bitmap.load(fromByteOffset: g >> 3, as: UInt8.self) & (1 << UInt8(g & 7)) != 0
+            }
+            atomicMemoryFence(ordering: .acquiring)
             accumulate(plan.innerInner, first, n, into: ii)
             accumulate(plan.outerInner, first, n, into: oi)
             accumulate(plan.outerOuter, first, n, into: oo)
@@ -192,174 +267,21 @@ public final class CHIFile: @unchecked Sendable {
                 lo[m] = l
                 hi[m] = max(l, min(oo[m], io[m] &+ missing, area))
             }
-            if trusted {
-                for m in 0..<n {
-                    let g = first + m
-                    if bitmap.load(fromByteOffset: g >> 3, as: UInt8.self) & (1 << UInt8(g & 7)) == 0 { lo[m] = -1 }
-                }
-            } else {
-                for m in 0..<n { lo[m] = -1 }
-            }
+            for m in 0..<n where !valid[m] { lo[m] = -1 }
             first += n
         }
     }
 
-    /// Runs of at least this many consecutive masks are stored column by column
-    /// (`storeColumnRun`); shorter runs key tile by key tile.
-    public static let columnRunMinimum = 32
-
-    /// Stores the entries and checksums of `masks` (ascending, distinct), given mask-major at
-    /// the entry width (`entries[i]` = `keyCount` little-endian values of `masks[i]`), through
-    /// the mapping. Not visible until `publish`.
-    ///
-    /// Each run of `columnRunMinimum` or more consecutive masks occupies one contiguous range
-    /// of every key column: it is transposed into them in SSE2 blocks (`storeColumnRun`). Masks in shorter runs (a top-k's scattered
-    /// candidates) are stored in tiles of 16 keys, mask by mask, each tile writing its 16
-    /// columns in one ascending sweep. Into a fresh file each page's first store takes a page
-    /// fault; a writer about to fill most of the file populates it first (`populateForWriting`).
-    /// `parallel`: the key columns are split between the cores — for a caller not itself
-    /// spread over them (the incremental flush).
-    /// - Complexity: O(masks × keys) entry moves.
-    public func store(masks: [Int], entries values: UnsafeRawBufferPointer, parallel: Bool = false) {
-        let keys = grid.keyCount, width = header.entryWidth, rowBytes = keys * width
-        precondition(values.count >= masks.count * rowBytes, "entries for \(masks.count) masks")
-        guard let src = values.baseAddress, !masks.isEmpty else { return }
-        let out = file.mutableBytes.baseAddress!
-        let checksums = out + header.checksumsOffset
-        for (i, m) in masks.enumerated() {
-            let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: src + i * rowBytes, count: rowBytes))
-            checksums.storeBytes(of: crc.littleEndian, toByteOffset: m * 4, as: UInt32.self)
+    /// Bounds of the masks of `range` that are not valid in the columns but have a delta record,
+    /// from their records (`lower`/`upper` as in `boundsForMasks`).
+    /// - Complexity: O(records in the delta) lookups plus the plan's loads per patched mask.
+    private func patchDeltaBounds(_ range: Range<Int>, plan: BoundsPlan, lower: UnsafeMutablePointer<Int32>, upper: UnsafeMutablePointer<Int32>) {
+        guard let d = deltaDirectory(), !d.slots.isEmpty else { return }
+        for m in d.slots.keys where range.contains(m) && !isValid(m) {
+            guard let b = indexedBounds(plan, mask: m, directory: d) else { continue }
+            lower[m - range.lowerBound] = Int32(b.lowerBound)
+            upper[m - range.lowerBound] = Int32(b.upperBound)
         }
-        var runs: [Range<Int>] = [], scattered: [Int] = []  // indices into `masks`
-        var i = 0
-        while i < masks.count {
-            var j = i + 1
-            while j < masks.count && masks[j] == masks[j - 1] + 1 { j += 1 }
-            if j - i >= CHIFile.columnRunMinimum { runs.append(i..<j) } else { scattered.append(contentsOf: i..<j) }
-            i = j
-        }
-        let tiles = (keys + 15) / 16, stride = self.stride
-        let srcAddress = UInt(bitPattern: src), baseAddress = UInt(bitPattern: out + header.entriesOffset)
-        Parallel.forEachChunk(count: tiles, minimumChunk: parallel && masks.count >= 256 ? 8 : tiles) { tileRange in
-            let src = UnsafeRawPointer(bitPattern: srcAddress)!, base = UnsafeMutableRawPointer(bitPattern: baseAddress)!
-            let keyRange = (tileRange.lowerBound * 16)..<min(keys, tileRange.upperBound * 16)
-            for run in runs {
-                storeColumnRun(rows: src + run.lowerBound * rowBytes, count: run.count, keys: keyRange, into: base + masks[run.lowerBound] * width)
-            }
-            for tile in tileRange where !scattered.isEmpty {
-                let k0 = tile * 16, k1 = min(k0 + 16, keys)
-                for i in scattered {
-                    let row = src + i * rowBytes, dst = base + masks[i] * width
-                    if width == 2 {
-                        for k in k0..<k1 {
-                            (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 2, as: UInt16.self), as: UInt16.self)
-                        }
-                    } else {
-                        for k in k0..<k1 {
-                            (dst + k * stride).storeBytes(of: row.loadUnaligned(fromByteOffset: k * 4, as: UInt32.self), as: UInt32.self)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Column `k` at `out + k * stride` gets entry `k` of rows `0..<count` (mask-major,
-    /// `rowBytes` apart), for `k` in `keys` (`cmk_transpose_u16/u32`: SSE2 blocks in tiles of
-    /// 32 rows by 256 keys).
-    private func storeColumnRun(rows: UnsafeRawPointer, count n: Int, keys: Range<Int>, into out: UnsafeMutableRawPointer) {
-        let width = header.entryWidth, rowBytes = grid.keyCount * width
-        let src = rows + keys.lowerBound * width, dst = out + keys.lowerBound * stride
-        if width == 2 {
-            cmk_transpose_u16(src.assumingMemoryBound(to: UInt16.self), rowBytes / 2, n, keys.count,
-                              dst.assumingMemoryBound(to: UInt16.self), stride / 2)
-        } else {
-            cmk_transpose_u32(src.assumingMemoryBound(to: UInt32.self), rowBytes / 4, n, keys.count,
-                              dst.assumingMemoryBound(to: UInt32.self), stride / 4)
-        }
-    }
-
-    /// Maps the checksums of masks `masks` and every key column's entries from the first
-    /// column's entry of `masks.lowerBound` to the last column's of `masks.upperBound - 1`
-    /// writable at once, every page (`MappedFile.populateForWriting`), in 16 MB pieces split
-    /// between the cores: for a build about to store most of the file's masks (the gaps
-    /// between the columns' ranges are then small), instead of a page fault per page. A hint
-    /// (no effect where the system lacks the call).
-    public func populateForWriting(masks: Range<Int>) {
-        guard !masks.isEmpty else { return }
-        let width = header.entryWidth
-        let ranges = [(header.checksumsOffset + masks.lowerBound * 4)..<(header.checksumsOffset + masks.upperBound * 4),
-                      (header.entriesOffset + masks.lowerBound * width)..<(header.entriesOffset + (grid.keyCount - 1) * stride + masks.upperBound * width)]
-        let piece = 16 << 20
-        let pieces = ranges.flatMap { r in Swift.stride(from: r.lowerBound, to: r.upperBound, by: piece).map { $0..<min($0 + piece, r.upperBound) } }
-        Parallel.forEachChunk(count: pieces.count) { chunk in
-            for r in pieces[chunk] { file.populateForWriting(offset: r.lowerBound, length: r.count) }
-        }
-    }
-
-    /// Marks `masks` (whose entries and checksums are stored) valid. With a boot tag: the
-    /// unsynced mark first (`prepareUnsyncedWrites`), then the bits, no sync. Without one: the
-    /// entries are synced, then the bits set and synced. The caller holds the database lock
-    /// (bits of one byte are shared between masks).
-    public func publish(_ masks: [Int]) throws(StorageError) {
-        guard !masks.isEmpty else { return }
-        if BootSession.tag != 0 {
-            try prepareUnsyncedWrites()
-        } else {
-            try repair()
-            try file.sync(header.checksumsOffset..<header.fileSize)
-        }
-        let out = file.mutableBytes
-        for m in masks {
-            let at = header.validityOffset + m >> 3
-            out[at] |= 1 << UInt8(m & 7)
-        }
-        if BootSession.tag == 0 { try file.sync(header.validityOffset..<header.checksumsOffset) }
-    }
-
-    /// Seconds after which the kernel has written dirty pages back (its default
-    /// `dirty_expire_centisecs` is 30 s), so that `settle`'s sync is cheap.
-    public static let settleAfterSeconds = 35
-
-    /// True when this boot's unsynced mark is older than `settleAfterSeconds`.
-    public var needsSettle: Bool {
-        guard unsyncedBoot != 0, unsyncedBoot == BootSession.tag else { return false }
-        let since = Int(UInt32(littleEndian: file.bytes.baseAddress!.loadUnaligned(fromByteOffset: IndexLayout.unsyncedSinceOffset, as: UInt32.self)))
-        return Int(time(nil)) - since >= CHIFile.settleAfterSeconds
-    }
-
-    /// Makes the header's mark "unsynced in this boot" durable before any bit relies on
-    /// unsynced writes; repairs an untrusted file first. The caller holds the database lock.
-    func prepareUnsyncedWrites() throws(StorageError) {
-        guard unsyncedBoot != BootSession.tag else { return }
-        try repair()
-        let out = file.mutableBytes.baseAddress!
-        let now = UInt32(clamping: Int(time(nil)))
-        out.storeBytes(of: now.littleEndian, toByteOffset: IndexLayout.unsyncedSinceOffset, as: UInt32.self)
-        out.storeBytes(of: BootSession.tag.littleEndian, toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
-        try file.sync(0..<IndexLayout.headerSize)
-    }
-
-    /// An untrusted file (unsynced writes of an earlier boot): clears every bit and the mark,
-    /// durably, so that the file can be filled again. The caller holds the database lock.
-    func repair() throws(StorageError) {
-        let mark = unsyncedBoot
-        guard mark != 0 && mark != BootSession.tag else { return }
-        let out = file.mutableBytes
-        for i in header.validityOffset..<header.checksumsOffset { out[i] = 0 }
-        try file.sync(header.validityOffset..<header.checksumsOffset)
-        out.baseAddress!.storeBytes(of: UInt64(0), toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
-        try file.sync(0..<IndexLayout.headerSize)
-    }
-
-    /// Once the kernel has had time to write the file back (`needsSettle`, or `force`): syncs
-    /// the whole file — cheap when the pages are already clean — then clears the mark durably.
-    /// The caller holds the database lock.
-    public func settle(force: Bool = false) throws(StorageError) {
-        guard file.writable, unsyncedBoot != 0, unsyncedBoot == BootSession.tag, force || needsSettle else { return }
-        try file.sync()
-        file.mutableBytes.baseAddress!.storeBytes(of: UInt64(0), toByteOffset: IndexLayout.unsyncedBootOffset, as: UInt64.self)
-        try file.sync(0..<IndexLayout.headerSize)
     }
 
     /// Recomputes mask `m`'s checksum from its entries: true when it matches (for `dump`).

@@ -1,11 +1,14 @@
 import Foundation
 import MaskFormat
 import MaskStorage
+import Synchronization
 
 /// `masksearch index DB [--bins B --cell C]`: builds the index entries of every mask not
-/// yet indexed. With parameters other than the current index's, builds a complete new
+/// yet indexed in the key columns (masks held only by a delta region included, after which the
+/// region is emptied). With parameters other than the current index's, builds a complete new
 /// index in new files and replaces the old one atomically (manifest swap); the old files
-/// are removed afterwards.
+/// are removed afterwards. On failure (a full disk included) the files this run created are
+/// removed and the manifest is unchanged.
 ///
 /// Algorithm: per segment, the cores take groups of 32 unindexed masks in turn; each worker
 /// decodes a group's masks, builds their CHIs (`CHIBuilder`) and stores the group
@@ -29,12 +32,7 @@ public enum IndexBuilder {
     public static func build(databasePath: String, bins: Int?, cell: Int?,
                              progress: ((Int, Int) -> Void)? = nil) throws(StorageError) -> Summary {
         let start = Date()
-        if let bins, bins < 2 || bins > 256 {
-            throw StorageError.invalidInput(file: databasePath, location: "--bins", reason: "bins must be in 2...256, not \(bins)")
-        }
-        if let cell, cell < 1 {
-            throw StorageError.invalidInput(file: databasePath, location: "--cell", reason: "cell must be at least 1, not \(cell)")
-        }
+        try checkParameters(databasePath: databasePath, bins: bins, cell: cell)
         let lock = try DatabaseLock(directory: databasePath)
         defer { lock.release() }
         let database = try Database(path: databasePath)
@@ -44,8 +42,39 @@ public enum IndexBuilder {
         let wanted = Manifest.IndexParameters(bins: bins ?? current?.bins ?? IndexLayout.defaultBins,
                                               cell: cell ?? current?.cell ?? IndexLayout.defaultCell(height: database.height, width: database.width))
         let rebuild = current != nil && current != wanted
-        let grid = CHIGrid(height: database.height, width: database.width, cell: wanted.cell, bins: wanted.bins, pixelFormat: database.pixelFormat)
-        // Open or create one file per segment.
+        var created: [String] = []
+        let files: [CHIFile], damaged: [String], built: Int
+        do throws(StorageError) {
+            (files, damaged) = try openOrCreateFiles(database: database, manifest: &manifest, parameters: wanted,
+                                                     rebuild: rebuild, created: &created)
+            built = try buildMissingEntries(database: database, files: files, progress: progress)
+            manifest.index = wanted
+            try lock.commit(manifest)
+        } catch {
+            IndexFileCreation.removeUnreferenced(created, in: databasePath)
+            throw error
+        }
+        lock.sweep(keeping: manifest)
+        return Summary(built: built, alreadyIndexed: rebuild ? 0 : database.count - built, parameters: wanted,
+                       indexBytes: files.reduce(0) { $0 + $1.header.fileSize }, seconds: Date().timeIntervalSince(start),
+                       replacedParameters: rebuild ? current : nil, replacedDamaged: damaged)
+    }
+
+    /// Rejects bins outside 2...256 and cells below 1 (bad input, before any file is touched).
+    private static func checkParameters(databasePath: String, bins: Int?, cell: Int?) throws(StorageError) {
+        if let bins, bins < 2 || bins > 256 {
+            throw StorageError.invalidInput(file: databasePath, location: "--bins", reason: "bins must be in 2...256, not \(bins)")
+        }
+        if let cell, cell < 1 {
+            throw StorageError.invalidInput(file: databasePath, location: "--cell", reason: "cell must be at least 1, not \(cell)")
+        }
+    }
+
+    /// Opens the index file of every segment, or creates a new one (named in `manifest`, its
+    /// name appended to `created`) where there is none, it is missing or damaged, or `rebuild`.
+    /// Returns the files and the damaged ones' errors.
+    private static func openOrCreateFiles(database: Database, manifest: inout Manifest, parameters: Manifest.IndexParameters,
+                                          rebuild: Bool, created: inout [String]) throws(StorageError) -> ([CHIFile], [String]) {
         var files: [CHIFile] = []
         var damaged: [String] = []
         for (i, seg) in manifest.segments.enumerated() {
@@ -54,7 +83,7 @@ public enum IndexBuilder {
                 // An index file is derived data: one that is missing or damaged is rebuilt in a
                 // new file (the manifest swap replaces it; the sweep removes the old one).
                 do throws(StorageError) {
-                    files.append(try CHIFile(path: databasePath + "/" + name, segment: reader, writable: true))
+                    files.append(try CHIFile(path: database.path + "/" + name, segment: reader, writable: true))
                     continue
                 } catch {
                     damaged.append("\(name): \(error)")
@@ -62,67 +91,98 @@ public enum IndexBuilder {
             }
             let name = Manifest.fileName(prefix: "chi", number: manifest.nextFileNumber, ext: "chi")
             manifest.nextFileNumber += 1
-            let header = IndexHeader(height: database.height, width: database.width, pixelFormat: database.pixelFormat,
-                                     bins: wanted.bins, cell: wanted.cell, maskCount: reader.maskCount,
-                                     segmentFooterCRC: reader.footerChecksum)
-            try CHIFile.create(path: databasePath + "/" + name, directory: databasePath, header: header)
-            files.append(try CHIFile(path: databasePath + "/" + name, segment: reader, writable: true))
+            created.append(name)
+            try IndexFileCreation.create(database: database, name: name, segment: reader, parameters: parameters)
+            files.append(try CHIFile(path: database.path + "/" + name, segment: reader, writable: true))
             manifest.segments[i].indexFile = name
         }
+        return (files, damaged)
+    }
+
+    /// Builds and publishes the entries of every mask not valid in the key columns of its file,
+    /// then empties the files' delta regions. Returns the number of masks built.
+    private static func buildMissingEntries(database: Database, files: [CHIFile],
+                                            progress: ((Int, Int) -> Void)?) throws(StorageError) -> Int {
         let todo = files.map { f in (0..<f.maskCount).filter { !f.isValid($0) } }
         let total = todo.reduce(0) { $0 + $1.count }
-        let already = database.count - total
-        let bytesPerMask = database.height * database.width * database.pixelFormat.bytesPerPixel
         let counter = Mutex(0)
-        let failure = Mutex<StorageError?>(nil)
-        for (s, masks) in todo.enumerated() where !masks.isEmpty {
-            let file = files[s], reader = database.segments[s]
-            let keys = grid.keyCount, width = file.header.entryWidth
-            // The unit of work the cores take in turn, stored while its rows are still in L2
-            // (32 rows of 8.5 KB for 224×224 masks at 20 bins and cell 16).
-            let group = CHIFile.columnRunMinimum
-            let groups = (masks.count + group - 1) / group
-            // Most of the file gets written: map its pages at once rather than fault per page.
-            if masks.count * 2 >= file.maskCount { file.populateForWriting(masks: masks.first!..<(masks.last! + 1)) }
-            let nextGroup = Atomic(0)
-            Parallel.run(workers: min(Parallel.coreCount, groups)) { _ in
-                let builder = CHIBuilder(grid: file.grid)
-                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerMask, alignment: 64)
-                defer { buffer.deallocate() }
-                let entries = UnsafeMutableRawBufferPointer.allocate(byteCount: group * keys * width, alignment: 64)
-                defer { entries.deallocate() }
-                while failure.withLock({ $0 == nil }) {
-                    let g = nextGroup.add(1, ordering: .relaxed).oldValue
-                    guard g < groups else { return }
-                    let part = (g * group)..<min(masks.count, (g + 1) * group)
-                    for (j, m) in masks[part].enumerated() {
-                        do throws(FormatError) {
-                            try reader.readRows(mask: m, rows: 0..<database.height, into: buffer)
-                        } catch {
-                            failure.withLock { $0 = $0 ?? .corrupt(error) }
-                            return
-                        }
-                        builder.build(codes: UnsafeRawBufferPointer(buffer))
-                        builder.copyEntries(to: entries.baseAddress! + j * keys * width, width: width)
-                    }
-                    file.store(masks: Array(masks[part]), entries: UnsafeRawBufferPointer(entries))
+        for (s, masks) in todo.enumerated() {
+            let file = files[s]
+            if !masks.isEmpty {
+                try buildSegment(file: file, reader: database.segments[s], masks: masks) { n in
                     counter.withLock { done in
-                        done += part.count
-                        if done % 1024 < part.count || done == total { progress?(done, total) }
+                        done += n
+                        if done % 1024 < n || done == total { progress?(done, total) }
                     }
                 }
+                try file.publish(masks)
             }
-            if let e = failure.withLock({ $0 }) { throw e }
-            try file.publish(masks)
+            if let delta = file.delta, delta.storedCount != 0 { try file.clearDelta() }
         }
-        manifest.index = wanted
-        try lock.commit(manifest)
-        lock.sweep(keeping: manifest)
-        let bytes = files.reduce(0) { $0 + $1.header.fileSize }
-        return Summary(built: total, alreadyIndexed: rebuild ? 0 : already, parameters: wanted, indexBytes: bytes,
-                       seconds: Date().timeIntervalSince(start), replacedParameters: rebuild ? current : nil,
-                       replacedDamaged: damaged)
+        return total
+    }
+
+    /// Builds and stores the entries of `masks` of one segment (not yet published): the cores
+    /// take groups of `CHIFile.columnRunMinimum` masks in turn (stored while their rows are
+    /// still in L2: 32 rows of 8.5 KB for 224×224 masks at 20 bins and cell 16), calling
+    /// `done` with each group's size.
+    private static func buildSegment(file: CHIFile, reader: SegmentReader, masks: [Int],
+                                     done: (Int) -> Void) throws(StorageError) {
+        let group = CHIFile.columnRunMinimum
+        let groups = (masks.count + group - 1) / group
+        // Most of the file gets written: map its pages at once rather than fault per page.
+        if masks.count * 2 >= file.maskCount { file.populateForWriting(masks: masks.first!..<(masks.last! + 1)) }
+        let nextGroup = Atomic(0)
+        let failure = Mutex<StorageError?>(nil)
+        Parallel.run(workers: min(Parallel.coreCount, groups)) { _ in
+            let worker = GroupBuilder(file: file, reader: reader, group: group)
+            while failure.withLock({ $0 == nil }) {
+                let g = nextGroup.add(1, ordering: .relaxed).oldValue
+                guard g < groups else { return }
+                let part = Array(masks[(g * group)..<min(masks.count, (g + 1) * group)])
+                do throws(FormatError) {
+                    try worker.buildAndStore(part)
+                } catch {
+                    failure.withLock { $0 = $0 ?? .corrupt(error) }
+                    return
+                }
+                done(part.count)
+            }
+        }
+        if let e = failure.withLock({ $0 }) { throw e }
     }
 }
 
-import Synchronization
+/// One worker's buffers for `IndexBuilder`: a decoded mask and a group's entries.
+private final class GroupBuilder {
+    let file: CHIFile
+    let reader: SegmentReader
+    let builder: CHIBuilder
+    let pixels: UnsafeMutableRawBufferPointer
+    let entries: UnsafeMutableRawBufferPointer
+
+    init(file: CHIFile, reader: SegmentReader, group: Int) {
+        self.file = file
+        self.reader = reader
+        builder = CHIBuilder(grid: file.grid)
+        let h = file.header
+        pixels = .allocate(byteCount: h.height * h.width * h.pixelFormat.bytesPerPixel, alignment: 64)
+        entries = .allocate(byteCount: group * h.keyCount * h.entryWidth, alignment: 64)
+    }
+
+    deinit {
+        pixels.deallocate()
+        entries.deallocate()
+    }
+
+    /// Decodes `masks`, builds their entries and stores them into the key columns.
+    func buildAndStore(_ masks: [Int]) throws(FormatError) {
+        let h = file.header, rowBytes = h.keyCount * h.entryWidth
+        for (j, m) in masks.enumerated() {
+            try reader.readRows(mask: m, rows: 0..<h.height, into: pixels)
+            builder.build(codes: UnsafeRawBufferPointer(pixels))
+            builder.copyEntries(to: entries.baseAddress! + j * rowBytes, width: h.entryWidth)
+        }
+        file.store(masks: masks, entries: UnsafeRawBufferPointer(entries))
+    }
+}

@@ -38,7 +38,6 @@ public enum FileKind: String, Sendable, Equatable {
     case roiSet = "roi set"
     case index
 
-    public static let roiMagic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x52, 0x4F, 0x49, 0x0A]
     /// `\x89MSK` — every masksearch magic starts with these four bytes.
     static let familyPrefix: [UInt8] = [0x89, 0x4D, 0x53, 0x4B]
 
@@ -48,8 +47,8 @@ public enum FileKind: String, Sendable, Equatable {
         guard bytes.count >= 8 else { return nil }
         let head = Array(bytes[0..<8])
         if head == SegmentLayout.magic { return .segment }
-        if head == Manifest.magic { return .manifest }
-        if head == roiMagic { return .roiSet }
+        if head == ManifestLayout.magic { return .manifest }
+        if head == ROISetLayout.magic { return .roiSet }
         if head == IndexLayout.magic { return .index }
         if Array(bytes[(bytes.count - 8)...]) == SegmentLayout.magic { return .segment }
         return nil

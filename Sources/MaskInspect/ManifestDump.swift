@@ -24,50 +24,70 @@ public struct ManifestDump: FileDumper {
         displayName = FileDump.lastComponent(file.path)
         let bytes = file.bytes
         fileSize = bytes.count
-        frameHead = Array(bytes.prefix(16))
-        frameTail = bytes.count >= 20 ? Array(bytes.suffix(4)) : []
-        var found: [FormatError] = []
-        let s = "manifest"
-        var version: UInt32?, length: Int?, stored: UInt32?, computed: UInt32?, manifest: Manifest?
-        if bytes.count < 20 {
-            found.append(FormatError(.outOfBounds, structure: s, offset: 0, detail: "\(bytes.count) bytes, shorter than the 20-byte frame"))
+        frameHead = Array(bytes.prefix(ManifestLayout.headerSize))
+        frameTail = bytes.count >= ManifestLayout.minimumSize ? Array(bytes.suffix(4)) : []
+        var decoding = Decoding()
+        if bytes.count < ManifestLayout.minimumSize {
+            decoding.found.append(FormatError(.outOfBounds, structure: "manifest", offset: 0,
+                                              detail: "\(bytes.count) bytes, shorter than the \(ManifestLayout.minimumSize)-byte frame"))
         } else {
-            if Array(bytes[0..<8]) != Manifest.magic { found.append(FormatError(.badMagic, structure: s, offset: 0)) }
-            let v = loadLittleEndian(UInt32.self, from: bytes, at: 8)
+            decoding.decode(bytes)
+        }
+        if let m = decoding.manifest {
+            decoding.found += ManifestDump.check(m, directory: (file.path as NSString).deletingLastPathComponent)
+        }
+        version = decoding.version
+        jsonLength = decoding.length
+        storedCRC = decoding.stored
+        computedCRC = decoding.computed
+        manifest = decoding.manifest
+        corruptions = decoding.found
+    }
+
+    /// What the dumper learns from the frame and the JSON, field by field, and the damage it
+    /// found; it keeps going past damage as far as the bytes allow.
+    private struct Decoding {
+        var version: UInt32?, length: Int?, stored: UInt32?, computed: UInt32?, manifest: Manifest?
+        var found: [FormatError] = []
+
+        mutating func decode(_ bytes: UnsafeRawBufferPointer) {
+            let s = "manifest"
+            typealias O = ManifestLayout.Offset
+            let head = ManifestLayout.headerSize
+            if Array(bytes[O.magic..<(O.magic + 8)]) != ManifestLayout.magic { found.append(FormatError(.badMagic, structure: s, offset: 0)) }
+            let v = loadLittleEndian(UInt32.self, from: bytes, at: O.version)
             version = v
-            if v != 1 { found.append(FormatError(.unsupportedVersion, structure: s, offset: 8, detail: "version \(v), this build reads 1")) }
-            let n = Int(loadLittleEndian(UInt32.self, from: bytes, at: 12))
+            if v != ManifestLayout.version {
+                found.append(FormatError(.unsupportedVersion, structure: s, offset: UInt64(O.version),
+                                         detail: "version \(v), this build reads \(ManifestLayout.version)"))
+            }
+            let n = Int(loadLittleEndian(UInt32.self, from: bytes, at: O.jsonLength))
             length = n
-            if n > bytes.count - 20 {
-                found.append(FormatError(.outOfBounds, structure: s, offset: 12, detail: "JSON length \(n) in a \(bytes.count)-byte file"))
-            } else {
-                stored = loadLittleEndian(UInt32.self, from: bytes, at: 16 + n)
-                let c = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(16 + n)]))
-                computed = c
-                if stored != c {
-                    found.append(FormatError(.checksumMismatch, structure: s, offset: UInt64(16 + n),
-                                             detail: "stored \(hex32(stored!)), computed \(hex32(c))"))
-                }
-                if 20 + n != bytes.count {
-                    found.append(FormatError(.invalidField, structure: s, offset: UInt64(20 + n), detail: "\(bytes.count - 20 - n) trailing bytes"))
-                }
-                do {
-                    let m = try JSONDecoder().decode(Manifest.self, from: Data(UnsafeRawBufferPointer(rebasing: bytes[16..<(16 + n)])))
-                    manifest = m
-                } catch {
-                    found.append(FormatError(.invalidField, structure: "manifest JSON", offset: 16, detail: "does not decode: \(Self.short(error))"))
-                }
+            guard n <= bytes.count - ManifestLayout.minimumSize else {
+                found.append(FormatError(.outOfBounds, structure: s, offset: UInt64(O.jsonLength), detail: "JSON length \(n) in a \(bytes.count)-byte file"))
+                return
+            }
+            let st = loadLittleEndian(UInt32.self, from: bytes, at: head + n)
+            let c = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(head + n)]))
+            (stored, computed) = (st, c)
+            if st != c {
+                found.append(FormatError(.checksumMismatch, structure: s, offset: UInt64(head + n), detail: "stored \(hex32(st)), computed \(hex32(c))"))
+            }
+            if n + ManifestLayout.minimumSize != bytes.count {
+                found.append(FormatError(.invalidField, structure: s, offset: UInt64(head + n + 4),
+                                         detail: "\(bytes.count - ManifestLayout.minimumSize - n) trailing bytes"))
+            }
+            decodeJSON(UnsafeRawBufferPointer(rebasing: bytes[head..<(head + n)]))
+        }
+
+        mutating func decodeJSON(_ json: UnsafeRawBufferPointer) {
+            do {
+                manifest = try JSONDecoder().decode(Manifest.self, from: Data(json))
+            } catch {
+                found.append(FormatError(.invalidField, structure: "manifest JSON", offset: UInt64(ManifestLayout.headerSize),
+                                         detail: "does not decode: \(ManifestDump.short(error))"))
             }
         }
-        if let m = manifest {
-            found += ManifestDump.check(m, directory: (file.path as NSString).deletingLastPathComponent)
-        }
-        self.version = version
-        self.jsonLength = length
-        self.storedCRC = stored
-        self.computedCRC = computed
-        self.manifest = manifest
-        corruptions = found
     }
 
     static func short(_ error: any Error) -> String {

@@ -26,67 +26,96 @@ public struct ROISetDump: FileDumper {
         displayName = FileDump.lastComponent(file.path)
         let bytes = file.bytes
         fileSize = bytes.count
-        head = Array(bytes.prefix(26))
-        let s = "ROI set"
-        var found: [FormatError] = []
+        head = Array(bytes.prefix(ROISetLayout.Offset.name + 2))
+        var decoding = Decoding()
+        if bytes.count < ROISetLayout.minimumSize {
+            decoding.found.append(FormatError(.outOfBounds, structure: Self.structure, offset: 0,
+                                              detail: "\(bytes.count) bytes, shorter than the \(ROISetLayout.minimumSize)-byte minimum"))
+        } else {
+            decoding.checkFrame(bytes)
+            decoding.decodeBody(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]))
+        }
+        version = decoding.version
+        key = decoding.key
+        name = decoding.name
+        declaredCount = decoding.count
+        boxes = decoding.boxes
+        storedCRC = decoding.stored
+        computedCRC = decoding.computed
+        corruptions = decoding.found
+    }
+
+    static let structure = "ROI set"
+
+    /// What the dumper learns while decoding, field by field, and the damage it found; it keeps
+    /// going past damage as far as the bytes allow.
+    private struct Decoding {
         var version: UInt32?, key: UInt8?, name: String?, count: UInt64?, boxes: [Box] = []
         var stored: UInt32?, computed: UInt32?
-        if bytes.count < 30 {
-            found.append(FormatError(.outOfBounds, structure: s, offset: 0, detail: "\(bytes.count) bytes, shorter than the 30-byte minimum"))
-        } else {
-            if Array(bytes[0..<8]) != FileKind.roiMagic { found.append(FormatError(.badMagic, structure: s, offset: 0)) }
+        var found: [FormatError] = []
+
+        /// The magic and the trailing CRC-32C.
+        mutating func checkFrame(_ bytes: UnsafeRawBufferPointer) {
+            let s = ROISetDump.structure
+            if Array(bytes[0..<8]) != ROISetLayout.magic { found.append(FormatError(.badMagic, structure: s, offset: 0)) }
             let st = loadLittleEndian(UInt32.self, from: bytes, at: bytes.count - 4)
             let c = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)]))
-            stored = st
-            computed = c
+            (stored, computed) = (st, c)
             if st != c {
                 found.append(FormatError(.checksumMismatch, structure: s, offset: UInt64(bytes.count - 4),
                                          detail: "stored \(hex32(st)), computed \(hex32(c))"))
             }
-            let body = UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 4)])
-            var r = ByteReader(body, at: 8, structure: s)
+        }
+
+        /// The fixed fields, the name and the boxes of `body` (the file without its CRC).
+        mutating func decodeBody(_ body: UnsafeRawBufferPointer) {
+            let s = ROISetDump.structure
+            typealias O = ROISetLayout.Offset
+            var r = ByteReader(body, at: O.version, structure: s)
             do throws(FormatError) {
                 let v = try r.u32()
                 version = v
-                if v != 1 { found.append(FormatError(.unsupportedVersion, structure: s, offset: 8, detail: "version \(v), this build reads 1")) }
+                if v != ROISetLayout.version {
+                    found.append(FormatError(.unsupportedVersion, structure: s, offset: UInt64(O.version),
+                                             detail: "version \(v), this build reads \(ROISetLayout.version)"))
+                }
                 let k = try r.u8()
                 key = k
-                if k != 1 && k != 2 { found.append(FormatError(.invalidField, structure: s, offset: 12, detail: "key kind \(k)")) }
-                let reserved = try r.bytes(3)
-                if reserved.contains(where: { $0 != 0 }) {
-                    found.append(FormatError(.invalidField, structure: s, offset: 13, detail: "reserved bytes are not zero"))
+                if k != ROISetLayout.keyImageID && k != ROISetLayout.keyMaskID {
+                    found.append(FormatError(.invalidField, structure: s, offset: UInt64(O.key), detail: "key kind \(k)"))
+                }
+                if try r.bytes(3).contains(where: { $0 != 0 }) {
+                    found.append(FormatError(.invalidField, structure: s, offset: UInt64(O.reserved), detail: "reserved bytes are not zero"))
                 }
                 let n = try r.u64()
                 count = n
                 name = try r.shortString()
-                let room = UInt64(body.count - r.position) / 40
-                if n != room || (body.count - r.position) % 40 != 0 {
-                    found.append(FormatError(.invalidField, structure: s, offset: 16,
-                                             detail: "\(n) boxes declared, \(body.count - r.position) bytes of boxes"))
-                }
-                var previous: Int64?
-                for i in 0..<Int(min(n, room)) {
-                    let at = r.position
-                    let b = Box(id: try r.i64(), x0: try r.i64(), y0: try r.i64(), x1: try r.i64(), y1: try r.i64())
-                    if let p = previous, b.id <= p {
-                        found.append(FormatError(.invalidField, structure: "ROI set box \(i)", offset: UInt64(at),
-                                                 detail: "id \(b.id) after \(p): ids must increase strictly"))
-                    }
-                    previous = b.id
-                    boxes.append(b)
-                }
+                try decodeBoxes(declared: n, reader: &r, bodySize: body.count)
             } catch {
                 found.append(error)
             }
         }
-        self.version = version
-        self.key = key
-        self.name = name
-        self.declaredCount = count
-        self.boxes = boxes
-        self.storedCRC = stored
-        self.computedCRC = computed
-        corruptions = found
+
+        /// The box records: their count against the bytes left, ids strictly increasing.
+        mutating func decodeBoxes(declared n: UInt64, reader r: inout ByteReader, bodySize: Int) throws(FormatError) {
+            let size = ROISetLayout.boxSize
+            let left = bodySize - r.position, room = UInt64(left / size)
+            if n != room || left % size != 0 {
+                found.append(FormatError(.invalidField, structure: ROISetDump.structure, offset: UInt64(ROISetLayout.Offset.count),
+                                         detail: "\(n) boxes declared, \(left) bytes of boxes"))
+            }
+            var previous: Int64?
+            for i in 0..<Int(min(n, room)) {
+                let at = r.position
+                let b = Box(id: try r.i64(), x0: try r.i64(), y0: try r.i64(), x1: try r.i64(), y1: try r.i64())
+                if let p = previous, b.id <= p {
+                    found.append(FormatError(.invalidField, structure: "ROI set box \(i)", offset: UInt64(at),
+                                             detail: "id \(b.id) after \(p): ids must increase strictly"))
+                }
+                previous = b.id
+                boxes.append(b)
+            }
+        }
     }
 
     var keyName: String {

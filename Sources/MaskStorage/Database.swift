@@ -1,11 +1,21 @@
 import MaskFormat
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// An open masksearch database: a directory with a `MANIFEST`, segment files, ROI set
-/// files and (later) index files. Opening reads the manifest and maps every live segment;
-/// the result is an immutable snapshot that implements `MaskTable` for the query layer.
+/// files and (later) index files. Opening reads the manifest, maps every live segment (checking
+/// its fixed-size framing: header, footer, column directory) and ROI set file: O(files +
+/// columns), independent of the number of masks. Metadata is then read in place from the mappings, each column chunk and
+/// ROI set checked the first time it is read (`SegmentReader.column`, `roiSet(named:)`).
+/// The result is an immutable snapshot that implements `MaskTable` for the query layer.
+///
+/// Damage found by those first-read checks cannot be thrown by the non-throwing `MaskTable`
+/// readers: they return NULL (0 from `builtinColumn`) for the damaged chunk and remember the
+/// error, which `checkIntegrity()` throws. A reader of metadata calls it before using its
+/// answer (`QuerySession.run` does), so damage gives an error, never a wrong answer.
+///
 /// Writers (`Ingester`, `ROISetLoader`, the index builder) take the directory's lock file
 /// (`LOCK`), write new files, then replace the manifest atomically.
 public final class Database: MaskTable, @unchecked Sendable {
@@ -14,9 +24,18 @@ public final class Database: MaskTable, @unchecked Sendable {
     public let segments: [SegmentReader]
     /// Row number of the first mask of each segment, plus the total at the end.
     public let segmentStarts: [Int]
-    private let builtins: [[Int64]]
-    private let extras: [ColumnData]
-    private let rois: [String: ROISet]
+    private let roiFiles: [String: MappedFile]
+    /// The chunk view of column c of segment s at `s * columns.count + c`: what `value` reads
+    /// once column c's chunks passed their checks (bit c of `checkedColumns`).
+    private let views: [ColumnChunkView]
+    /// Bit c set: every segment's chunk of column c passed its first-read check (columns
+    /// from 64 on have no bit and always take the per-chunk path).
+    private let checkedColumns = Atomic<UInt64>(0)
+    /// The builtin columns, concatenated over segments on first use.
+    private let builtinCache = Mutex<[[Int64]?]>(Array(repeating: nil, count: ColumnDescriptor.builtins.count))
+    private let roiCache = Mutex<[String: ROISet]>([:])
+    /// The first damage the first-read checks found.
+    private let damage = Mutex<StorageError?>(nil)
 
     public let height: Int
     public let width: Int
@@ -46,6 +65,8 @@ public final class Database: MaskTable, @unchecked Sendable {
         }
     }
 
+    /// Opens the database at `path`: the manifest, each segment's framing, the ROI set mappings.
+    /// - Complexity: O(files + columns); no per-mask work.
     public init(path: String) throws(StorageError) {
         self.path = path
         let manifest = try Database.readManifest(path)
@@ -56,71 +77,135 @@ public final class Database: MaskTable, @unchecked Sendable {
         height = manifest.height
         width = manifest.width
         pixelFormat = format
-        var extraDescriptors: [ColumnDescriptor] = []
+        columns = try Database.schema(manifest, path: path)
+        (segments, segmentStarts) = try Database.openSegments(manifest, path: path, columns: columns, format: format)
+        views = segments.flatMap { s in s.columnDescriptors.indices.map { s.uncheckedColumn($0) } }
+        var rois: [String: MappedFile] = [:]
+        for entry in manifest.roiSets { rois[entry.name] = try MappedFile(path: path + "/" + entry.file) }
+        roiFiles = rois
+    }
+
+    /// The table's columns: the builtins, then the manifest's extra columns.
+    private static func schema(_ manifest: Manifest, path: String) throws(StorageError) -> [ColumnDescriptor] {
+        var out = ColumnDescriptor.builtins
         for c in manifest.extraColumns {
-            let type: ColumnType
-            switch c.type {
-            case "INT64": type = .int64
-            case "FLOAT64": type = .float64
-            case "TEXT": type = .text
-            default:
+            guard let type = ColumnType(name: c.type) else {
                 throw StorageError.corrupt(FormatError(.invalidField, structure: "manifest", file: Database.manifestPath(path), detail: "column type \(c.type)"))
             }
-            extraDescriptors.append(ColumnDescriptor(name: c.name, type: type))
+            out.append(ColumnDescriptor(name: c.name, type: type))
         }
-        columns = ColumnDescriptor.builtins + extraDescriptors
+        return out
+    }
+
+    /// Opens the manifest's segments, each checked against the manifest (shape, pixel format,
+    /// mask count, schema), and the row number each starts at (plus the total).
+    private static func openSegments(_ manifest: Manifest, path: String, columns: [ColumnDescriptor],
+                                     format: PixelFormat) throws(StorageError) -> ([SegmentReader], [Int]) {
         var segments: [SegmentReader] = []
         var starts = [0]
-        var builtins = [[Int64]](repeating: [], count: 4)
-        var extras = extraDescriptors.map { ColumnData(type: $0.type) }
         for s in manifest.segments {
             let reader = try SegmentReader(path: path + "/" + s.file)
             let h = reader.header
             func mismatch(_ what: String) -> StorageError {
                 .corrupt(FormatError(.invalidField, structure: "segment header", file: reader.path, detail: what))
             }
-            guard h.height == height, h.width == width, h.pixelFormat == format else { throw mismatch("shape or pixel format differs from the manifest") }
+            guard h.height == manifest.height, h.width == manifest.width, h.pixelFormat == format else {
+                throw mismatch("shape or pixel format differs from the manifest")
+            }
             guard h.maskCount == s.maskCount else { throw mismatch("\(h.maskCount) masks, the manifest says \(s.maskCount)") }
-            guard reader.columns.count == columns.count,
+            guard reader.columnDescriptors.count == columns.count,
                   zip(reader.columnDescriptors, columns).allSatisfy({ $0.name == $1.name && $0.type == $1.type }) else {
                 throw mismatch("metadata columns differ from the manifest's schema")
             }
-            for i in 0..<4 {
-                guard case .int64(let v) = reader.columns[i].values else { throw mismatch("column \(i) is not INT64") }
-                builtins[i].append(contentsOf: v)
-            }
-            for i in 0..<extras.count { extras[i].append(contentsOf: reader.columns[4 + i]) }
             segments.append(reader)
-            starts.append(starts.last! + h.maskCount)
+            starts.append(starts[starts.count - 1] + h.maskCount)
         }
-        self.segments = segments
-        self.segmentStarts = starts
-        self.builtins = builtins
-        self.extras = extras
-        var rois: [String: ROISet] = [:]
-        for entry in manifest.roiSets {
-            let rpath = path + "/" + entry.file
-            let file = try MappedFile(path: rpath)
-            do throws(FormatError) {
-                rois[entry.name] = try ROISetFile.decode(file.bytes, file: rpath)
-            } catch {
-                throw StorageError.corrupt(error)
-            }
-        }
-        self.rois = rois
+        return (segments, starts)
     }
 
     // MARK: MaskTable
 
+    /// - Complexity: O(log segments); the first read of a column checks its chunks in every
+    /// segment (O(column bytes)).
     public func value(row: Int, column: Int) -> ColumnValue {
-        column < 4 ? .int(builtins[column][row]) : extras[column - 4].value(at: row)
+        guard column < 64, checkedColumns.load(ordering: .acquiring) & (1 << UInt64(column)) != 0 else {
+            return valueCheckingColumn(row: row, column: column)
+        }
+        if segments.count == 1 { return views[column].value(at: row) }
+        let (s, local) = locate(row: row)
+        return views[s * columns.count + column].value(at: local)
     }
 
-    /// The builtin columns as arrays: 0 mask_id, 1 image_id, 2 model_id, 3 mask_type.
-    public func builtinColumn(_ i: Int) -> [Int64] { builtins[i] }
+    /// `value` before column `column` passed its checks: checks its chunks in every segment
+    /// (a failed check is remembered, and its segment's rows read as NULL).
+    private func valueCheckingColumn(row: Int, column: Int) -> ColumnValue {
+        var passed = true
+        for s in segments.indices where chunk(segment: s, column: column) == nil { passed = false }
+        if passed && column < 64 {
+            checkedColumns.bitwiseOr(1 << UInt64(column), ordering: .releasing)
+        }
+        let (s, local) = locate(row: row)
+        return chunk(segment: s, column: column)?.value(at: local) ?? .null
+    }
 
-    public var roiSetNames: [String] { rois.keys.sorted() }
-    public func roiSet(named name: String) -> ROISet? { rois[name] }
+    /// Column `column` of segment `s`, checked; nil (the damage remembered) when damaged.
+    @inline(__always)
+    private func chunk(segment s: Int, column: Int) -> ColumnChunkView? {
+        do throws(FormatError) {
+            return try segments[s].column(column)
+        } catch {
+            remember(.corrupt(error))
+            return nil
+        }
+    }
+
+    private func remember(_ error: StorageError) {
+        damage.withLock { if $0 == nil { $0 = error } }
+    }
+
+    /// The builtin columns as arrays: 0 mask_id, 1 image_id, 2 model_id, 3 mask_type, copied
+    /// from the segments' chunks on first use and kept.
+    /// - Complexity: O(rows) the first time, O(1) after.
+    public func builtinColumn(_ i: Int) -> [Int64] {
+        if let cached = builtinCache.withLock({ $0[i] }) { return cached }
+        var out: [Int64] = []
+        out.reserveCapacity(count)
+        for s in segments.indices {
+            if let c = chunk(segment: s, column: i) {
+                c.appendInt64s(to: &out)
+            } else {
+                out.append(contentsOf: repeatElement(0, count: segments[s].maskCount))
+            }
+        }
+        builtinCache.withLock { $0[i] = out }
+        return out
+    }
+
+    public var roiSetNames: [String] { roiFiles.keys.sorted() }
+
+    /// The ROI set `name`, read in place from its file (checked on first use: CRC, ids
+    /// increasing) and kept; nil when there is none, or when its file is damaged (the damage
+    /// remembered). Looking a box up is then a binary search in the mapping.
+    /// - Complexity: O(file bytes) the first time, O(1) after.
+    public func roiSet(named name: String) -> ROISet? {
+        guard let file = roiFiles[name] else { return nil }
+        return roiCache.withLock { cache in
+            if let set = cache[name] { return set }
+            do throws(FormatError) {
+                let set = try ROISetFile.decode(file)
+                cache[name] = set
+                return set
+            } catch {
+                remember(.corrupt(error))
+                return nil
+            }
+        }
+    }
+
+    /// Throws the first damage found by the first-read checks of what was read so far.
+    public func checkIntegrity() throws(StorageError) {
+        if let error = damage.withLock({ $0 }) { throw error }
+    }
 
     /// The segment holding `row`, and the row's index in it.
     /// - Complexity: O(log segments).

@@ -96,27 +96,55 @@ public enum Ingester {
         }
     }
 
+    /// The ingest itself, under the database's lock: checks against the database, metadata
+    /// columns, then the new segment and the manifest that names it.
     private static func ingestLocked(directory: String, files: [MaskInputFile], total: Int, height: Int, width: Int,
                                      options: Options, lock: DatabaseLock,
                                      progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
         let current: Database? = Database.exists(at: directory) ? try Database(path: directory) : nil
         lock.sweep(keeping: current?.manifest)
-        if let db = current, db.height != height || db.width != width {
+        let format = try pixelFormat(current, files: files, height: height, width: width, options: options, directory: directory)
+        let columns = try metadataColumns(current, files: files, total: total, options: options)
+        var manifest = current?.manifest ?? Manifest(
+            height: height, width: width, pixelFormat: format.description, bandRows: min(options.bandRows, height),
+            extraColumns: columns.dropFirst(4).map { Manifest.Column(name: $0.name, type: $0.data.type.description) },
+            segments: [], roiSets: [], index: nil, nextFileNumber: 1)
+        let name = Manifest.fileName(prefix: "seg", number: manifest.nextFileNumber, ext: "mss")
+        manifest.segments.append(Manifest.Segment(file: name, maskCount: total, indexFile: nil))
+        manifest.nextFileNumber += 1
+        let next = manifest
+        let writer = try writeSegment(name, in: directory, files: files, total: total, format: format,
+                                      bandRows: manifest.bandRows, columns: columns, options: options, progress: progress) {
+            () throws(StorageError) in try lock.commit(next)
+        }
+        return Summary(masks: total, segmentFile: name, rawBytes: writer.rawBytes, storedBytes: writer.storedBytes,
+                       createdDatabase: current == nil)
+    }
+
+    /// The pixel format of the new segment: the database's (which the input shape and any
+    /// requested `--dtype` must fit), or for a new database the requested one, else uint8 when
+    /// every input is uint8, else float32.
+    private static func pixelFormat(_ current: Database?, files: [MaskInputFile], height: Int, width: Int,
+                                    options: Options, directory: String) throws(StorageError) -> PixelFormat {
+        guard let db = current else {
+            return options.pixelFormat ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
+        }
+        if db.height != height || db.width != width {
             throw StorageError.invalidInput(file: files[0].path, location: "shape",
                                             reason: "masks are \(height)x\(width), but the database holds \(db.height)x\(db.width) masks")
         }
-        let format: PixelFormat
-        if let db = current {
-            if let requested = options.pixelFormat, requested != db.pixelFormat {
-                throw StorageError.invalidInput(file: directory, location: "--dtype",
-                                                reason: "the database stores \(db.pixelFormat); it cannot take \(requested) masks")
-            }
-            format = db.pixelFormat
-        } else {
-            format = options.pixelFormat ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
+        if let requested = options.pixelFormat, requested != db.pixelFormat {
+            throw StorageError.invalidInput(file: directory, location: "--dtype",
+                                            reason: "the database stores \(db.pixelFormat); it cannot take \(requested) masks")
         }
+        return db.pixelFormat
+    }
 
-        // Metadata and ids.
+    /// The new segment's metadata columns: the builtins (from `--meta`, or fresh mask ids after
+    /// the database's largest, image_id = mask_id, model_id and mask_type 0), then the extra
+    /// columns (from `--meta`, or NULL in the database's extra columns).
+    private static func metadataColumns(_ current: Database?, files: [MaskInputFile], total: Int,
+                                        options: Options) throws(StorageError) -> [(name: String, data: ColumnData)] {
         let existingExtras = current.map { Array($0.columns.dropFirst(4)) }
         let meta = try options.metaPath.map { (p) throws(StorageError) in
             try MetadataTable.load(p, existingExtras: existingExtras)
@@ -125,26 +153,16 @@ public enum Ingester {
             throw StorageError.invalidInput(file: options.metaPath!, location: "",
                                             reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
         }
-        var existingIDs = Set<Int64>()
-        var nextID: Int64 = 0
-        if let db = current {
-            let ids = db.builtinColumn(0)
-            existingIDs.reserveCapacity(ids.count + total)
-            for id in ids { existingIDs.insert(id) }
-            nextID = (ids.max() ?? -1) + 1
+        let maskIDs = try newMaskIDs(current, given: meta?.maskIDs, total: total, source: options.metaPath ?? files[0].path)
+        func int64s(_ v: [Int64]?, default d: [Int64]) -> ColumnData {
+            ColumnData(values: .int64(v ?? d), valid: Array(repeating: true, count: total))
         }
-        let maskIDs: [Int64] = meta?.maskIDs ?? (0..<Int64(total)).map { nextID + $0 }
-        var seen = existingIDs
-        for (i, id) in maskIDs.enumerated() where !seen.insert(id).inserted {
-            let where_ = existingIDs.contains(id) ? "already in the database" : "appears twice in the input"
-            throw StorageError.invalidInput(file: options.metaPath ?? files[0].path, location: "line \(i + 2)",
-                                            reason: "duplicate mask_id \(id): \(where_)")
-        }
+        let zeros = [Int64](repeating: 0, count: total)
         var columns: [(name: String, data: ColumnData)] = [
-            ("mask_id", ColumnData(values: .int64(maskIDs), valid: Array(repeating: true, count: total))),
-            ("image_id", ColumnData(values: .int64(meta?.imageIDs ?? maskIDs), valid: Array(repeating: true, count: total))),
-            ("model_id", ColumnData(values: .int64(meta?.modelIDs ?? Array(repeating: 0, count: total)), valid: Array(repeating: true, count: total))),
-            ("mask_type", ColumnData(values: .int64(meta?.maskTypes ?? Array(repeating: 0, count: total)), valid: Array(repeating: true, count: total))),
+            ("mask_id", int64s(maskIDs, default: maskIDs)),
+            ("image_id", int64s(meta?.imageIDs, default: maskIDs)),
+            ("model_id", int64s(meta?.modelIDs, default: zeros)),
+            ("mask_type", int64s(meta?.maskTypes, default: zeros)),
         ]
         if let meta {
             columns += meta.extras
@@ -155,52 +173,52 @@ public enum Ingester {
                 columns.append((c.name, d))
             }
         }
+        return columns
+    }
 
-        // Pixels.
-        var manifest = current?.manifest ?? Manifest(
-            height: height, width: width, pixelFormat: format.description, bandRows: min(options.bandRows, height),
-            extraColumns: columns.dropFirst(4).map { Manifest.Column(name: $0.name, type: $0.data.type.description) },
-            segments: [], roiSets: [], index: nil, nextFileNumber: 1)
-        let name = Manifest.fileName(prefix: "seg", number: manifest.nextFileNumber, ext: "mss")
+    /// The new masks' ids: `given` (from `--meta`), else the next `total` after the
+    /// database's largest; checked for duplicates within themselves and against the database.
+    /// - Complexity: O(database rows + total) expected (hash set).
+    private static func newMaskIDs(_ current: Database?, given: [Int64]?, total: Int, source: String) throws(StorageError) -> [Int64] {
+        var existingIDs = Set<Int64>()
+        var nextID: Int64 = 0
+        if let db = current {
+            let ids = db.builtinColumn(0)
+            try db.checkIntegrity()
+            existingIDs.reserveCapacity(ids.count + total)
+            for id in ids { existingIDs.insert(id) }
+            nextID = (ids.max() ?? -1) + 1
+        }
+        let maskIDs: [Int64] = given ?? (0..<Int64(total)).map { nextID + $0 }
+        var seen = existingIDs
+        for (i, id) in maskIDs.enumerated() where !seen.insert(id).inserted {
+            let where_ = existingIDs.contains(id) ? "already in the database" : "appears twice in the input"
+            throw StorageError.invalidInput(file: source, location: "line \(i + 2)", reason: "duplicate mask_id \(id): \(where_)")
+        }
+        return maskIDs
+    }
+
+    /// Writes segment `name` under a temporary name, renames it, then runs `commit` (which
+    /// replaces the manifest). On any error nothing the manifest on disk does not name is left.
+    private static func writeSegment(_ name: String, in directory: String, files: [MaskInputFile], total: Int,
+                                     format: PixelFormat, bandRows: Int, columns: [(name: String, data: ColumnData)],
+                                     options: Options, progress: ((Int, Int) -> Void)?,
+                                     commit: () throws(StorageError) -> Void) throws(StorageError) -> SegmentWriter {
         let finalPath = directory + "/" + name
         let tmpPath = finalPath + ".tmp-\(getpid())"
-        let writer = try SegmentWriter(path: tmpPath, height: height, width: width, pixelFormat: format, bandRows: manifest.bandRows)
-        let pixels = height * width
-        let codes = UnsafeMutableRawBufferPointer.allocate(byteCount: options.chunkMasks * pixels * format.bytesPerPixel, alignment: 64)
-        defer { codes.deallocate() }
-        var done = 0
+        let (height, width) = (files[0].height, files[0].width)
+        let writer = try SegmentWriter(path: tmpPath, height: height, width: width, pixelFormat: format, bandRows: bandRows)
         do throws(StorageError) {
+            var done = 0
             for f in files {
-                let encoder = PixelEncoder(input: f.elementType, bigEndian: f.bigEndian, output: format, clip: options.clip)
-                try f.forEachChunk(chunk: options.chunkMasks) { (first, k, bytes) throws(StorageError) in
-                    if f.elementType == .uint8 && format == .uint8 {
-                        // Stored as given: no check or conversion needed, compress in place.
-                        try writer.append(codes: bytes, count: k)
-                        done += k
-                        progress?(done, total)
-                        return
-                    }
-                    let out = UnsafeMutableRawBufferPointer(rebasing: codes[0..<(k * pixels * format.bytesPerPixel)])
-                    do throws(PixelEncoder.BadPixel) {
-                        try encoder.encode(bytes, count: k * pixels, into: out)
-                    } catch {
-                        let m = first + error.index / pixels
-                        let p = error.index % pixels
-                        let reason = error.value.isNaN || error.value.isInfinite
-                            ? "value \(error.value) is not finite"
-                            : "value \(error.value) is outside [0, 1] (use --clip to clip)"
-                        throw StorageError.invalidInput(file: f.path, location: "mask \(m), pixel (row \(p / width), col \(p % width))", reason: reason)
-                    }
-                    try writer.append(codes: UnsafeRawBufferPointer(out), count: k)
+                try appendPixels(of: f, to: writer, format: format, options: options) { k in
                     done += k
                     progress?(done, total)
                 }
             }
             try writer.finish(columns: columns)
             try SystemCalls.rename(tmpPath, finalPath)
-            manifest.segments.append(Manifest.Segment(file: name, maskCount: total, indexFile: nil))
-            manifest.nextFileNumber += 1
-            try lock.commit(manifest)
+            try commit()
         } catch {
             writer.abandon()
             SystemCalls.unlink(tmpPath)
@@ -210,7 +228,38 @@ public enum Ingester {
             if !committed { SystemCalls.unlink(finalPath) }
             throw error
         }
-        return Summary(masks: total, segmentFile: name, rawBytes: writer.rawBytes, storedBytes: writer.storedBytes,
-                       createdDatabase: current == nil)
+        return writer
+    }
+
+    /// Streams the masks of `f` in chunks into `writer`: uint8 into a uint8 database as given,
+    /// anything else checked and converted by `PixelEncoder`. `advanced(k)` after each chunk.
+    /// - Complexity: O(pixels); memory O(chunk).
+    private static func appendPixels(of f: MaskInputFile, to writer: SegmentWriter, format: PixelFormat, options: Options,
+                                     advanced: (Int) -> Void) throws(StorageError) {
+        let pixels = f.height * f.width
+        let codes = UnsafeMutableRawBufferPointer.allocate(byteCount: options.chunkMasks * pixels * format.bytesPerPixel, alignment: 64)
+        defer { codes.deallocate() }
+        let encoder = PixelEncoder(input: f.elementType, bigEndian: f.bigEndian, output: format, clip: options.clip)
+        try f.forEachChunk(chunk: options.chunkMasks) { (first, k, bytes) throws(StorageError) in
+            if f.elementType == .uint8 && format == .uint8 {
+                // Stored as given: no check or conversion needed, compress in place.
+                try writer.append(codes: bytes, count: k)
+                advanced(k)
+                return
+            }
+            let out = UnsafeMutableRawBufferPointer(rebasing: codes[0..<(k * pixels * format.bytesPerPixel)])
+            do throws(PixelEncoder.BadPixel) {
+                try encoder.encode(bytes, count: k * pixels, into: out)
+            } catch {
+                let m = first + error.index / pixels
+                let p = error.index % pixels
+                let reason = error.value.isNaN || error.value.isInfinite
+                    ? "value \(error.value) is not finite"
+                    : "value \(error.value) is outside [0, 1] (use --clip to clip)"
+                throw StorageError.invalidInput(file: f.path, location: "mask \(m), pixel (row \(p / f.width), col \(p % f.width))", reason: reason)
+            }
+            try writer.append(codes: UnsafeRawBufferPointer(out), count: k)
+            advanced(k)
+        }
     }
 }

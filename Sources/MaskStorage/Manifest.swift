@@ -7,8 +7,8 @@ import MaskFormat
 /// (`writeFileAtomically`: temp file, fsync, rename, fsync the directory), so a crash leaves
 /// the old state or the new one, never a mix.
 ///
-/// On disk (Format/manifest.md): `\x89MSKMAN\n` (8 bytes), u32 version (1), u32 length n,
-/// n bytes of UTF-8 JSON (this struct, keys sorted), u32 CRC-32C of all preceding bytes.
+/// On disk (Format/manifest.md): this struct as UTF-8 JSON (keys sorted) in the frame of
+/// `ManifestLayout` (MaskFormat): magic, version, length, JSON, CRC-32C.
 public struct Manifest: Codable, Sendable, Equatable {
     public struct Segment: Codable, Sendable, Equatable {
         public var file: String
@@ -56,47 +56,23 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var imageFolder: String? = nil
 
     public static let fileName = "MANIFEST"
-    public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x4D, 0x41, 0x4E, 0x0A]
+    /// The file's magic (`ManifestLayout.magic`).
+    public static var magic: [UInt8] { ManifestLayout.magic }
 
     public var format: PixelFormat? { PixelFormat(name: pixelFormat) }
 
+    /// The file's bytes: this struct as JSON (keys sorted) in `ManifestLayout`'s frame.
     public func encoded() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let json = (try? encoder.encode(self)).map { Array($0) } ?? []
-        var w = ByteWriter(capacity: json.count + 20)
-        w.raw(Manifest.magic)
-        w.u32(1)
-        w.u32(UInt32(json.count))
-        w.raw(json)
-        w.u32(CRC32C.checksum(w.bytes))
-        return w.bytes
+        return ManifestLayout.frame(json: json)
     }
 
+    /// Decodes a file: its frame checked by `ManifestLayout`, then the JSON.
     public static func decode(_ bytes: UnsafeRawBufferPointer, file: String) throws(FormatError) -> Manifest {
         let s = "manifest"
-        guard bytes.count >= 20, Array(bytes[0..<8]) == magic else {
-            throw FormatError(.badMagic, structure: s, file: file, offset: 0)
-        }
-        var r = ByteReader(bytes, at: 8, structure: s)
-        let version = try r.u32()
-        guard version == 1 else {
-            throw FormatError(.unsupportedVersion, structure: s, file: file, offset: 8, detail: "version \(version)")
-        }
-        let n = Int(try r.u32())
-        guard n <= bytes.count - 20 else {
-            throw FormatError(.outOfBounds, structure: s, file: file, offset: 12, detail: "JSON length \(n)")
-        }
-        let json = try r.bytes(n)
-        let stored = try r.u32()
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(16 + n)]))
-        guard stored == computed else {
-            throw FormatError(.checksumMismatch, structure: s, file: file, offset: UInt64(16 + n),
-                              detail: "stored \(hex32(stored)), computed \(hex32(computed))")
-        }
-        guard r.position == bytes.count else {
-            throw FormatError(.invalidField, structure: s, file: file, offset: UInt64(r.position), detail: "trailing bytes")
-        }
+        let json = try ManifestLayout.json(in: bytes, file: file)
         do {
             let m = try JSONDecoder().decode(Manifest.self, from: Data(json))
             guard m.format != nil, m.height > 0, m.width > 0 else {
@@ -106,7 +82,7 @@ public struct Manifest: Codable, Sendable, Equatable {
         } catch let e as FormatError {
             throw e
         } catch {
-            throw FormatError(.invalidField, structure: s, file: file, offset: 16, detail: "JSON: \(error)")
+            throw FormatError(.invalidField, structure: s, file: file, offset: UInt64(ManifestLayout.headerSize), detail: "JSON: \(error)")
         }
     }
 

@@ -32,6 +32,11 @@ public protocol MaskTable: AnyObject, Sendable {
     /// Hints that image rows `rows` of mask `row` will be read soon, for each request (in
     /// the order they will be read): storage starts reading their blocks. Default: nothing.
     func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)])
+    /// Throws the first damage found so far by checks the table runs when data is first read
+    /// (a `Database` checks each metadata chunk and ROI set then, and its non-throwing readers
+    /// return NULL for damaged data). Call it before using what `value`, `builtinColumn` or
+    /// `roiSet` returned. Default: nothing (a table in memory has no such checks).
+    func checkIntegrity() throws(StorageError)
 }
 
 extension MaskTable {
@@ -48,6 +53,7 @@ extension MaskTable {
         return rows
     }
     public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {}
+    public func checkIntegrity() throws(StorageError) {}
     /// Row by row, by default.
     public func builtinColumn(_ i: Int) -> [Int64] {
         (0..<count).map { row in
@@ -58,7 +64,8 @@ extension MaskTable {
 }
 
 /// A named ROI set: one box per image_id, or per mask_id (CONTRACT.md section 2).
-/// Boxes are stored as loaded (rounded outward, not yet clipped).
+/// Boxes are stored as loaded (rounded outward, not yet clipped); a database's sets are read
+/// in place from their files (`ROIBoxes`).
 public struct ROISet: Sendable, Hashable {
     public enum Key: UInt8, Sendable {
         case imageID = 1
@@ -66,12 +73,16 @@ public struct ROISet: Sendable, Hashable {
     }
     public var name: String
     public var key: Key
-    public var boxes: [Int64: PixelBox]
+    public var boxes: ROIBoxes
 
-    public init(name: String, key: Key, boxes: [Int64: PixelBox]) {
+    public init(name: String, key: Key, boxes: ROIBoxes) {
         self.name = name
         self.key = key
         self.boxes = boxes
+    }
+
+    public init(name: String, key: Key, boxes: [Int64: PixelBox]) {
+        self.init(name: name, key: key, boxes: ROIBoxes(boxes))
     }
 
     /// The box of a mask (by its image_id or mask_id, per `key`), or nil when the set has none.

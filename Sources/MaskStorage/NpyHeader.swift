@@ -33,11 +33,33 @@ public struct NpyHeader: Sendable, Equatable {
     public var dataOffset: Int
 
     /// Parses the header from the first bytes of a file (at least `dataOffset` of them, or
-    /// all the file has).
+    /// all the file has): the preamble, then the dict's 'descr', 'fortran_order' and 'shape'.
     public static func parse(_ bytes: [UInt8], file: String) throws(StorageError) -> NpyHeader {
         func bad(_ reason: String) -> StorageError {
             .invalidInput(file: file, location: "npy header", reason: reason)
         }
+        let (start, headerLength) = try preamble(bytes, bad: bad)
+        guard let text = String(validating: bytes[start..<(start + headerLength)], as: UTF8.self) else {
+            throw bad("header is not text")
+        }
+        guard let descr = dictValue(text, key: "descr"), let fortran = dictValue(text, key: "fortran_order"),
+              let shapeText = dictValue(text, key: "shape") else {
+            throw bad("malformed header dict: \(text.trimmingSpaces)")
+        }
+        let (type, bigEndian) = try dtype(descr.trimmingCharacters(quotes: true), bad: bad)
+        switch fortran.trimmingSpaces {
+        case "False": break
+        case "True":
+            throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray(a) first")
+        default: throw bad("malformed fortran_order '\(fortran)'")
+        }
+        return NpyHeader(elementType: type, bigEndian: bigEndian, shape: try shape(shapeText, bad: bad),
+                         dataOffset: start + headerLength)
+    }
+
+    /// The magic, the version and the header length: where the dict starts and its length,
+    /// checked to lie inside `bytes`.
+    private static func preamble(_ bytes: [UInt8], bad: (String) -> StorageError) throws(StorageError) -> (start: Int, length: Int) {
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard bytes.count >= 10 else { throw bad("truncated: the file has \(bytes.count) bytes, an .npy header needs at least 10") }
         guard Array(bytes[0..<6]) == magic else { throw bad("not an .npy file (bad magic)") }
@@ -58,19 +80,14 @@ public struct NpyHeader: Sendable, Equatable {
         guard bytes.count >= start + headerLength else {
             throw bad("truncated: header declares \(headerLength) bytes, file has \(bytes.count - start)")
         }
-        guard let text = String(validating: bytes[start..<(start + headerLength)], as: UTF8.self) else {
-            throw bad("header is not text")
-        }
-        guard let descr = dictValue(text, key: "descr"), let fortran = dictValue(text, key: "fortran_order"),
-              let shapeText = dictValue(text, key: "shape") else {
-            throw bad("malformed header dict: \(text.trimmingSpaces)")
-        }
-        let d = descr.trimmingCharacters(quotes: true)
-        guard d.count >= 3 else { throw bad("malformed dtype '\(d)'") }
-        let order = d.first!
-        let code = String(d.dropFirst())
+        return (start, headerLength)
+    }
+
+    /// The element type and byte order of a dtype string such as `<f4` or `|u1`.
+    private static func dtype(_ d: String, bad: (String) -> StorageError) throws(StorageError) -> (ElementType, bigEndian: Bool) {
+        guard d.count >= 3, let order = d.first else { throw bad("malformed dtype '\(d)'") }
         let type: ElementType
-        switch code {
+        switch String(d.dropFirst()) {
         case "u1": type = .uint8
         case "f2": type = .float16
         case "f4": type = .float32
@@ -78,18 +95,15 @@ public struct NpyHeader: Sendable, Equatable {
         default:
             throw bad("unsupported dtype '\(d)': masksearch reads uint8, float16, float32 and float64")
         }
-        let bigEndian: Bool
         switch order {
-        case "<", "|", "=": bigEndian = false
-        case ">": bigEndian = type.size > 1
+        case "<", "|", "=": return (type, false)
+        case ">": return (type, type.size > 1)
         default: throw bad("malformed dtype '\(d)'")
         }
-        switch fortran.trimmingSpaces {
-        case "False": break
-        case "True":
-            throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray(a) first")
-        default: throw bad("malformed fortran_order '\(fortran)'")
-        }
+    }
+
+    /// The dimensions of a shape tuple such as `(3, 224, 224)` or `(5L, 7L)`.
+    private static func shape(_ shapeText: String, bad: (String) -> StorageError) throws(StorageError) -> [Int] {
         let inner = shapeText.trimmingSpaces.dropFirst().dropLast()   // strip ( )
         var shape: [Int] = []
         for part in inner.split(separator: ",") {
@@ -98,7 +112,7 @@ public struct NpyHeader: Sendable, Equatable {
             guard let v = Int(t), v >= 0 else { throw bad("malformed shape '\(shapeText)'") }
             shape.append(v)
         }
-        return NpyHeader(elementType: type, bigEndian: bigEndian, shape: shape, dataOffset: start + headerLength)
+        return shape
     }
 
     /// The raw text of `key`'s value in a Python dict literal (a quoted string, a tuple or a bare word).

@@ -2,18 +2,24 @@ import MaskFormat
 
 /// Reads a segment file through a memory mapping.
 ///
-/// Opening checks the header, the footer, both directories and every metadata column
-/// against their CRC-32Cs and decodes the columns; pixel blocks are checked (header against
-/// directory entry, payload CRC, decoded size) each time they are read, so damaged pixels
-/// are reported, never returned.
+/// Opening checks the header, the footer and the column directory (against their CRC-32Cs)
+/// and that every section lies inside the file: O(columns), whatever the number of masks.
+/// What grows with the masks is checked the first time it is read (`FirstReadCheck`): the
+/// block directory's CRC before the first pixel block is decoded, a metadata column chunk's
+/// CRC (and, for TEXT, its offsets and UTF-8) before its first row is read. Pixel blocks are
+/// checked (header against directory entry, payload CRC, decoded size) each time they are
+/// read. So damaged pixels or metadata are reported, never returned.
 public final class SegmentReader: @unchecked Sendable {
     public let file: MappedFile
     public let header: SegmentHeader
     public let footer: SegmentFooter
-    /// Column directory entries and decoded chunks, in directory order.
+    /// Column directory entries, in directory order.
     public let columnDescriptors: [ColumnChunkDescriptor]
-    public let columns: [ColumnData]
+    /// Each column's chunk bytes, and the view reading them.
+    private let chunks: [(bytes: UnsafeRawBufferPointer, view: ColumnChunkView)]
+    private let chunkChecks: [FirstReadCheck]
     private let blockDirectory: UnsafeRawBufferPointer
+    private let blockDirectoryCheck = FirstReadCheck()
 
     public var path: String { file.path }
     /// CRC-32C of the footer's 64 bytes: binds an index file to this segment.
@@ -27,67 +33,123 @@ public final class SegmentReader: @unchecked Sendable {
         let file = try MappedFile(path: path)
         self.file = file
         do throws(FormatError) {
-            let bytes = file.bytes
-            header = try SegmentHeader.decode(bytes)
-            guard bytes.count >= SegmentLayout.headerSize + SegmentLayout.footerSize else {
-                throw FormatError(.outOfBounds, structure: "segment footer", offset: UInt64(bytes.count), detail: "file too short")
-            }
-            let footerOffset = bytes.count - SegmentLayout.footerSize
-            footer = try SegmentFooter.decode(UnsafeRawBufferPointer(rebasing: bytes[footerOffset...]), fileOffset: UInt64(footerOffset))
-            guard footer.maskCount == header.maskCount else {
-                throw FormatError(.invalidField, structure: "segment footer", offset: UInt64(footerOffset + 40),
-                                  detail: "mask count \(footer.maskCount), header says \(header.maskCount)")
-            }
-            guard let bdir = file.slice(offset: footer.blockDirectoryOffset, length: footer.blockDirectoryLength) else {
-                throw FormatError(.outOfBounds, structure: "block directory", offset: footer.blockDirectoryOffset)
-            }
-            let expectedBlocks = header.maskCount * header.bandsPerMask
-            guard bdir.count == expectedBlocks * SegmentLayout.blockDescriptorSize else {
-                throw FormatError(.invalidField, structure: "block directory", offset: footer.blockDirectoryOffset,
-                                  detail: "\(bdir.count) bytes for \(expectedBlocks) blocks")
-            }
-            let bcrc = CRC32C.checksum(bdir)
-            guard bcrc == footer.blockDirectoryCRC else {
-                throw FormatError(.checksumMismatch, structure: "block directory", offset: footer.blockDirectoryOffset,
-                                  detail: "stored \(hex32(footer.blockDirectoryCRC)), computed \(hex32(bcrc))")
-            }
-            blockDirectory = bdir
-            guard let cdir = file.slice(offset: footer.columnDirectoryOffset, length: footer.columnDirectoryLength) else {
-                throw FormatError(.outOfBounds, structure: "column directory", offset: footer.columnDirectoryOffset)
-            }
-            let ccrc = CRC32C.checksum(cdir)
-            guard ccrc == footer.columnDirectoryCRC else {
-                throw FormatError(.checksumMismatch, structure: "column directory", offset: footer.columnDirectoryOffset,
-                                  detail: "stored \(hex32(footer.columnDirectoryCRC)), computed \(hex32(ccrc))")
-            }
-            columnDescriptors = try ColumnChunkDescriptor.decodeDirectory(cdir, fileOffset: footer.columnDirectoryOffset)
-            var decoded: [ColumnData] = []
-            for d in columnDescriptors {
-                let s = "column '\(d.name)'"
-                guard let chunk = file.slice(offset: d.offset, length: d.length) else {
-                    throw FormatError(.outOfBounds, structure: s, offset: d.offset)
-                }
-                let crc = CRC32C.checksum(chunk)
-                guard crc == d.crc else {
-                    throw FormatError(.checksumMismatch, structure: s, offset: d.offset,
-                                      detail: "stored \(hex32(d.crc)), computed \(hex32(crc))")
-                }
-                decoded.append(try ColumnData.decode(chunk, type: d.type, count: header.maskCount, structure: s))
-            }
-            columns = decoded
+            let (header, footer) = try SegmentReader.frame(file.bytes)
+            let descriptors = try SegmentReader.columnDirectory(file, footer: footer)
+            self.header = header
+            self.footer = footer
+            blockDirectory = try SegmentReader.blockDirectory(file, header: header, footer: footer)
+            columnDescriptors = descriptors
+            chunks = try descriptors.map { (d) throws(FormatError) in try SegmentReader.chunk(file, d, rows: header.maskCount) }
+            chunkChecks = descriptors.map { _ in FirstReadCheck() }
         } catch {
             throw StorageError.corrupt(error.located(in: path))
         }
     }
 
-    /// The directory entry of block `index` (mask `index / bandsPerMask`, band `index % bandsPerMask`).
+    /// The header and the footer, checked against each other.
+    private static func frame(_ bytes: UnsafeRawBufferPointer) throws(FormatError) -> (SegmentHeader, SegmentFooter) {
+        let header = try SegmentHeader.decode(bytes)
+        guard bytes.count >= SegmentLayout.headerSize + SegmentLayout.footerSize else {
+            throw FormatError(.outOfBounds, structure: "segment footer", offset: UInt64(bytes.count), detail: "file too short")
+        }
+        let footerOffset = bytes.count - SegmentLayout.footerSize
+        let footer = try SegmentFooter.decode(UnsafeRawBufferPointer(rebasing: bytes[footerOffset...]), fileOffset: UInt64(footerOffset))
+        guard footer.maskCount == header.maskCount else {
+            throw FormatError(.invalidField, structure: "segment footer", offset: UInt64(footerOffset + 40),
+                              detail: "mask count \(footer.maskCount), header says \(header.maskCount)")
+        }
+        return (header, footer)
+    }
+
+    /// The block directory, its length checked (its CRC is checked on first read).
+    private static func blockDirectory(_ file: MappedFile, header: SegmentHeader, footer: SegmentFooter) throws(FormatError) -> UnsafeRawBufferPointer {
+        guard let bdir = file.slice(offset: footer.blockDirectoryOffset, length: footer.blockDirectoryLength) else {
+            throw FormatError(.outOfBounds, structure: "block directory", offset: footer.blockDirectoryOffset)
+        }
+        let expectedBlocks = header.maskCount * header.bandsPerMask
+        guard bdir.count == expectedBlocks * SegmentLayout.blockDescriptorSize else {
+            throw FormatError(.invalidField, structure: "block directory", offset: footer.blockDirectoryOffset,
+                              detail: "\(bdir.count) bytes for \(expectedBlocks) blocks")
+        }
+        return bdir
+    }
+
+    /// The column directory, checked against its CRC and decoded.
+    private static func columnDirectory(_ file: MappedFile, footer: SegmentFooter) throws(FormatError) -> [ColumnChunkDescriptor] {
+        guard let cdir = file.slice(offset: footer.columnDirectoryOffset, length: footer.columnDirectoryLength) else {
+            throw FormatError(.outOfBounds, structure: "column directory", offset: footer.columnDirectoryOffset)
+        }
+        try checkCRC(cdir, stored: footer.columnDirectoryCRC, structure: "column directory", offset: footer.columnDirectoryOffset)
+        return try ColumnChunkDescriptor.decodeDirectory(cdir, fileOffset: footer.columnDirectoryOffset)
+    }
+
+    /// Column `d`'s chunk and a view of it, sized for `rows` rows.
+    private static func chunk(_ file: MappedFile, _ d: ColumnChunkDescriptor,
+                              rows: Int) throws(FormatError) -> (bytes: UnsafeRawBufferPointer, view: ColumnChunkView) {
+        guard let chunk = file.slice(offset: d.offset, length: d.length) else {
+            throw FormatError(.outOfBounds, structure: "column '\(d.name)'", offset: d.offset)
+        }
+        return (chunk, try ColumnChunkView(chunk, type: d.type, count: rows, structure: "column '\(d.name)'"))
+    }
+
+    private static func checkCRC(_ bytes: UnsafeRawBufferPointer, stored: UInt32, structure: String, offset: UInt64) throws(FormatError) {
+        let computed = CRC32C.checksum(bytes)
+        guard computed == stored else {
+            throw FormatError(.checksumMismatch, structure: structure, offset: offset,
+                              detail: "stored \(hex32(stored)), computed \(hex32(computed))")
+        }
+    }
+
+    /// Metadata column `index` (directory order), read in place; its chunk is checked (CRC,
+    /// TEXT structure) the first time.
+    /// - Complexity: O(chunk bytes) the first time, O(1) after.
+    @inline(__always)
+    public func column(_ index: Int) throws(FormatError) -> ColumnChunkView {
+        try chunkChecks[index].ensure { () throws(FormatError) in
+            let d = columnDescriptors[index], s = "column '\(d.name)'"
+            do throws(FormatError) {
+                try SegmentReader.checkCRC(chunks[index].bytes, stored: d.crc, structure: s, offset: d.offset)
+                try chunks[index].view.validate(structure: s)
+            } catch {
+                throw error.located(in: path)
+            }
+        }
+        return chunks[index].view
+    }
+
+    /// Metadata column `index` without its first-read check: only for a reader that runs
+    /// `column(index)` before reading any row through the view (`Database.value`).
+    func uncheckedColumn(_ index: Int) -> ColumnChunkView { chunks[index].view }
+
+    /// Every metadata column decoded into memory (each checked as by `column(_:)`).
+    /// - Complexity: O(metadata bytes).
+    public func decodedColumns() throws(FormatError) -> [ColumnData] {
+        try columnDescriptors.indices.map { (i) throws(FormatError) in try column(i).decoded() }
+    }
+
+    /// Checks the block directory's CRC, the first time only.
+    @inline(__always)
+    private func ensureBlockDirectory() throws(FormatError) {
+        try blockDirectoryCheck.ensure { () throws(FormatError) in
+            do throws(FormatError) {
+                try SegmentReader.checkCRC(blockDirectory, stored: footer.blockDirectoryCRC, structure: "block directory",
+                                           offset: footer.blockDirectoryOffset)
+            } catch {
+                throw error.located(in: path)
+            }
+        }
+    }
+
+    /// The directory entry of block `index` (mask `index / bandsPerMask`, band `index % bandsPerMask`),
+    /// as stored: its CRC is checked by `decodeBlock`, not here (prefetch hints use it unchecked).
     public func block(_ index: Int) -> BlockDescriptor {
         BlockDescriptor.directoryEntry(blockDirectory, index: index)
     }
 
-    /// Checks block `index` (header vs directory, payload CRC) and decodes it into `out`
-    /// (`rawSize` bytes).
+    /// Checks block `index` (header vs directory, payload CRC; the directory's CRC on the
+    /// first call) and decodes it into `out` (`rawSize` bytes).
     public func decodeBlock(_ index: Int, into out: UnsafeMutableRawBufferPointer) throws(FormatError) {
+        try ensureBlockDirectory()
         let d = block(index)
         // The structure's name, built only when an error is thrown (this is the hot path).
         var s: String { "block \(index) (mask \(index / header.bandsPerMask), band \(index % header.bandsPerMask))" }

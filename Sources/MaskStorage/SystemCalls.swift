@@ -70,6 +70,7 @@ enum SystemCalls {
 
     /// Writes all of `buffer` at `offset`.
     static func pwriteAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, offset: Int, path: String) throws(StorageError) {
+        if injectedFailure("pwrite") { throw StorageError.system(call: "pwrite", path: path, errno: ENOSPC) }
         var done = 0
         while done < buffer.count {
             let n = try retrying("pwrite", path) { Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done)) }
@@ -159,6 +160,16 @@ enum SystemCalls {
     }
 }
 
+extension SystemCalls {
+    /// Test-only fault injection: true when the environment variable `MASKSEARCH_FAIL_ENOSPC`
+    /// lists `call` (comma-separated: `fallocate`, `pwrite`), which then fails with ENOSPC as on
+    /// a full file system. Unset in normal use.
+    static func injectedFailure(_ call: String) -> Bool {
+        guard let value = getenv("MASKSEARCH_FAIL_ENOSPC") else { return false }
+        return String(cString: value).split(separator: ",").contains { $0 == call }
+    }
+}
+
 /// Writes a file atomically: to `path.tmp-<pid>`, fsync, rename over `path`, fsync the
 /// directory. A crash at any point leaves either the old file or the new one.
 func writeFileAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
@@ -184,9 +195,10 @@ public func createZeroFilledFile(_ path: String, size: Int, prefix: [UInt8], dir
     defer { SystemCalls.close(fd) }
     try SystemCalls.retrying("ftruncate", path) { ftruncate(fd, off_t(size)) }
     // Reserve the blocks now (unwritten extents: nothing is written): a store through a
-    // mapping into a hole otherwise reserves its block page by page on the fault (posix_fallocate:
-    // the fallocate call; a failure only leaves the holes).
-    _ = posix_fallocate(fd, 0, off_t(size))
+    // mapping into a hole would reserve its block on the fault, and raise SIGBUS on a full disk.
+    // posix_fallocate returns the error instead of setting errno.
+    let reserved = SystemCalls.injectedFailure("fallocate") ? ENOSPC : posix_fallocate(fd, 0, off_t(size))
+    if reserved != 0 { throw StorageError.system(call: "fallocate", path: path, errno: reserved) }
     try SystemCalls.pwriteAll(fd, prefix, offset: 0, path: path)
     try SystemCalls.fsync(fd, path: path)
     try SystemCalls.fsyncDirectory(directory)

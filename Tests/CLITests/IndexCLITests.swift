@@ -1,4 +1,5 @@
 import Foundation
+import MaskFormat
 import MaskTestSupport
 import Testing
 
@@ -119,8 +120,10 @@ import Testing
         #expect(try CLI.run(["index", db, "--cell", "16"]).status == 0)
         let path = db + "/" + (try indexFiles(db))[0]
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
-        // 240 masks of u16 entries: columns are align64(480) = 512 bytes; flip mask 5 of the last key.
-        data[data.count - 512 + 10] ^= 0x40
+        // 240 masks of u16 entries: columns are align64(480) = 512 bytes; flip mask 5 of the last key
+        // (the last column ends where the delta region of index version 3 starts).
+        let header = try data.withUnsafeBytes { try IndexHeader.decode($0) }
+        data[header.deltaOffset - 512 + 10] ^= 0x40
         try data.write(to: URL(fileURLWithPath: path))
         let dump = try CLI.run(["dump", path])
         #expect(dump.status == 1)

@@ -26,6 +26,7 @@ import Testing
         do {
             let db = try Database(path: dir)
             for row in 0..<db.count { _ = try codes(db, row: row) }
+            try readMetadata(db)
             Issue.record("damage not detected", sourceLocation: sourceLocation)
         } catch let StorageError.corrupt(e) {
             #expect(e.structure.contains(structure), "\(e)", sourceLocation: sourceLocation)
@@ -76,6 +77,7 @@ import Testing
             do {
                 let db = try Database(path: t.db)
                 let got = try (0..<3).map { try codes(db, row: $0) }
+                try readMetadata(db)
                 // Padding bytes are not covered; but the data read must never differ.
                 #expect(got == expected, "byte \(offset) changed the pixels read")
                 undetected.append(offset)

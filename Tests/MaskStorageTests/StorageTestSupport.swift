@@ -52,3 +52,13 @@ func values(_ db: Database, row: Int) throws -> [Double] {
         }
     }
 }
+
+/// Reads every metadata value and ROI set of `db` (a `Database` checks each chunk and ROI set
+/// when first read), then throws the first damage those checks found.
+func readMetadata(_ db: Database) throws {
+    for row in 0..<db.count {
+        for c in db.columns.indices { _ = db.value(row: row, column: c) }
+    }
+    for name in db.roiSetNames { _ = db.roiSet(named: name) }
+    try db.checkIntegrity()
+}

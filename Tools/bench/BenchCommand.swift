@@ -8,6 +8,7 @@ import Foundation
 ///   LZ4 compress, raw counting, CRC-32C, CHI build, bound evaluation), 1 and 2 threads.
 /// - `queries DB FILE`: runs each SQL line of FILE several times in one warm session and
 ///   prints one JSON object per query (run times, rows, stats).
+/// - `open DB`: opening a database, and the first reads its first-read checks pay for.
 ///
 /// Every figure is a median over `--repeat` timed passes after one untimed warm-up pass.
 /// Output is one JSON object on stdout (JSON lines for `queries`).
@@ -16,7 +17,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "masksearch-bench",
         abstract: "In-process benchmarks of masksearch (see Benchmarks/README.md).",
-        subcommands: [LimitsCommand.self, QueriesCommand.self])
+        subcommands: [LimitsCommand.self, QueriesCommand.self, OpenCommand.self])
 }
 
 // MARK: - Timing helpers

@@ -13,6 +13,7 @@ struct MaskSearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "masksearch",
         abstract: "Store image masks and query them fast with a Cumulative Histogram Index.",
+        version: "masksearch 0.10.0 (segment format 1)",
         subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, DumpCommand.self,
                       ServeCommand.self, GenerateCommand.self, DemoCommand.self])
 

@@ -20,8 +20,8 @@ struct TopKCutoff {
     where S.Element == (IntervalValue, Bool) {
         guard k > 0 else { return nil }
         // A heap of the k best worst-values, worst of them at the root.
+        // Grown as candidates come (never reserved by k: k may exceed the candidates by far).
         var heap: [Double] = []
-        heap.reserveCapacity(k)
         // `a` ranks after `b` in result order.
         func after(_ a: Double, _ b: Double) -> Bool { descending ? a < b : a > b }
         for (interval, certain) in keys {

@@ -24,8 +24,22 @@ public final class QuerySession: @unchecked Sendable {
     }
 
     /// Runs one query (explaining its bounds when `explain` is given), then publishes the
-    /// entries it indexed; `stats.elapsedMilliseconds` covers both.
+    /// entries it indexed; `stats.elapsedMilliseconds` covers both. Damage the database's
+    /// first-read checks found in the metadata or ROI sets the query read
+    /// (`Database.checkIntegrity`) is thrown instead of the result or of the error it caused.
     public func run(_ sql: String, explain: ExplainRequest? = nil) throws -> QueryResult {
+        let result: QueryResult
+        do {
+            result = try runUnchecked(sql, explain: explain)
+        } catch {
+            try database.checkIntegrity()
+            throw error
+        }
+        try database.checkIntegrity()
+        return result
+    }
+
+    private func runUnchecked(_ sql: String, explain: ExplainRequest?) throws -> QueryResult {
         _ = try QueryEngine(table: database).explain(sql)
         if useIndex && index == nil {
             do throws(StorageError) {

@@ -3,24 +3,27 @@
 /// an unindexed database costs at most about `fraction` more than the full scan.
 ///
 /// Reading a mask whole instead of only the rows its boxes need costs the extra rows' decoding,
-/// building and storing the whole mask's CHI (`buildCost` × its bytes, relative to decoding
-/// them), and the first touch of the index pages its entries land in (`pageCost` per key column,
-/// once per page group of `pageSize / entryWidth` consecutive masks not yet holding a valid
-/// mask). The choice is made per *chunk* of the parallel pass (consecutive rows of the pass),
-/// before the pass: chunks are admitted in order while their extra cost fits in the allowance
-/// (`admitted`). Whole chunks, not every n-th mask: a run of consecutive masks shares its pages
-/// of every column, where the same number of scattered masks would touch them all — so a
-/// top-k's candidates, visited in bound order, are rarely indexed, and scans are. The choice
+/// building the whole mask's CHI (`buildCost` × its bytes, relative to decoding them), and the
+/// first touch of the index pages its entries land in (`pageCost` per page, `storePages`): the
+/// pages of its own record in the index file's delta region (version 3: two for 224×224
+/// masks), or, in an older file, one page per key column, once per page group of
+/// `pageSize / entryWidth` consecutive masks not yet holding a valid mask. The choice is made
+/// per *chunk* of the parallel pass (consecutive rows of the pass), before the pass: chunks are
+/// admitted in order while their extra cost fits in the allowance (`admitted`). Whole chunks,
+/// not every n-th mask: in an older file a run of consecutive masks shares its pages of every
+/// column, where the same number of scattered masks would touch them all (a top-k's candidates,
+/// visited in bound order, are then rarely indexed); with a delta region each mask pays for
+/// its own record's pages, so small queries index all they read. The choice
 /// depends only on the rows, their boxes and the index's validity bits, never on timing. Masks
 /// not admitted are indexed by later queries, which admit their own share.
 enum IndexingBudget {
     /// Extra work allowed, relative to the query's own decoding.
     static let fraction = 0.2
     /// Indexing a mask per byte of it, relative to decoding a byte: the SIMD CHI build runs at
-    /// about LZ4-decoding speed (`masksearch-bench limits`: chi_build, lz4_decode_engine), and
-    /// storing its entries into the key columns and publishing them costs about as much again
-    /// (profile of a first query on an unindexed database; page first touches: `pageCost`).
-    static let buildCost = 2.0
+    /// about LZ4-decoding speed (`masksearch-bench limits`: chi_build, lz4_decode_engine); storing
+    /// its entries is a copy of a seventh of its bytes into its delta record (index version 3),
+    /// whose first page touches are `pageCost` (`storePages`).
+    static let buildCost = 1.0
 
     /// What one chunk of the pass would decode, and what reading its wanting masks whole would
     /// add.

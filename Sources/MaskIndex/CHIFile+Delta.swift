@@ -1,0 +1,155 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import MaskFormat
+import MaskStorage
+import Synchronization
+
+/// Writing the delta region of a version-3 index file (Format/index.md, "Delta region"). The
+/// caller holds the database lock for every function here.
+extension CHIFile {
+    /// What `storeEntries` did with a set of masks.
+    public enum StoreOutcome: Sendable, Equatable {
+        /// Appended as delta records.
+        case delta
+        /// Stored into the key columns (with the delta's records, when it was merged).
+        case columns(mergedFromDelta: Int)
+    }
+
+    /// Stores the entries of `masks` (ascending, distinct, none valid; `rows[i]`: the entries of
+    /// `masks[i]` in key order at the entry width) and publishes them: appended to the delta
+    /// region when they fit in its free slots, else stored into the key columns together with
+    /// the delta's records, which empties the region (`mergeDelta`). Files without a delta
+    /// region store into the columns.
+    /// - Complexity: O(masks × keys) entry moves; a merge adds O(records × keys).
+    @discardableResult
+    public func storeEntries(masks: [Int], rows: [UnsafeRawPointer]) throws(StorageError) -> StoreOutcome {
+        guard !masks.isEmpty else { return .delta }
+        guard let delta else {
+            try storeIntoColumns(masks: masks, rows: rows)
+            try publish(masks)
+            return .columns(mergedFromDelta: 0)
+        }
+        // This instance's readers see what it stored.
+        defer { delta.forgetDirectory() }
+        // The directory array suffices to append (a damaged record's mask waits for the next merge).
+        let live = liveDeltaDirectory(delta, verify: false)
+        let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
+        if live.storedCount + fresh.count <= delta.capacity {
+            try appendToDelta(delta, masks: fresh.map { masks[$0] }, rows: fresh.map { rows[$0] }, at: live.storedCount)
+            return .delta
+        }
+        return .columns(mergedFromDelta: try mergeDelta(delta, live: liveDeltaDirectory(delta, verify: true), adding: masks, rows: rows))
+    }
+
+    /// Stores `rows` (the entries of `masks`, ascending) into the key columns in one sweep
+    /// (`storeWriting`: runs of consecutive masks written column by column), not yet published.
+    private func storeIntoColumns(masks: [Int], rows: [UnsafeRawPointer]) throws(StorageError) {
+        let rowBytes = header.keyCount * header.entryWidth
+        var packed = [UInt8](repeating: 0, count: masks.count * rowBytes)
+        packed.withUnsafeMutableBytes { dst in
+            for (i, row) in rows.enumerated() { (dst.baseAddress! + i * rowBytes).copyMemory(from: row, byteCount: rowBytes) }
+        }
+        let stored: Result<Void, StorageError> = packed.withUnsafeBytes { b in
+            Result { () throws(StorageError) in try storeWriting(masks: masks, entries: b) }
+        }
+        try stored.get()
+    }
+
+    /// The delta's directory as stored now (records' checksums checked when `verify`), for a
+    /// writer holding the lock: empty when the file is untrusted (the `repair` the next publish
+    /// does empties the region) or when its count exceeds the capacity (damage: the region is
+    /// overwritten from slot 0).
+    func liveDeltaDirectory(_ delta: DeltaRegion, verify: Bool) -> DeltaDirectory {
+        var d = DeltaRegion.scan(delta.region, header: header, verify: verify)
+        let mark = unsyncedBoot
+        if (mark != 0 && mark != BootSession.tag) || d.storedCount > delta.capacity {
+            // No reader uses these records: an earlier boot's mark makes the file untrusted (and
+            // `repair` moves the generation), an oversized count gives readers an empty directory.
+            d = DeltaDirectory(slots: [:], damaged: [], storedCount: 0, generation: d.generation)
+        }
+        return d
+    }
+
+    /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
+    /// and their mask numbers into the directory array — built in memory, then a `pwrite` each
+    /// (into blocks reserved at creation: a fault per page through the mapping costs several
+    /// times more on a fresh file, and the page cache makes the bytes visible to the mapping at
+    /// once) — then publishes them: with a boot tag, this boot's unsynced mark first, then the
+    /// count; without one, the records are synced, then the count set and synced.
+    private func appendToDelta(_ delta: DeltaRegion, masks: [Int], rows: [UnsafeRawPointer], at first: Int) throws(StorageError) {
+        guard !masks.isEmpty else { return }
+        try prepareForPublishing()
+        let rowBytes = header.keyCount * header.entryWidth, size = header.deltaRecordSize
+        var records = [UInt8](repeating: 0, count: masks.count * size)
+        records.withUnsafeMutableBytes { out in
+            for (n, m) in masks.enumerated() {
+                let record = out.baseAddress! + n * size
+                record.storeBytes(of: UInt32(m).littleEndian, as: UInt32.self)
+                (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[n], byteCount: rowBytes)
+                let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
+                record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
+            }
+        }
+        let start = header.deltaRecordsOffset + first * size
+        try writeFully(records, at: start)
+        var listed = ByteWriter(capacity: masks.count * 4)
+        for m in masks { listed.u32(UInt32(m)) }
+        let entries = header.deltaDirectoryOffset + first * 4
+        try writeFully(listed.bytes, at: entries)
+        if BootSession.tag == 0 {
+            try file.sync(start..<(start + records.count))
+            try file.sync(entries..<(entries + masks.count * 4))
+        }
+        try setDeltaHeader(count: first + masks.count, generation: delta.generation)
+    }
+
+    /// Writes `bytes` at `offset` of the file (`pwrite`, resuming after short writes).
+    private func writeFully(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
+        let fd = open(path, O_WRONLY)
+        guard fd >= 0 else { throw StorageError.system(call: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw StorageError.system(call: "pwrite", path: path, errno: n < 0 ? errno : EIO) }
+            done += n
+        }
+    }
+
+    /// Stores the delta's intact records of masks not valid yet, and `masks`, into the key
+    /// columns in one sweep (`store`), publishes their bits, then empties the region: the
+    /// generation moves before its count drops to 0 (readers holding an older directory find
+    /// every mask it names valid in the columns). Returns the number of records merged.
+    @discardableResult
+    func mergeDelta(_ delta: DeltaRegion, live: DeltaDirectory, adding masks: [Int] = [], rows: [UnsafeRawPointer] = []) throws(StorageError) -> Int {
+        var sources: [Int: UnsafeRawPointer] = [:]
+        for (m, slot) in live.slots where !isValid(m) { sources[m] = delta.entries(slot: slot) }
+        let merged = sources.count
+        for (i, m) in masks.enumerated() { sources[m] = rows[i] }
+        let all = sources.keys.sorted()
+        try storeIntoColumns(masks: all, rows: all.map { sources[$0]! })
+        try publish(all)
+        if live.storedCount > 0 || !live.damaged.isEmpty { try setDeltaHeader(count: 0, generation: live.generation &+ 1) }
+        return merged
+    }
+
+    /// Empties the delta region (a bulk build that stored every mask into the columns).
+    func clearDelta() throws(StorageError) {
+        guard let delta else { return }
+        try setDeltaHeader(count: 0, generation: delta.generation &+ 1)
+        delta.forgetDirectory()
+    }
+
+    /// Stores the delta header's generation, then its count (so that a reader seeing the new
+    /// count of an emptied region also sees the new generation); synced when there is no boot
+    /// tag (the version-1 protocol).
+    func setDeltaHeader(count: Int, generation: UInt32) throws(StorageError) {
+        let out = file.mutableBytes.baseAddress! + header.deltaOffset
+        out.storeBytes(of: generation.littleEndian, toByteOffset: IndexLayout.deltaGenerationOffset, as: UInt32.self)
+        atomicMemoryFence(ordering: .releasing)
+        out.storeBytes(of: UInt32(count).littleEndian, toByteOffset: IndexLayout.deltaCountOffset, as: UInt32.self)
+        if BootSession.tag == 0 { try file.sync(header.deltaOffset..<(header.deltaOffset + IndexLayout.deltaHeaderSize)) }
+    }
+}

@@ -1,0 +1,45 @@
+/// Entries of masks a query read whole, kept in memory until `IndexWriter.flush` stores them:
+/// each mask's entries in key order at its file's entry width, packed one after another in one
+/// buffer of at most `limitBytes` (allocated at that size on the first insert; pages are
+/// touched as it fills). Not thread-safe: `IndexWriter` keeps it under its lock.
+final class PendingEntries {
+    let limitBytes: Int
+    /// Per segment: local mask number → byte offset of its entries in the buffer.
+    private(set) var offsets: [[Int: Int]]
+    private var buffer: UnsafeMutableRawPointer?
+    private var used = 0
+
+    init(segments: Int, limitBytes: Int) {
+        self.limitBytes = limitBytes
+        offsets = Array(repeating: [:], count: segments)
+    }
+
+    deinit { buffer?.deallocate() }
+
+    /// Number of masks kept.
+    var count: Int { offsets.reduce(0) { $0 + $1.count } }
+
+    func contains(segment s: Int, mask local: Int) -> Bool { offsets[s][local] != nil }
+
+    /// True when a mask of `bytes` bytes of entries fits.
+    func hasRoom(for bytes: Int) -> Bool { used + bytes <= limitBytes }
+
+    /// Keeps the entries of mask `local` of segment `s`, written by `fill` into `bytes` bytes;
+    /// false (nothing kept) when the mask is kept already or does not fit.
+    func insert(segment s: Int, mask local: Int, bytes: Int, fill: (UnsafeMutableRawPointer) -> Void) -> Bool {
+        guard offsets[s][local] == nil, hasRoom(for: bytes) else { return false }
+        if buffer == nil { buffer = .allocate(byteCount: max(1, limitBytes), alignment: 64) }
+        fill(buffer! + used)
+        offsets[s][local] = used
+        used += bytes
+        return true
+    }
+
+    /// The masks kept for segment `s` for which `include` is true, ascending, and where their
+    /// entries are (valid while this buffer lives).
+    func sorted(segment s: Int, where include: (Int) -> Bool) -> (masks: [Int], rows: [UnsafeRawPointer]) {
+        guard let buffer else { return ([], []) }
+        let masks = offsets[s].keys.filter(include).sorted()
+        return (masks, masks.map { UnsafeRawPointer(buffer + offsets[s][$0]!) })
+    }
+}
