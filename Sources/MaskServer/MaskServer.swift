@@ -27,6 +27,8 @@ public struct MaskServer: Sendable {
         let database = try Database(path: configuration.databasePath)
         database.adviseRandomAccess()
         catalog = MaskCatalog(database: database, labelColumn: configuration.labelColumn, predColumn: configuration.predColumn)
+        // The catalog read every metadata column: damage found there stops the start.
+        try database.checkIntegrity()
         queries = try QueryPool(path: configuration.databasePath, runners: configuration.queryRunners)
         scans = try QueryPool(path: configuration.databasePath, runners: 1)
         if let folder = configuration.imageFolder {
