@@ -2,8 +2,10 @@
 # Installs the system libraries masksearch needs when they are missing: liblz4-dev (storage),
 # libspng-dev with zlib1g-dev (PNG) and libturbojpeg0-dev (JPEG), and pkg-config; with --tests
 # also libsimde-dev (headers only), with which debug builds run the AVX-512 kernel paths
-# emulated (Sources/CMaskKernels/internal.h). Used by Tools/demo.sh and Tools/test.sh; safe to
-# run again.
+# emulated (Sources/CMaskKernels/internal.h), and for the browser tests (Tests/browser) Debian's
+# chromium and chromium-driver plus a Python venv at .build/test-venv with pytest, selenium,
+# numpy and pillow (Tests/browser/requirements.txt; created once, then reused). Used by
+# Tools/demo.sh and Tools/test.sh; safe to run again.
 set -euo pipefail
 packages=()
 if ! pkg-config --exists liblz4 2>/dev/null || [ ! -f /usr/include/lz4.h ]; then
@@ -18,11 +20,25 @@ fi
 if [ "${1:-}" = "--tests" ] && [ ! -f /usr/include/simde/x86/avx512.h ]; then
   packages+=(libsimde-dev)
 fi
-if [ ${#packages[@]} -eq 0 ]; then
-  exit 0
+if [ "${1:-}" = "--tests" ]; then
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || packages+=(chromium-driver)
+  command -v python3 >/dev/null 2>&1 || packages+=(python3)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 fi
-echo "masksearch: installing ${packages[*]} with apt-get" >&2
-SUDO=""
-if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "masksearch: installing ${packages[*]} with apt-get" >&2
+  SUDO=""
+  if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${packages[@]}" >/dev/null
+fi
+if [ "${1:-}" = "--tests" ]; then
+  root="$(cd "$(dirname "$0")/.." && pwd)"
+  venv="$root/.build/test-venv"
+  if ! "$venv/bin/python" -c 'import pytest, selenium, numpy, PIL' >/dev/null 2>&1; then
+    echo "masksearch: creating $venv (pip install -r Tests/browser/requirements.txt)" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q -r "$root/Tests/browser/requirements.txt"
+  fi
+fi

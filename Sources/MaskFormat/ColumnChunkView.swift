@@ -56,6 +56,18 @@ public struct ColumnChunkView: @unchecked Sendable {
         bitmapByte(row / 8) & (1 << UInt8(row % 8)) != 0
     }
 
+    /// The validity bits of rows `row ..< row + 64` (bit i set: row `row + i` is not NULL;
+    /// bits past the bitmap are 0, the last byte's bits past `count` as stored). `row` is a
+    /// multiple of 8. For column-at-a-time readers: 64 rows a load.
+    @inlinable
+    public func validityWord(from row: Int) -> UInt64 {
+        let first = row / 8
+        if first + 8 <= bitmap.count { return loadLittleEndian(UInt64.self, from: bitmap, at: first) }
+        var w: UInt64 = 0
+        for i in 0..<max(0, bitmap.count - first) { w |= UInt64(bitmap[first + i]) << UInt64(8 * i) }
+        return w
+    }
+
     /// The INT64 (or FLOAT64 bit pattern) word of row `row`; 0 for a NULL row.
     @inlinable @inline(__always)
     public func word(_ row: Int) -> UInt64 {

@@ -181,6 +181,11 @@ public final class Database: MaskTable, @unchecked Sendable {
         return out
     }
 
+    /// Every segment's chunk of `column`, checked on first read (nil where damaged).
+    public func columnChunks(_ column: Int) -> [ColumnChunkView?]? {
+        segments.indices.map { chunk(segment: $0, column: column) }
+    }
+
     public var roiSetNames: [String] { roiFiles.keys.sorted() }
 
     /// The ROI set `name`, read in place from its file (checked on first use: CRC, ids

@@ -37,6 +37,10 @@ public protocol MaskTable: AnyObject, Sendable {
     /// return NULL for damaged data). Call it before using what `value`, `builtinColumn` or
     /// `roiSet` returned. Default: nothing (a table in memory has no such checks).
     func checkIntegrity() throws(StorageError)
+    /// Column `column` read in place: one view per storage chunk, in row order (nil for a damaged
+    /// chunk, whose rows read NULL, the damage remembered as by `value`); nil when the table keeps
+    /// no chunks (read `value` instead). Default: nil.
+    func columnChunks(_ column: Int) -> [ColumnChunkView?]?
 }
 
 extension MaskTable {
@@ -54,6 +58,7 @@ extension MaskTable {
     }
     public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {}
     public func checkIntegrity() throws(StorageError) {}
+    public func columnChunks(_ column: Int) -> [ColumnChunkView?]? { nil }
     /// Row by row, by default.
     public func builtinColumn(_ i: Int) -> [Int64] {
         (0..<count).map { row in

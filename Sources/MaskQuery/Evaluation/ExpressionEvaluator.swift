@@ -83,7 +83,9 @@ struct ExpressionEvaluator {
             let v = value(e, row: row, group: group)
             let b = v.bounds
             var r: TruthSet = []
-            if b.isNull {
+            if case .exact(let x) = v {
+                r = x == .null ? .true : .false  // exact TEXT too (its `bounds` are unbounded)
+            } else if b.isNull {
                 r = .true
             } else if b.maybeNull {
                 r = [.true, .false]

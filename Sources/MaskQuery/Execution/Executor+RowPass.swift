@@ -4,8 +4,8 @@ import MaskStorage
 /// The row pass: everything decided before any pixel is read.
 extension Executor {
     /// Targets masks by the metadata filter, sets boxes and CP states, and evaluates the residual
-    /// filter on bounds, in steps: (1) per row, boxes (`assignBoxes`) and the metadata filter
-    /// (`targetRows`); (2) per CP term, the bounds of every targeted row in one call to the bounds
+    /// filter on bounds, in steps: (1) per row, boxes (`assignBoxes`), then the metadata filter
+    /// column-at-a-time (`targetRows`); (2) per CP term, the bounds of every targeted row in one call to the bounds
     /// source (`boundTerm`: one vectorised column pass for a constant ROI, a batch of per-row
     /// plans for a named one); (3) per targeted row, the residual filter over the states
     /// (`filterOnBounds`); (4) the source's refined bounds for the rows still undecided
@@ -43,17 +43,18 @@ extension Executor {
         }
     }
 
-    /// The rows passing the metadata conjuncts of WHERE (all rows without any), ascending;
-    /// their outcome becomes `.prunedByFilter` until something includes them.
+    /// The rows passing the metadata conjuncts of WHERE (all rows without any), ascending,
+    /// evaluated column-at-a-time (`ColumnarFilter`); their outcome becomes `.prunedByFilter`
+    /// until something includes them.
     func targetRows() -> [Int] {
-        var targeted: [Int] = []
+        let targeted: [Int]
         if let m = plan.metadataFilter {
-            targeted.reserveCapacity(table.count)
-            for row in 0..<table.count where evaluator.truth(m, row: row) == .true { targeted.append(row) }
+            targeted = ColumnarFilter(m, table: table, states: states, evaluator: evaluator).trueRows()
         } else {
             targeted = Array(0..<table.count)
         }
         for row in targeted { outcomes[row] = .prunedByFilter }
+        targetedRows = targeted
         return targeted
     }
 

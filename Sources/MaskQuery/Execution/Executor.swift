@@ -1,10 +1,13 @@
 import MaskFormat
 import MaskStorage
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What happened to one mask in a query run; the source of `QueryStats`.
 enum RowOutcome: UInt8, Sendable {
-    /// Failed the metadata part of WHERE.
-    case untargeted
+    /// Failed the metadata part of WHERE. Raw value 0: zeroed memory is all untargeted.
+    case untargeted = 0
     /// Excluded without reading pixels because WHERE (or HAVING) is certainly not true: on
     /// bounds, a NULL box, or exact values known without reading.
     case prunedByFilter
@@ -63,6 +66,11 @@ final class Executor {
 
     /// Per row; an unsafe buffer so that row loops pay no exclusivity check per access.
     let outcomes: UnsafeMutableBufferPointer<RowOutcome>
+    /// True when `outcomes` came from `calloc` (freed by `free`).
+    private let outcomesFromCalloc: Bool
+    /// The rows passing the metadata filter (`targetRows`), ascending: the only rows whose
+    /// outcome changes from `.untargeted`.
+    var targetedRows: [Int] = []
     var newlyIndexed = 0
     /// Bound widths of CP terms the index bounded, by `QueryStats.bucket(ofWidth:)`.
     var boundWidths = [Int](repeating: 0, count: QueryStats.boundWidthBuckets.count)
@@ -90,11 +98,24 @@ final class Executor {
         self.explainMaskRow = explainMaskRow
         states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
         evaluator = ExpressionEvaluator(table: table, states: states)
-        outcomes = .allocate(capacity: table.count)
-        outcomes.initialize(repeating: .untargeted)
+        (outcomes, outcomesFromCalloc) = Executor.untargetedOutcomes(count: table.count)
     }
 
-    deinit { outcomes.deallocate() }
+    deinit {
+        if outcomesFromCalloc { free(outcomes.baseAddress) } else { outcomes.deallocate() }
+    }
+
+    /// `count` outcomes, all `.untargeted` (raw value 0): zeroed memory from `calloc` (true), for
+    /// a large buffer fresh pages from the kernel, so rows never targeted cost no page and no
+    /// store; else (calloc failed) Swift's allocator, initialised (false).
+    static func untargetedOutcomes(count: Int) -> (UnsafeMutableBufferPointer<RowOutcome>, Bool) {
+        if let raw = calloc(max(count, 1), MemoryLayout<RowOutcome>.stride) {
+            return (UnsafeMutableBufferPointer(start: raw.bindMemory(to: RowOutcome.self, capacity: count), count: count), true)
+        }
+        let buffer = UnsafeMutableBufferPointer<RowOutcome>.allocate(capacity: count)
+        buffer.initialize(repeating: .untargeted)
+        return (buffer, false)
+    }
 
     /// A mask that may pass WHERE, with what bounds say about its filter.
     struct Candidate {
@@ -121,14 +142,15 @@ final class Executor {
     }
 
     /// The outcome counts of the run; a query without CP terms reports no pixel decisions.
-    /// - Complexity: O(rows).
+    /// Only targeted rows have an outcome other than `.untargeted`.
+    /// - Complexity: O(targeted rows).
     func countOutcomes() -> ExecutionCounts {
         var counts = ExecutionCounts()
         counts.total = table.count
         counts.newlyIndexed = newlyIndexed
         counts.boundWidths = boundWidths
-        for o in outcomes {
-            switch o {
+        for row in targetedRows {
+            switch outcomes[row] {
             case .untargeted: continue
             case .prunedByFilter: counts.prunedByFilter += 1
             case .prunedByRank: counts.prunedByRank += 1
