@@ -7,7 +7,8 @@
       wall time of each repetition (the first is cold for the server's page cache of images).
   overhead URL [--count 50]
       /api/query's own cost: COUNT sequential requests of an indexed top-25, each timed on the
-      client; prints the median and p90 of (wall - stats.elapsed_ms) and of elapsed_ms.
+      client; prints the median and p90 of (wall - stats.elapsed_ms) and of elapsed_ms, and of
+      the server's own part (its Server-Timing header: app - engine).
 """
 import argparse, http.client, json, statistics, sys, threading, time, urllib.parse
 
@@ -21,13 +22,16 @@ def connect(url):
     return http.client.HTTPConnection(u.hostname, u.port, timeout=60)
 
 
-def post_query(conn, sql):
+def post_query(conn, sql, timing=None):
     body = json.dumps({"sql": sql, "use_index": True})
     conn.request("POST", "/api/query", body, {"Content-Type": "application/json"})
     r = conn.getresponse()
     data = r.read()
     if r.status != 200:
         raise SystemExit(f"query failed: {r.status} {data[:200]!r}")
+    if timing is not None:  # Server-Timing: app;dur=A, engine;dur=E
+        parts = dict(p.strip().split(";dur=") for p in r.getheader("Server-Timing", "").split(","))
+        timing.append(float(parts["app"]) - float(parts["engine"]))
     return json.loads(data)
 
 
@@ -68,16 +72,17 @@ def overhead(args):
     conn = connect(args.url)
     for _ in range(5):  # warm: index entries of the query's masks, page cache
         post_query(conn, TOP25)
-    extra, engine = [], []
+    extra, engine, served = [], [], []
     for _ in range(args.count):
         t0 = time.perf_counter()
-        o = post_query(conn, TOP25)
+        o = post_query(conn, TOP25, served)
         wall = (time.perf_counter() - t0) * 1000
         extra.append(wall - o["stats"]["elapsed_ms"])
         engine.append(o["stats"]["elapsed_ms"])
     q = lambda xs, p: sorted(xs)[min(len(xs) - 1, int(p * len(xs)))]
     print(f"{args.count} requests: wall - elapsed_ms median {statistics.median(extra):.2f} ms, p90 {q(extra, 0.9):.2f} ms; "
-          f"elapsed_ms median {statistics.median(engine):.2f} ms")
+          f"elapsed_ms median {statistics.median(engine):.2f} ms; "
+          f"server-side (Server-Timing app - engine) median {statistics.median(served):.3f} ms, p90 {q(served, 0.9):.3f} ms")
 
 
 def main():

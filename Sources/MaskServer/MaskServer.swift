@@ -6,14 +6,16 @@ import MaskStorage
 /// `masksearch serve`: the web UI's HTTP server (CONTRACT.md section 6, helpers' ui-api.md).
 ///
 /// The database is opened once, at start, and stays open: metadata lookups use one snapshot
-/// (`MaskCatalog`), queries a fixed pool of runners (`QueryPool`). Everything blocking —
+/// (`MaskCatalog`), queries fixed pools of runners (`QueryPool`). Everything blocking —
 /// queries, mask reads, image encoding, file reads — runs on Dispatch worker threads, never on
 /// an event loop. The server writes only index entries (as queries do) and files under the
 /// output folder.
 public struct MaskServer: Sendable {
     public let configuration: ServerConfiguration
     let catalog: MaskCatalog
+    /// Indexed queries, and full scans (`use_index: false`), each on their own runners.
     let queries: QueryPool
+    let scans: QueryPool
     /// The image folder (the configuration's, else the one recorded by `ingest --images`).
     let images: ContainedFolder?
     let web: StaticFiles
@@ -25,7 +27,10 @@ public struct MaskServer: Sendable {
         let database = try Database(path: configuration.databasePath)
         database.adviseRandomAccess()
         catalog = MaskCatalog(database: database, labelColumn: configuration.labelColumn, predColumn: configuration.predColumn)
+        // The catalog read every metadata column: damage found there stops the start.
+        try database.checkIntegrity()
         queries = try QueryPool(path: configuration.databasePath, runners: configuration.queryRunners)
+        scans = try QueryPool(path: configuration.databasePath, runners: 1)
         if let folder = configuration.imageFolder {
             guard let images = ContainedFolder(path: folder) else {
                 throw ServerError("--images \(folder): no such directory")

@@ -29,11 +29,27 @@ final class QueryRunner: @unchecked Sendable {
     }
 
     /// Runs `sql`; `useIndex: false` reads every targeted mask and writes nothing (`--no-index`).
+    /// Damage found in the metadata the query read is its error, as in `QuerySession`.
     func run(_ sql: String, useIndex: Bool, explain: ExplainRequest?) throws -> QueryResult {
+        let snapshot = database
+        let result: QueryResult
+        do {
+            result = try runUnchecked(sql, useIndex: useIndex, explain: explain)
+        } catch {
+            try snapshot.checkIntegrity()
+            throw error
+        }
+        try snapshot.checkIntegrity()
+        return result
+    }
+
+    private func runUnchecked(_ sql: String, useIndex: Bool, explain: ExplainRequest?) throws -> QueryResult {
         guard useIndex else {
             return try QueryEngine(table: database).run(sql, explain: explain)
         }
-        _ = try QueryEngine(table: database).explain(sql)
+        // A bad query opens nothing: checked (parsed and bound) before the index is first opened;
+        // once it is open, `run` checks the query before reading anything anyway.
+        if index == nil { _ = try QueryEngine(table: database).explain(sql) }
         let index = try openIndex()
         let observer = index.incremental ? index : nil
         var result = try QueryEngine(table: database, bounds: index, observer: observer).run(sql, explain: explain)

@@ -12,13 +12,16 @@ public struct ServerConfiguration: Sendable {
     public var predColumn: String
     /// Where augmentation results and exports are written (created when first needed).
     public var outputFolder: String
-    /// Query runners: queries beyond this many wait for one to be free. Each has its own
-    /// index handle; two cover the 2-core machine this was measured on (Benchmarks/results/serve.md).
+    /// Indexed queries run at once; more wait, in arrival order, for a free runner. The engine
+    /// already spreads one query over every core (`DispatchQueue.concurrentPerform`), so one
+    /// runner gave twice the throughput of two on the 2-core machine measured
+    /// (Benchmarks/results/serve.md). Full scans (`use_index: false`) have a runner of their
+    /// own, so a slow scan never holds up indexed queries.
     public var queryRunners: Int
 
     public init(databasePath: String, host: String = "127.0.0.1", port: Int = 8080, imageFolder: String? = nil,
                 labelColumn: String = "label", predColumn: String = "pred",
-                outputFolder: String = "./masksearch-output", queryRunners: Int = 2) {
+                outputFolder: String = "./masksearch-output", queryRunners: Int = 1) {
         self.databasePath = databasePath
         self.host = host
         self.port = port

@@ -22,8 +22,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("pred-column"), help: "The metadata column of the prediction.") var predColumn = "pred"
     @Option(help: "Where augmented images and exports are written.") var output = "./masksearch-output"
     @Option(name: .customLong("query-runners"),
-            help: ArgumentHelp("Queries run at once (each waits for a free runner).", visibility: .hidden))
-    var queryRunners = 2
+            help: ArgumentHelp("Indexed queries run at once (others wait for a free runner).", visibility: .hidden))
+    var queryRunners = 1
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, not \(port)") }
