@@ -183,7 +183,7 @@ struct VerificationPass {
             covered = try table.readCoveringRows(row: read.row, rows: asked, into: scratch)
         } catch {
             throw QueryError(kind: .io, location: nil, token: "",
-                             message: "reading mask \(table.maskID(row: read.row)) (row \(read.row)): \(error)")
+                             message: "reading mask \(table.maskID(row: read.row)) (row \(read.row)): \(error)", cause: error)
         }
         guard !read.rows.isEmpty else { return MaskPixels(base: start, rows: read.rows) }
         return MaskPixels(base: start + (read.rows.lowerBound - covered.lowerBound) * rowBytes, rows: read.rows)

@@ -123,7 +123,7 @@ extension Executor {
         do {
             try table.readPixels(row: row, rows: box.y0..<box.y1, into: buffer)
         } catch {
-            throw QueryError(kind: .io, location: nil, token: "", message: "reading mask \(table.maskID(row: row)) for --explain: \(error)")
+            throw QueryError(kind: .io, location: nil, token: "", message: "reading mask \(table.maskID(row: row)) for --explain: \(error)", cause: error)
         }
         return countCodes(buffer.baseAddress! + box.x0 * bpp, format: table.pixelFormat, cols: box.width,
                           rows: box.height, stride: width, interval: codes)
