@@ -18,7 +18,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Mask size H,W.") var size: String = "224,224"
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Element type of masks.npy: uint8 or float32.") var dtype: String = "uint8"
-    @Flag(help: "Do not write the PNG thumbnails.") var noImages = false
+    @Flag(help: "Do not write the images (one PNG per image_id at the masks' size: the labelled object in its box on a textured background).") var noImages = false
 
     func validate() throws {
         guard parsedSize != nil else { throw ValidationError("--size must be H,W with positive integers, not '\(size)'") }
