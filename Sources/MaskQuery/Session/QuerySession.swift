@@ -1,3 +1,4 @@
+import Foundation
 import MaskIndex
 import MaskStorage
 
@@ -8,15 +9,27 @@ import MaskStorage
 ///
 /// When the index cannot be opened for writing (a read-only directory), queries use the
 /// entries that exist, read-only; a damaged index file is an error (exit 1), as any damage.
-/// One session runs one query at a time.
+/// One session runs one query at a time; a long-lived process (the server, a Python
+/// connection) may keep several sessions of one database:
+///
+/// - Publishing (`DatabaseIndex.flush`) takes the database's lock, a POSIX record lock, which
+///   serialises processes but not the threads of one process, so the flushes of all sessions of
+///   the process are serialised by `indexWrites` too.
+/// - When a flush created index files, the session reopens its snapshot: an index opened over
+///   the old snapshot would not see the files the new manifest names.
 public final class QuerySession: @unchecked Sendable {
-    public let database: Database
+    public let path: String
+    public private(set) var database: Database
     public let useIndex: Bool
     public private(set) var index: DatabaseIndex?
+
+    /// Serialises index publishing across the sessions of this process.
+    private static let indexWrites = NSLock()
 
     /// Opens the database at `path`. `useIndex: false` forces the full scan (`--no-index`):
     /// no index file is read, created or written.
     public init(path: String, useIndex: Bool = true) throws(StorageError) {
+        self.path = path
         database = try Database(path: path)
         // Queries read only the blocks they need, and prefetch them (VerificationPass).
         database.adviseRandomAccess()
@@ -28,14 +41,15 @@ public final class QuerySession: @unchecked Sendable {
     /// first-read checks found in the metadata or ROI sets the query read
     /// (`Database.checkIntegrity`) is thrown instead of the result or of the error it caused.
     public func run(_ sql: String, explain: ExplainRequest? = nil) throws -> QueryResult {
+        let snapshot = database
         let result: QueryResult
         do {
             result = try runUnchecked(sql, explain: explain)
         } catch {
-            try database.checkIntegrity()
+            try snapshot.checkIntegrity()
             throw error
         }
-        try database.checkIntegrity()
+        try snapshot.checkIntegrity()
         return result
     }
 
@@ -55,11 +69,21 @@ public final class QuerySession: @unchecked Sendable {
         // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
         let clock = ContinuousClock()
         let start = clock.now
-        try index?.flush()
-        // Index files created by this flush are seen by a newly opened index.
-        if index?.createdFiles == true { index = nil }
+        if let index { try publish(index) }
         let flush = clock.now - start
         result.stats.elapsedMilliseconds += Double(flush.components.seconds) * 1000 + Double(flush.components.attoseconds) / 1e15
         return result
+    }
+
+    /// Stores the entries the query indexed; reopens the snapshot when that created index files.
+    private func publish(_ index: DatabaseIndex) throws(StorageError) {
+        Self.indexWrites.lock()
+        defer { Self.indexWrites.unlock() }
+        try index.flush()
+        guard index.createdFiles else { return }
+        let fresh = try Database(path: path)
+        fresh.adviseRandomAccess()
+        database = fresh
+        self.index = nil
     }
 }
