@@ -30,14 +30,7 @@ extension CHIFile {
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(start: src + i * rowBytes, count: rowBytes))
             checksums.storeBytes(of: crc.littleEndian, toByteOffset: m * 4, as: UInt32.self)
         }
-        var runs: [Range<Int>] = [], scattered: [Int] = []  // indices into `masks`
-        var i = 0
-        while i < masks.count {
-            var j = i + 1
-            while j < masks.count && masks[j] == masks[j - 1] + 1 { j += 1 }
-            if j - i >= CHIFile.columnRunMinimum { runs.append(i..<j) } else { scattered.append(contentsOf: i..<j) }
-            i = j
-        }
+        let (runs, scattered) = CHIFile.splitRuns(masks)
         let tiles = (keys + 15) / 16, stride = self.stride
         let srcAddress = UInt(bitPattern: src), baseAddress = UInt(bitPattern: out + header.entriesOffset)
         Parallel.forEachChunk(count: tiles, minimumChunk: parallel && masks.count >= 256 ? 8 : tiles) { tileRange in
@@ -97,4 +90,21 @@ extension CHIFile {
         }
     }
 
+}
+
+extension CHIFile {
+    /// `masks` (ascending mask numbers) cut into runs of at least `columnRunMinimum` consecutive
+    /// masks, which are stored column by column, and the other, scattered masks; both as
+    /// indices into `masks`. - Complexity: O(masks).
+    static func splitRuns(_ masks: [Int]) -> (runs: [Range<Int>], scattered: [Int]) {
+        var runs: [Range<Int>] = [], scattered: [Int] = []
+        var i = 0
+        while i < masks.count {
+            var j = i + 1
+            while j < masks.count && masks[j] == masks[j - 1] + 1 { j += 1 }
+            if j - i >= columnRunMinimum { runs.append(i..<j) } else { scattered.append(contentsOf: i..<j) }
+            i = j
+        }
+        return (runs, scattered)
+    }
 }

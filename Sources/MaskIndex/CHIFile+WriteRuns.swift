@@ -17,14 +17,7 @@ extension CHIFile {
     /// - Complexity: O(masks × keys) entry moves, plus one `pwrite` per run and key.
     func storeWriting(masks: [Int], entries values: UnsafeRawBufferPointer) throws(StorageError) {
         let rowBytes = grid.keyCount * header.entryWidth
-        var runs: [Range<Int>] = [], rest: [Int] = []  // indices into `masks`
-        var i = 0
-        while i < masks.count {
-            var j = i + 1
-            while j < masks.count && masks[j] == masks[j - 1] + 1 { j += 1 }
-            if j - i >= CHIFile.columnRunMinimum { runs.append(i..<j) } else { rest.append(contentsOf: i..<j) }
-            i = j
-        }
+        let (runs, rest) = CHIFile.splitRuns(masks)  // indices into `masks`
         var packed = [UInt8](repeating: 0, count: rest.count * rowBytes)
         packed.withUnsafeMutableBytes { dst in
             for (n, i) in rest.enumerated() { (dst.baseAddress! + n * rowBytes).copyMemory(from: values.baseAddress! + i * rowBytes, byteCount: rowBytes) }

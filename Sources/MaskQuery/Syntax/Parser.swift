@@ -257,26 +257,21 @@ struct Parser {
         return try node(.inList(left.expr, list.map(\.expr), negated: negated, token: t), over: [left] + list, at: t)
     }
 
-    private mutating func parseAdditive() throws(QueryError) -> Parsed {
-        var left = try parseTerm()
-        while current.isSymbol("+") || current.isSymbol("-") {
-            let t = current
-            advance()
-            let right = try parseTerm()
-            left = try node(.binary(t.text == "+" ? .add : .subtract, left.expr, right.expr, token: t),
-                            over: [left, right], at: t)
-        }
-        return left
-    }
+    private mutating func parseAdditive() throws(QueryError) -> Parsed { try parseLeftAssociative(multiplicative: false) }
 
-    private mutating func parseTerm() throws(QueryError) -> Parsed {
-        var left = try parseUnary()
-        while current.isSymbol("*") || current.isSymbol("/") {
+    private mutating func parseTerm() throws(QueryError) -> Parsed { try parseLeftAssociative(multiplicative: true) }
+
+    /// `a op b op c …` read left-associatively: `+ -` over terms, or `* /` over signed operands.
+    private mutating func parseLeftAssociative(multiplicative: Bool) throws(QueryError) -> Parsed {
+        let (first, second): (String, String) = multiplicative ? ("*", "/") : ("+", "-")
+        let operand = { (p: inout Parser) throws(QueryError) -> Parsed in multiplicative ? try p.parseUnary() : try p.parseTerm() }
+        var left = try operand(&self)
+        while current.isSymbol(first) || current.isSymbol(second) {
             let t = current
             advance()
-            let right = try parseUnary()
-            left = try node(.binary(t.text == "*" ? .multiply : .divide, left.expr, right.expr, token: t),
-                            over: [left, right], at: t)
+            let right = try operand(&self)
+            let op: BinaryOperator = multiplicative ? (t.text == "*" ? .multiply : .divide) : (t.text == "+" ? .add : .subtract)
+            left = try node(.binary(op, left.expr, right.expr, token: t), over: [left, right], at: t)
         }
         return left
     }
