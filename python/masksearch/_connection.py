@@ -156,7 +156,7 @@ class Connection:
             data=stack.ctypes.data, count=count, height=height, width=width, element_type=element_type,
             storage=storage_code(dtype), clip=1 if clip else 0, meta_csv=meta_text,
         )
-        summary = json.loads(self._text_call(lib.ms_ingest, byref(request)))
+        summary = _json_object(self._text_call(lib.ms_ingest, byref(request)))
         del stack  # the engine is done with the buffer
         return summary
 
@@ -165,18 +165,18 @@ class Connection:
         dict of columns ``image_id`` (or ``mask_id``), ``x0, y0, x1, y1``; float coordinates are
         rounded outward. Returns ``{"name", "boxes", "key", "replaced"}``."""
         text = table_csv(boxes, "boxes").encode("utf-8")
-        return json.loads(self._text_call(lib.ms_load_rois, str(name).encode("utf-8"), text))
+        return _json_object(self._text_call(lib.ms_load_rois, str(name).encode("utf-8"), text))
 
     def index(self, bins: Optional[int] = None, cell: Optional[int] = None) -> Dict[str, Any]:
         """Builds the index for every mask now (as ``masksearch index``); ``None`` means the
         default bins (20) and cell. Returns ``{"built", "already_indexed", "bins", "cell",
         "seconds", "index_bytes"}``."""
-        return json.loads(self._text_call(lib.ms_index, _positive(bins, "bins"), _positive(cell, "cell")))
+        return _json_object(self._text_call(lib.ms_index, _positive(bins, "bins"), _positive(cell, "cell")))
 
     def info(self) -> Dict[str, Any]:
         """What the database holds: ``masks``, ``height``, ``width``, ``pixel_format``,
         ``columns``, ``roi_sets`` (zeros for a just-created database)."""
-        return json.loads(self._text_call(lib.ms_info))
+        return _json_object(self._text_call(lib.ms_info))
 
     def _mask_shape(self) -> Tuple[int, int]:
         if self._shape is None:
@@ -210,7 +210,14 @@ class Connection:
         """The stored mask ``mask_id`` as an (H, W) float32 array (see :meth:`masks`)."""
         if isinstance(mask_id, bool) or not isinstance(mask_id, (int, np.integer)):
             raise InputError(f"mask id must be an integer, not {mask_id!r}")
-        return self.masks([int(mask_id)])[0]
+        one: np.ndarray = self.masks([int(mask_id)])[0]
+        return one
+
+
+def _json_object(text: str) -> Dict[str, Any]:
+    """A JSON object the engine returned, as a dict."""
+    value: Dict[str, Any] = json.loads(text)
+    return value
 
 
 def _positive(value: Optional[int], name: str) -> int:

@@ -39,7 +39,7 @@ class Result:
         """The rows as a ``pandas.DataFrame`` with the result's columns (needs pandas: install
         ``masksearch[pandas]``)."""
         try:
-            import pandas
+            import pandas  # type: ignore[import-untyped, unused-ignore]
         except ImportError as error:  # pragma: no cover - depends on the environment
             raise ImportError("Result.to_pandas() needs pandas: pip install 'masksearch[pandas]'") from error
         return pandas.DataFrame.from_records(self.rows, columns=self.columns)
