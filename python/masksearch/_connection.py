@@ -38,6 +38,8 @@ def connect(path: PathLike, create: bool = True) -> "Connection":
     """
     error = ErrorStruct()
     encoded = os.fsencode(path)
+    if b"\0" in encoded:
+        raise InputError(f"path {path!r} contains a NUL character")
     handle = lib.ms_open(encoded, 1 if create else 0, byref(error))
     check_error(error)
     if not handle:
@@ -124,7 +126,7 @@ class Connection:
         the CLI. Raises :class:`QueryError` (with ``.position`` and ``.token``) for bad SQL."""
         if not isinstance(sql, str):
             raise InputError(f"sql must be a str, not {type(sql).__name__}")
-        return Result.from_json(self._text_call(lib.ms_query_json, sql.encode("utf-8"), 1 if use_index else 0))
+        return Result.from_json(self._text_call(lib.ms_query_json, _c_text(sql, "sql"), 1 if use_index else 0))
 
     def ingest(self, masks: Any, meta: Any = None, dtype: Any = None, clip: bool = False) -> Dict[str, Any]:
         """Adds masks (as ``masksearch ingest``) and returns the engine's summary
@@ -150,7 +152,7 @@ class Connection:
         database as it was.
         """
         stack, element_type = mask_stack(masks)
-        meta_text = None if meta is None else table_csv(meta, "meta").encode("utf-8")
+        meta_text = None if meta is None else _c_text(table_csv(meta, "meta"), "meta")
         count, height, width = stack.shape
         request = IngestRequest(
             data=stack.ctypes.data, count=count, height=height, width=width, element_type=element_type,
@@ -164,8 +166,8 @@ class Connection:
         """Loads (or replaces) the ROI set ``name`` (as ``masksearch roi``) from a DataFrame or a
         dict of columns ``image_id`` (or ``mask_id``), ``x0, y0, x1, y1``; float coordinates are
         rounded outward. Returns ``{"name", "boxes", "key", "replaced"}``."""
-        text = table_csv(boxes, "boxes").encode("utf-8")
-        return _json_object(self._text_call(lib.ms_load_rois, str(name).encode("utf-8"), text))
+        text = _c_text(table_csv(boxes, "boxes"), "boxes")
+        return _json_object(self._text_call(lib.ms_load_rois, _c_text(str(name), "ROI set name"), text))
 
     def index(self, bins: Optional[int] = None, cell: Optional[int] = None) -> Dict[str, Any]:
         """Builds the index for every mask now (as ``masksearch index``); ``None`` means the
@@ -212,6 +214,17 @@ class Connection:
             raise InputError(f"mask id must be an integer, not {mask_id!r}")
         one: np.ndarray = self.masks([int(mask_id)])[0]
         return one
+
+
+def _c_text(text: str, what: str) -> bytes:
+    """``text`` as NUL-terminated UTF-8 for the C ABI; a NUL inside would cut it short, so it is
+    refused."""
+    if "\0" in text:
+        raise InputError(f"{what}: contains a NUL character at offset {text.index(chr(0))}")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InputError(f"{what}: not encodable as UTF-8 at offset {error.start}") from None
 
 
 def _json_object(text: str) -> Dict[str, Any]:

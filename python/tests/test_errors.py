@@ -127,3 +127,12 @@ def test_query_on_empty_database(tmp_db: Path) -> None:
             db.query("SELECT mask_id FROM masks")
         with pytest.raises(masksearch.InputError):
             db.mask(0)
+
+
+def test_nul_characters_are_refused(db: masksearch.Connection) -> None:
+    with pytest.raises(masksearch.InputError, match="NUL"):
+        db.query("SELECT mask_id FROM masks\0 WHERE nosuch")
+    with pytest.raises(masksearch.InputError, match="NUL"):
+        db.load_rois("o\0x", {"image_id": [0], "x0": [0], "y0": [0], "x1": [1], "y1": [1]})
+    with pytest.raises(masksearch.InputError, match="NUL"):
+        db.ingest(np.zeros((1, 8, 10), np.float32), meta={"label": ["a\0b"]})
