@@ -9,6 +9,8 @@
 ///     20     4    u32 state (0 clean, 1 write in progress: a journal follows the names)
 ///     24     8    u64 epoch (incremented by every committed sharded write)
 ///     32     ...  N shard directory names (u16 byte length + UTF-8 each)
+///     ...    8N   N × u64 mask count of each shard as of the last committed write (a shard with
+///                 masks but no database, or another count, is damaged or was written alone)
 ///     ...    ...  state 1 only: N journal entries, one per shard in order:
 ///                 u8 had a database (0/1), then if 1: u32 n + n bytes, the shard's MANIFEST file
 ///                 as it was before the write (its own frame and CRC)

@@ -41,6 +41,12 @@ extension ShardMap {
             }
             map.shardNames.append(name)
         }
+        for _ in 0..<count {
+            let at = r.position
+            let c = try r.u64()
+            guard c <= UInt64(Int.max) else { throw field(at, "mask count \(c)") }
+            map.maskCounts.append(Int(c))
+        }
         if state == .writing { map.journal = try journal(&r, count: Int(count), field) }
         guard r.position == body.count else { throw field(r.position, "trailing bytes") }
         return map

@@ -9,6 +9,8 @@ public struct ShardMap: Sendable, Equatable {
     public var shardNames: [String]
     public var rule: PartitionRule
     public var epoch: UInt64
+    /// Each shard's number of masks as of the last committed write.
+    public var maskCounts: [Int]
     /// nil: clean. Else one entry per shard: the MANIFEST file's bytes before the write.
     public var journal: [[UInt8]?]?
 
@@ -16,6 +18,7 @@ public struct ShardMap: Sendable, Equatable {
         shardNames = (0..<shardCount).map(ShardMapLayout.shardName)
         self.rule = rule
         epoch = 0
+        maskCounts = Array(repeating: 0, count: shardCount)
         journal = nil
     }
 
@@ -37,6 +40,7 @@ public struct ShardMap: Sendable, Equatable {
         w.u32(journal == nil ? ShardMapLayout.State.clean.rawValue : ShardMapLayout.State.writing.rawValue)
         w.u64(epoch)
         for n in shardNames { w.shortString(n) }
+        for c in maskCounts { w.u64(UInt64(c)) }
         for entry in journal ?? [] {
             if let bytes = entry {
                 w.u8(1)
@@ -62,6 +66,7 @@ public struct ShardMap: Sendable, Equatable {
             throw StorageError.notADatabase(path: directory, reason: "no \(ShardMapLayout.fileName) (not a sharded database)")
         }
         let file = try MappedFile(path: path(directory))
+        defer { withExtendedLifetime(file) {} }
         do throws(FormatError) {
             return try decode(file.bytes, file: path(directory))
         } catch {

@@ -80,7 +80,12 @@ public final class ShardedWrite {
             var journal: [[UInt8]?] = []
             for i in current.shardNames.indices {
                 let manifest = Database.manifestPath(current.shardPath(directory, i))
-                journal.append(SystemCalls.exists(manifest) ? Array(try MappedFile(path: manifest).bytes) : nil)
+                if SystemCalls.exists(manifest) {
+                    let file = try MappedFile(path: manifest)
+                    journal.append(withExtendedLifetime(file) { Array(file.bytes) })
+                } else {
+                    journal.append(nil)
+                }
             }
             current.journal = journal
             try current.write(to: directory)
@@ -97,6 +102,10 @@ public final class ShardedWrite {
         var clean = map
         clean.journal = nil
         clean.epoch &+= 1
+        for i in clean.shardNames.indices {
+            let shard = clean.shardPath(directory, i)
+            clean.maskCounts[i] = Database.exists(at: shard) ? try Database(path: shard).count : 0
+        }
         try clean.write(to: directory)
         map = clean
     }

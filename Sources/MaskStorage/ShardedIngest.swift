@@ -96,7 +96,12 @@ public enum ShardedIngest {
             ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
         shardOptions.bandRows = existing.bandRows ?? options.bandRows
         shardOptions.extraColumns = extras
+        let before = write.databaseShards
         try ingestShards(write, parts: parts, perShard: perShard, options: shardOptions, staging: staging, progress: progress)
+        if let reference = before.first {
+            let created = write.databaseShards.filter { !before.contains($0) }
+            try write.copyROISets(from: write.map.shardPath(write.directory, reference), to: created, staging: staging)
+        }
         return Summary(masks: total, perShard: perShard)
     }
 
