@@ -37,7 +37,7 @@ fi
 if [ "${1:-}" = "--tests" ]; then
   root="$(cd "$(dirname "$0")/.." && pwd)"
   venv="$root/.build/test-venv"
-  if ! "$venv/bin/python" -c 'import pytest, selenium, numpy, PIL, pandas' >/dev/null 2>&1; then
+  if ! "$venv/bin/python" -c 'import pytest, selenium, numpy, PIL, pandas, ray' >/dev/null 2>&1; then
     echo "masksearch: creating $venv (pip install -r Tests/browser/requirements.txt -r python/requirements-test.txt)" >&2
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r "$root/Tests/browser/requirements.txt" -r "$root/python/requirements-test.txt"

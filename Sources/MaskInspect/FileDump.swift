@@ -37,6 +37,7 @@ public enum FileKind: String, Sendable, Equatable {
     case manifest
     case roiSet = "roi set"
     case index
+    case shardMap = "shard map"
 
     /// `\x89MSK` — every masksearch magic starts with these four bytes.
     static let familyPrefix: [UInt8] = [0x89, 0x4D, 0x53, 0x4B]
@@ -50,6 +51,7 @@ public enum FileKind: String, Sendable, Equatable {
         if head == ManifestLayout.magic { return .manifest }
         if head == ROISetLayout.magic { return .roiSet }
         if head == IndexLayout.magic { return .index }
+        if head == ShardMapLayout.magic { return .shardMap }
         if Array(bytes[(bytes.count - 8)...]) == SegmentLayout.magic { return .segment }
         return nil
     }
@@ -96,6 +98,7 @@ public enum FileDump {
         case .manifest: return ManifestDump(file: file)
         case .roiSet: return ROISetDump(file: file)
         case .index: return IndexDump(file: file)
+        case .shardMap: return ShardMapDump(file: file)
         }
     }
 

@@ -31,6 +31,10 @@ public enum Ingester {
         public var bandRows = SegmentLayout.defaultBandRows
         /// Masks per chunk read and compressed at once.
         public var chunkMasks = 256
+        /// The extra metadata columns (names and types) a *new* database takes instead of
+        /// inferring them from its metadata: a sharded ingest gives every new shard the types of
+        /// the whole ingest (or of the existing shards). Ignored when the database exists.
+        public var extraColumns: [ColumnDescriptor]?
         public init() {}
     }
 
@@ -164,7 +168,7 @@ public enum Ingester {
     /// columns (from `--meta`, or NULL in the database's extra columns).
     private static func metadataColumns(_ current: Database?, files: [MaskInputFile], selection: RowSelection, total: Int,
                                         options: Options) throws(StorageError) -> [(name: String, data: ColumnData)] {
-        let existingExtras = current.map { Array($0.columns.dropFirst(4)) }
+        let existingExtras = current.map { Array($0.columns.dropFirst(4)) } ?? options.extraColumns
         var meta = try options.meta.map { (source) throws(StorageError) in
             try MetadataTable.load(source, existingExtras: existingExtras)
         }

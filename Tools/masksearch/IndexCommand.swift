@@ -17,6 +17,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Grid cell size in pixels (default: the longer mask side / 16, at least 16; or the current index's).") var cell: Int?
 
     func run() throws {
+        if ShardedCommands.isSharded(db) { return try ShardedCommands.index(db, bins: bins, cell: cell) }
         let bar = ProgressBar("index")
         let s = try runReportingErrors { try IndexBuilder.build(databasePath: db, bins: bins, cell: cell, progress: bar.update) }
         bar.finish()

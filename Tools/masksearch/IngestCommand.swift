@@ -62,6 +62,9 @@ struct IngestCommand: ParsableCommand {
             let p = rawShape.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             options.raw = .init(count: p[0], height: p[1], width: p[2], elementType: type)
         }
+        if ShardedCommands.isSharded(db) {
+            return try ShardedCommands.ingest(db, inputs: masks, options: options, images: images)
+        }
         let bar = ProgressBar("ingest")
         let summary = try runReportingErrors {
             let sources = masks.map { $0 == "-" ? IngestSource.standardInput : .path($0) }

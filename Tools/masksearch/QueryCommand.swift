@@ -33,6 +33,15 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let output = OutputFormat(rawValue: format)!
+        if ShardedCommands.isSharded(db) {
+            guard explainMask == nil else {
+                throw CommandFailure("error: --explain-mask is not available on a sharded database (explain a shard: \(db)/shard-NNN)", code: 2)
+            }
+            let result = try ShardedCommands.query(db, sql: sql, noIndex: noIndex, explain: explain)
+            if explain { FileHandle.standardError.write(Data(result.explain.utf8)) }
+            FileHandle.standardOutput.write(Data(ResultFormatter.format(result, as: output).utf8))
+            return
+        }
         let (result, unusable) = try runReportingErrors {
             let session = try QuerySession(path: db, useIndex: !noIndex)
             let request = explain || explainMask != nil ? ExplainRequest(maskID: explainMask) : nil

@@ -12,6 +12,7 @@ struct ROICommand: ParsableCommand {
     @Argument(help: "The boxes CSV.") var boxes: String
 
     func run() throws {
+        if ShardedCommands.isSharded(db) { return try ShardedCommands.roi(db, name: name, boxes: boxes) }
         let s = try runReportingErrors { try ROISetLoader.load(into: db, name: name, csvPath: boxes) }
         print("\(s.replaced ? "replaced" : "loaded") ROI set '\(s.name)': \(s.boxes) boxes keyed by \(s.key == .imageID ? "image_id" : "mask_id")")
     }

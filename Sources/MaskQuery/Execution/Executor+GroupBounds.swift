@@ -92,38 +92,25 @@ struct MemberCountBounds {
 }
 
 extension Executor {
-    /// Exact value of one scalar aggregate over a group (members' CP values exact).
-    /// SUM of INT64 wraps on overflow; AVG sums Doubles in member (mask_id) order.
-    /// - Complexity: O(members × argument size).
+    /// Exact value of one scalar aggregate over a group (members' CP values exact): the value of
+    /// `aggregateState` (SUM of INT64 wraps on overflow; SUM/AVG of Doubles are exact sums rounded
+    /// once, so independent of member order and of sharding). - Complexity: O(members × argument size).
     func aggregateValue(_ term: AggregateTerm, members: [Int]) throws(QueryError) -> ColumnValue {
-        guard let argument = term.argument else { return .int(Int64(members.count)) }
-        var values: [ColumnValue] = []
-        values.reserveCapacity(members.count)
+        try aggregateState(term, members: members).value(term.function, argumentType: term.argumentType)
+    }
+
+    /// The aggregate's combinable state over `members` (exact values); `COUNT(*)` counts members.
+    /// - Complexity: O(members × argument size).
+    func aggregateState(_ term: AggregateTerm, members: [Int]) throws(QueryError) -> AggregateState {
+        var state = AggregateState()
+        guard let argument = term.argument else {
+            state.count = Int64(members.count)
+            return state
+        }
         for m in members {
-            let v = try evaluator.exactValue(argument, row: m)
-            if v != .null { values.append(v) }
+            state.add(try evaluator.exactValue(argument, row: m), maskID: table.maskID(row: m), function: term.function)
         }
-        if term.function == .count { return .int(Int64(values.count)) }
-        guard let first = values.first else { return .null }
-        switch term.function {
-        case .sum where term.argumentType != .double:
-            var s: Int64 = 0
-            for case .int(let x) in values { s = s &+ x }
-            return .int(s)
-        case .sum, .avg:
-            var s = 0.0
-            for v in values { s += ValueSemantics.double(v) ?? 0 }
-            return ValueSemantics.finite(term.function == .avg ? s / Double(values.count) : s)
-        case .min, .max:
-            var best = first
-            for v in values.dropFirst() {
-                let c = ValueSemantics.compare(v, best) ?? 0
-                if (term.function == .min && c < 0) || (term.function == .max && c > 0) { best = v }
-            }
-            return best
-        case .count:
-            return .int(Int64(values.count))
-        }
+        return state
     }
 
     /// Bounds on one scalar aggregate from its members' (possibly bounded) argument values.

@@ -125,6 +125,12 @@ final class Executor {
 
     /// Runs the plan: the result rows (sorted, limited) and the outcome counts.
     func run() throws(QueryError) -> ([[ColumnValue]], ExecutionCounts) {
+        let (rows, counts) = try runResultRows()
+        return (rows.map(\.values), counts)
+    }
+
+    /// `run`, keeping each row's sort keys and tie-breaker (what a shard's partial result holds).
+    func runResultRows() throws(QueryError) -> ([ResultRow], ExecutionCounts) {
         let candidates = rowPass()
         var rows: [ResultRow]
         if plan.isGrouped {
@@ -138,7 +144,7 @@ final class Executor {
         if let k = plan.limit { ordering.firstK(&rows, k) } else { ordering.sort(&rows) }
         let counts = countOutcomes()
         if explainRequest != nil { explanation = try explanation(rows: rows, counts: counts) }
-        return (rows.map(\.values), counts)
+        return (rows, counts)
     }
 
     /// The outcome counts of the run; a query without CP terms reports no pixel decisions.

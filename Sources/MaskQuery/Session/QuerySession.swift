@@ -41,10 +41,35 @@ public final class QuerySession: @unchecked Sendable {
     /// first-read checks found in the metadata or ROI sets the query read
     /// (`Database.checkIntegrity`) is thrown instead of the result or of the error it caused.
     public func run(_ sql: String, explain: ExplainRequest? = nil) throws -> QueryResult {
+        try checked {
+            var (result, flushMs) = try execute(check: { (engine) throws(QueryError) in _ = try engine.explain(sql) }) {
+                (engine) throws(QueryError) in try engine.run(sql, explain: explain)
+            }
+            // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
+            result.stats.elapsedMilliseconds += flushMs
+            return result
+        }
+    }
+
+    /// Runs `sql` as one shard of a database of `shardCount` shards (`QueryEngine.runPartial`),
+    /// with the checks, indexing and publishing of `run`.
+    public func runPartial(_ sql: String, shardCount: Int) throws -> ShardPartial {
+        try checked {
+            var (partial, flushMs) = try execute(check: { (engine) throws(QueryError) in
+                try engine.checkPartial(sql, shardCount: shardCount)
+            }) { (engine) throws(QueryError) in try engine.runPartial(sql, shardCount: shardCount) }
+            partial.stats.elapsedMilliseconds += flushMs
+            return partial
+        }
+    }
+
+    /// Runs `body`, then throws the damage the first-read checks found (`Database.checkIntegrity`)
+    /// instead of its result or of the error it caused.
+    private func checked<T>(_ body: () throws -> T) throws -> T {
         let snapshot = database
-        let result: QueryResult
+        let result: T
         do {
-            result = try runUnchecked(sql, explain: explain)
+            result = try body()
         } catch {
             try snapshot.checkIntegrity()
             throw error
@@ -53,8 +78,11 @@ public final class QuerySession: @unchecked Sendable {
         return result
     }
 
-    private func runUnchecked(_ sql: String, explain: ExplainRequest?) throws -> QueryResult {
-        _ = try QueryEngine(table: database).explain(sql)
+    /// Checks the query on the table before any file is touched (`check`), opens the index, runs
+    /// `body` on the engine, then publishes the entries it built; the publishing time in ms.
+    private func execute<T>(check: (QueryEngine) throws(QueryError) -> Void,
+                            _ body: (QueryEngine) throws(QueryError) -> T) throws -> (T, Double) {
+        try check(QueryEngine(table: database))
         if useIndex && index == nil {
             do throws(StorageError) {
                 index = try DatabaseIndex(database: database, incremental: true)
@@ -65,14 +93,12 @@ public final class QuerySession: @unchecked Sendable {
         }
         // A read-only index gives bounds but takes no entries.
         let observer = index.flatMap { $0.incremental ? $0 : nil }
-        var result = try QueryEngine(table: database, bounds: index, observer: observer).run(sql, explain: explain)
-        // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
+        let result = try body(QueryEngine(table: database, bounds: index, observer: observer))
         let clock = ContinuousClock()
         let start = clock.now
         if let index { try publish(index) }
         let flush = clock.now - start
-        result.stats.elapsedMilliseconds += Double(flush.components.seconds) * 1000 + Double(flush.components.attoseconds) / 1e15
-        return result
+        return (result, Double(flush.components.seconds) * 1000 + Double(flush.components.attoseconds) / 1e15)
     }
 
     /// Stores the entries the query indexed; reopens the snapshot when that created index files.

@@ -107,6 +107,69 @@ char *ms_info(ms_database *database, ms_error *error);
    MS_ERROR_INPUT naming it. Returns 0, or -1 on error. */
 int32_t ms_read_masks(ms_database *database, const int64_t *mask_ids, int64_t count, float *out, ms_error *error);
 
+/* ---- Sharded databases (CONTRACT.md section 10, Format/shards.md) --------------------------
+   Appended by issue 13 (Ray). A sharded database is a directory with a shard map SHARDS and
+   one ordinary database per shard (`ms_open` opens a shard's path). Queries: each shard's
+   process runs `ms_query_partial`, the driver merges the bytes with `ms_merge_partials`.
+   Writes by several processes: the driver begins a write (root LOCK held, every shard's
+   MANIFEST journaled), the shards are written by any processes (`ms_shard_ingest`, or `ms_open`
+   + `ms_load_rois` / `ms_index` on a shard's path), and the driver commits or rolls back. */
+
+typedef struct ms_shard_write ms_shard_write;   /* opaque */
+
+/* Creates an empty sharded database of `shards` shards (1..4096) at `path` (missing or an
+   empty directory). Returns the map as ms_shard_map does. */
+char *ms_shard_create(const char *path, int32_t shards, ms_error *error);
+
+/* The shard map, read when no write is running (waits for a writer; rolls back a dead one's
+   journal): {"epoch": E, "rule": "splitmix64", "shards": [{"name": "shard-000", "path": "...",
+   "masks": N, "database": bool}, ...]}. Not a sharded database: MS_ERROR_INPUT. */
+char *ms_shard_map(const char *path, ms_error *error);
+
+/* out[i] = the shard of image_ids[i] among `shard_count` (partition rule SplitMix64). 0 or -1. */
+int32_t ms_shard_of(const int64_t *image_ids, int64_t count, int32_t shard_count, int32_t *out, ms_error *error);
+
+/* Runs `sql` on `database` as one shard of `shard_count` shards and returns its partial result
+   (the engine's ShardPartial encoding, `*length` bytes; free with ms_free). */
+void *ms_query_partial(ms_database *database, const char *sql, int32_t use_index, int32_t shard_count,
+                       int64_t *length, ms_error *error);
+
+/* Merges the partials of every shard of the sharded database `path` that holds masks (any order)
+   into the JSON of `masksearch query --format json`; `elapsed_ms` becomes stats.elapsed_ms. The
+   schema is read from a shard of `path`. Partials not covering the map's masks exactly (a shard
+   missing, stale, or given twice): MS_ERROR_INTERNAL, never a partial answer. */
+char *ms_merge_partials(const char *path, const char *sql, const void *const *partials, const int64_t *lengths,
+                        int64_t count, double elapsed_ms, ms_error *error);
+
+/* Begins a sharded write (takes DIR/LOCK for this process, journals every shard's MANIFEST). */
+ms_shard_write *ms_shard_write_begin(const char *path, ms_error *error);
+
+/* The map as the write sees it (JSON of ms_shard_map; does not wait for the lock it holds). */
+char *ms_shard_write_map(ms_shard_write *write, ms_error *error);
+
+/* Plans an ingest of `count` masks of `element_type` (`storage` -1: the shards' or the CLI's
+   default) with the metadata CSV text `meta_csv` (NULL: fresh ids after the largest over all
+   shards): {"storage": ms_dtype, "band_rows": n, "extra_columns": [{"name": .., "type": ..}],
+   "mask_ids": [...], "shard_of": [...], "meta_csv": [text or null, per shard]}. mask_ids are
+   checked against every shard. */
+char *ms_shard_write_plan(ms_shard_write *write, int64_t count, int32_t element_type, int32_t storage,
+                          const char *meta_csv, ms_error *error);
+
+/* One shard's part of a planned ingest, from any process: `request` holds the shard's masks (in
+   input order), request->meta_csv the plan's text for this shard, request->storage the plan's;
+   `extra_columns` the plan's "extra_columns" as JSON text; `band_rows` the plan's. Returns the
+   summary of ms_ingest. */
+char *ms_shard_ingest(const char *shard_path, const ms_ingest_request *request, const char *extra_columns,
+                      int32_t band_rows, ms_error *error);
+
+/* Commits the write (shards created by it receive the ROI sets; the clean map of the next epoch)
+   and frees it; returns the new map's JSON. On failure every shard is rolled back. */
+char *ms_shard_write_commit(ms_shard_write *write, ms_error *error);
+
+/* Rolls every shard back to the journal and frees the write. 0, or -1 (the journal stays and the
+   next writer or reader rolls back). */
+int32_t ms_shard_write_rollback(ms_shard_write *write, ms_error *error);
+
 #ifdef __cplusplus
 }
 #endif
