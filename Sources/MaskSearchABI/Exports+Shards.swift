@@ -71,7 +71,7 @@ public func ms_query_partial(_ database: OpaquePointer?, _ sql: UnsafePointer<CC
         }
         let bytes = partial.encoded()
         guard let copy = malloc(max(bytes.count, 1)) else { throw ABIError(.internal, "error: out of memory") }
-        bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        bytes.withUnsafeBytes { raw in if let base = raw.baseAddress { copy.copyMemory(from: base, byteCount: raw.count) } }
         length.pointee = Int64(bytes.count)
         return copy
     }
