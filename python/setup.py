@@ -1,15 +1,15 @@
 """Builds the masksearch engine and bundles it into the Python package.
 
 `pip install ./python` (from the project's root) runs this as the setuptools build backend. The
-custom ``build_py`` step runs, in the project's root (``python/..``, or ``$MASKSEARCH_ROOT``):
+custom ``build_py`` step runs, in the project's root (``python/..``, or ``$MASKSEARCH_ROOT``),
 
-    swift build -c release --product MaskSearchABI -Xswiftc -static-stdlib --scratch-path .build-python
+    Tools/build-abi-library.sh .build/abi
 
-and copies ``libMaskSearchABI.so`` into the package (``masksearch/libMaskSearchABI.so``). With
-``-static-stdlib`` the Swift runtime, Foundation and ICU are linked into the library, so it needs
-only libc, libm, libstdc++ and libgcc_s and loads from any virtualenv. The scratch path is its own
-(not ``.build``) because the static-runtime flags change every compile command: sharing
-``.build/release`` with the CLI's release build would rebuild everything each time either ran.
+(a release build of the ``MaskSearchABI`` product, relinked with the Swift runtime, Foundation
+and ICU linked in statically, so the library needs only libc, libm, libstdc++, libgcc_s and
+liblz4; see that script) and copies the ``libMaskSearchABI.so`` it prints into the package
+(``masksearch/libMaskSearchABI.so``), so ``import masksearch`` works from any directory in any
+virtualenv.
 
 pip 23 builds a local directory in place, so ``python/..`` is the project's root; a build from a
 copied tree (an sdist) needs ``MASKSEARCH_ROOT``. ``MASKSEARCH_PREBUILT_LIBRARY`` bundles an
@@ -31,7 +31,8 @@ except ImportError:  # setuptools < 70.1
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIBRARY = "libMaskSearchABI.so"
-SWIFT_FLAGS = ["-c", "release", "--product", "MaskSearchABI", "-Xswiftc", "-static-stdlib", "--scratch-path", ".build-python"]
+BUILD_SCRIPT = os.path.join("Tools", "build-abi-library.sh")
+OUTPUT_DIR = os.path.join(".build", "abi")
 
 
 def project_root():
@@ -52,12 +53,12 @@ def build_engine():
     root = project_root()
     if shutil.which("swift") is None:
         sys.exit("masksearch: building the engine needs the Swift 6 toolchain (`swift` on PATH)")
-    print(f"masksearch: swift build {' '.join(SWIFT_FLAGS)} (in {root})", flush=True)
-    subprocess.run(["swift", "build", *SWIFT_FLAGS], cwd=root, check=True)
-    bin_path = subprocess.run(
-        ["swift", "build", *SWIFT_FLAGS, "--show-bin-path"], cwd=root, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    return os.path.join(bin_path, LIBRARY)
+    print(f"masksearch: {BUILD_SCRIPT} {OUTPUT_DIR} (in {root})", flush=True)
+    done = subprocess.run(["sh", BUILD_SCRIPT, OUTPUT_DIR], cwd=root, check=True, stdout=subprocess.PIPE, text=True)
+    lines = done.stdout.strip().splitlines()
+    if not lines:
+        sys.exit(f"masksearch: {BUILD_SCRIPT} printed no library path")
+    return os.path.join(root, lines[-1])
 
 
 class BuildWithEngine(build_py):

@@ -2,11 +2,11 @@
 """Issue 12's measurements of the Python client against the CLI (release builds, medians).
 
     .build/test-venv/bin/python Benchmarks/python/bench_client.py [--masks 40000] [--dir /tmp/py-bench]
-                                                                 [--cli .build-python/release/masksearch]
+                                                                 [--cli .build/release/masksearch]
 
 Run with an interpreter that has the package installed (`pip install ./python`, a release build
-of the engine). The CLI is the release `masksearch` (built by this script when missing, in the
-package's scratch path `.build-python` so it shares the engine's compiled modules).
+of the engine). The CLI is the release `masksearch` (built by this script when missing with the
+flags of Tools/build-abi-library.sh, so that it shares the engine's compiled release modules).
 
 (a) In-process overhead of a query: Python wall time of `db.query(sql)` minus the engine's own
     `stats["elapsed_ms"]`, median of 100 runs of a small query (target < 1 ms).
@@ -59,8 +59,10 @@ def run(command: List[str], **kwargs: Any) -> subprocess.CompletedProcess:
 def ensure_cli(path: str) -> str:
     if not os.path.exists(path):
         print("building the release CLI:", path, flush=True)
-        run(["swift", "build", "-c", "release", "--product", "masksearch", "-Xswiftc", "-static-stdlib",
-             "--scratch-path", ".build-python"], cwd=REPO)
+        swiftc = os.path.realpath(shutil.which("swiftc") or "swiftc")
+        static = os.path.join(os.path.dirname(os.path.dirname(swiftc)), "lib", "swift_static", "linux")
+        run(["swift", "build", "-c", "release", "--product", "masksearch", "--static-swift-stdlib",
+             "-Xlinker", "-L" + static], cwd=REPO)
     return path
 
 
@@ -204,7 +206,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--masks", type=int, default=40000)
     parser.add_argument("--dir", default="/tmp/py-bench")
-    parser.add_argument("--cli", default=os.path.join(REPO, ".build-python", "release", "masksearch"))
+    parser.add_argument("--cli", default=os.path.join(REPO, ".build", "release", "masksearch"))
     parser.add_argument("--runs", type=int, default=2, help="ingest runs per side (ABAB)")
     parser.add_argument("--rounds", type=int, default=3, help="top-25 rounds per side (ABAB)")
     parser.add_argument("--skip-ingest", action="store_true")

@@ -293,10 +293,10 @@ struct Oracle {
                     for case .int(let x) in vs { s = s &+ x }
                     return .int(s)
                 }
-                let s = vs.reduce(0.0) { $0 + Self.num($1)! }
+                let s = OracleExactSum.sum(vs.map { Self.num($0)! })
                 return s.isFinite ? .double(s) : .null
             case "AVG":
-                let s = vs.reduce(0.0) { $0 + Self.num($1)! }
+                let s = OracleExactSum.sum(vs.map { Self.num($0)! })
                 let r = s / Double(vs.count)
                 return r.isFinite ? .double(r) : .null
             case "MIN": return vs.dropFirst().reduce(vs[0]) { Self.cmp($1, $0)! < 0 ? $1 : $0 }

@@ -116,6 +116,23 @@ import Testing
         #expect(cancel.value == 1.0)
     }
 
+    /// The engine's Shewchuk partials against the Oracle's big-integer sum, on values of every
+    /// magnitude and sign: the same correctly rounded bits.
+    @Test func exactSumMatchesTheOraclesBigIntegerSum() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let n = Int.random(in: 1...60, using: &rng)
+            let values: [Double] = (0..<n).map { _ in
+                let m = Double.random(in: -1...1, using: &rng)
+                return Int.random(in: 0...3, using: &rng) == 0 ? m.rounded() * 0.05 : m * pow(2, Double(Int.random(in: -60...60, using: &rng)))
+            }
+            var e = ExactSum()
+            for v in values { e.add(v) }
+            #expect(e.value.bitPattern == OracleExactSum.sum(values).bitPattern, "\(values)")
+        }
+        #expect(OracleExactSum.sum(Array(repeating: 0.05, count: 35)) == 1.75)
+    }
+
     @Test func aggregateStatesMergeExactly() {
         var a = AggregateState(), b = AggregateState()
         a.add(.double(0.0), maskID: 9, function: .min)

@@ -16,7 +16,8 @@ from conftest import cli, snapshot
 def db(tmp_db: Path):
     connection = masksearch.connect(tmp_db)
     connection.ingest(np.random.default_rng(0).random((12, 8, 10)).astype(np.float32),
-                      meta={"image_id": [i // 2 for i in range(12)], "label": [i % 3 for i in range(12)]})
+                      meta={"image_id": [i // 2 for i in range(12)], "label": [i % 3 for i in range(12)],
+                            "kind": ["é" if i % 2 else "b" for i in range(12)]})
     yield connection
     connection.close()
 
@@ -27,7 +28,8 @@ BAD_SQL = [
     ("SELECT FOO(mask_id) FROM masks", "FOO"),
     ("SELECT mask_id FROM masks WHERE", ""),
     ("SELECT mask_id FROM masks ORDER BY mask_id LIMIT", ""),
-    ("SELECT image_id, CP(UNION(mask > 0.5), full, 0, 1) FROM masks", "UNION"),
+    ("SELECT image_id, CP(UNION(mask > 0.5), full, 0, 1) FROM masks", "image_id"),
+    ("SELECT mask_id FROM masks GROUP BY image_id", None),
     ("SELECT mask_id FROM masks WHERE label = 'a", None),
 ]
 
@@ -51,7 +53,7 @@ def test_query_error_position_and_token(db: masksearch.Connection, tmp_db: Path,
 
 
 def test_positions_count_characters_not_bytes(db: masksearch.Connection) -> None:
-    sql = "SELECT mask_id FROM masks WHERE label = 'ééé' AND nosuch > 1"
+    sql = "SELECT mask_id FROM masks WHERE kind = 'ééé' AND nosuch > 1"
     with pytest.raises(masksearch.QueryError) as caught:
         db.query(sql)
     assert caught.value.token == "nosuch" and caught.value.position == sql.index("nosuch") + 1

@@ -25,6 +25,8 @@ public struct ExactSum: Sendable, Hashable {
     public mutating func add(_ value: Double) {
         guard !overflowed else { return }
         guard value.isFinite else { overflowed = true; return }
+        // Zeros change nothing (and a sum of zeros is +0.0, as 0.0 + -0.0 is).
+        guard value != 0 else { return }
         var x = value
         var i = 0
         for j in partials.indices {
