@@ -33,15 +33,20 @@ from test_random_queries import make_boxes, make_masks, make_meta, random_query 
 QUERIES = [json.loads(line) for line in (CONFORMANCE / "queries.jsonl").read_text().splitlines() if line.strip()]
 DATA = CONFORMANCE / "data"
 RANDOM_QUERIES = 30
-RAY_BIN = str(Path(sys.executable).parent / "ray")
+# Ray resolves --node-ip-address=127.0.0.1 (and ray.init's _node_ip_address) to the machine's
+# outward address ("Make sure localhost isn't resolved to the loopback ip", services.py), so its
+# servers would bind that address. Here every Ray process must stay on loopback: `ray start` runs
+# through this wrapper, and the driver gets the same patch (the children take the address given).
+LOOPBACK_PATCH = "import ray._private.services as s; s.get_node_ip_address = lambda address=None: '127.0.0.1'"
+RAY_START = [sys.executable, "-c", LOOPBACK_PATCH + "; import sys; from ray.scripts.scripts import main; "
+             "sys.argv[0] = 'ray'; sys.exit(main())"]
 
 
-def _kill_processes_under(temp_dir: str) -> None:
-    """SIGKILLs the processes this test started, by pid: those whose command line names its Ray
-    temp dir (GCS, raylets, monitors, workers) and all their descendants (the agents rename
-    themselves to ``ray::...``)."""
+def _processes_under(temp_dir: str) -> set:
+    """The pids of the Ray instance using ``temp_dir``: processes whose command line names it (GCS,
+    raylets, monitors, workers) and all their descendants (the agents rename themselves ``ray::...``)."""
     parents: Dict[int, int] = {}
-    roots = set()
+    mine = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
@@ -51,8 +56,7 @@ def _kill_processes_under(temp_dir: str) -> None:
         except (OSError, ValueError, IndexError):
             continue
         if temp_dir.encode() in cmdline:
-            roots.add(int(entry))
-    mine = set(roots)
+            mine.add(int(entry))
     grew = True
     while grew:
         grew = False
@@ -60,32 +64,67 @@ def _kill_processes_under(temp_dir: str) -> None:
             if parent in mine and pid not in mine:
                 mine.add(pid)
                 grew = True
-    for pid in mine:
+    return mine
+
+
+def _kill_processes_under(temp_dir: str) -> None:
+    """SIGKILLs the processes this test started (``_processes_under``), by pid."""
+    for pid in _processes_under(temp_dir):
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
 
 
+LOOPBACK_HEX = {"0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000"}
+
+
+def _listening_addresses(pids: set) -> List[str]:
+    """The local addresses (hex, as /proc/net/tcp*) of the TCP sockets these processes listen on."""
+    inodes = set()
+    for pid in pids:
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    out = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A: LISTEN
+                out.append(fields[1].split(":")[0])
+    return out
+
+
 def _start_cluster(temp_dir: str) -> str:
     """A head and a second node on this machine, both on 127.0.0.1; returns the GCS address."""
     port = random.Random(uuid.uuid4().int).randrange(20000, 29000)
     common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--disable-usage-stats"]
-    head = [RAY_BIN, "start", "--head", f"--port={port}", f"--temp-dir={temp_dir}", "--include-dashboard=false",
+    head = [*RAY_START, "start", "--head", f"--port={port}", f"--temp-dir={temp_dir}", "--include-dashboard=false",
             *common]
     subprocess.run(head, check=True, capture_output=True, timeout=120, env=os.environ)
-    subprocess.run([RAY_BIN, "start", f"--address=127.0.0.1:{port}", *common], check=True, capture_output=True,
+    subprocess.run([*RAY_START, "start", f"--address=127.0.0.1:{port}", *common], check=True, capture_output=True,
                    timeout=120, env=os.environ)
     return f"127.0.0.1:{port}"
+
+
+TEMP_DIRS: Dict[str, str] = {}
 
 
 @pytest.fixture(scope="module", params=["local", "cluster"])
 def ray_mode(request: pytest.FixtureRequest) -> Iterator[str]:
     temp_dir = f"/tmp/rayt-{uuid.uuid4().hex[:8]}"
+    TEMP_DIRS[request.param] = temp_dir
     # Token authentication (on by default in `ray start` since Ray 2.5x) writes ~/.ray/auth_token and
     # refuses the second node without it; every process here is on 127.0.0.1 of one machine.
     saved = os.environ.get("RAY_AUTH_MODE")
     os.environ["RAY_AUTH_MODE"] = "disabled"
+    from ray._private import services
+    resolve = services.get_node_ip_address
+    services.get_node_ip_address = lambda address=None: "127.0.0.1"
     try:
         if request.param == "local":
             ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", _temp_dir=temp_dir,
@@ -100,6 +139,7 @@ def ray_mode(request: pytest.FixtureRequest) -> Iterator[str]:
         yield request.param
     finally:
         ray.shutdown()
+        services.get_node_ip_address = resolve
         _kill_processes_under(temp_dir)
         if saved is None:
             os.environ.pop("RAY_AUTH_MODE", None)
@@ -151,6 +191,13 @@ def _same(actual: masksearch.Result, expected: masksearch.Result) -> None:
     assert as_lists(actual.rows) == as_lists(expected.rows)
     assert [type(v) for r in actual.rows for v in r] == [type(v) for r in expected.rows for v in r]
     assert actual.stats["masks_total"] == expected.stats["masks_total"]
+
+
+def test_every_ray_process_listens_on_loopback_only(ray_mode: str, conformance: Dict[str, Any]) -> None:
+    pids = _processes_under(TEMP_DIRS[ray_mode])
+    addresses = _listening_addresses(pids)
+    assert pids and addresses
+    assert set(addresses) <= LOOPBACK_HEX, addresses
 
 
 def test_partition_rule_matches_format_vectors() -> None:
