@@ -51,6 +51,10 @@ def main():
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 64
     cli = os.environ["MASKSEARCH_BIN"]
     data = masks(count, size)
+    # Every Ray process on loopback (as python/tests/test_distributed.py): Ray would resolve
+    # 127.0.0.1 to the machine's outward address.
+    from ray._private import services
+    services.get_node_ip_address = lambda address=None: "127.0.0.1"
     ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", log_to_driver=False,
              _temp_dir=os.path.join(base, "ray"))
     ids = np.arange(count)
