@@ -134,3 +134,21 @@ import Testing
         #expect(rows(a, "SELECT AREA(object) FROM masks WHERE mask_id = 4", useIndex: false)?.first?.first as? Int == 4)
     }
 }
+
+/// Damage is MS_ERROR_INTERNAL (the CLI's exit 1), with the CLI's message.
+@Suite struct DamageTests {
+    @Test func aDamagedManifestIsInternal() throws {
+        let dir = ScratchDirectory()
+        let e = CError()
+        let db = ms_open(dir.db, 1, e.pointer)
+        _ = ingest(db, uint8Masks(count: 2, height: 4, width: 4), count: 2, height: 4, width: 4, type: 0, error: e)
+        try Data("not a manifest".utf8).write(to: URL(fileURLWithPath: dir.db + "/MANIFEST"))
+        let damaged = CError()
+        #expect(ms_query_json(db, "SELECT COUNT(*) FROM masks", 1, damaged.pointer) == nil)
+        #expect(damaged.kind == 3 && damaged.token == nil && damaged.position == 0, "\(damaged.message ?? "")")
+        #expect(damaged.message?.contains("MANIFEST") == true, "\(damaged.message ?? "")")
+        ms_close(db)
+        let reopened = CError()
+        #expect(ms_open(dir.db, 0, reopened.pointer) == nil && reopened.kind == 3)
+    }
+}
