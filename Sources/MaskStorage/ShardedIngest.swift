@@ -73,12 +73,12 @@ public enum ShardedIngest {
     private static func ingestJournaled(_ write: ShardedWrite, files: [MaskInputFile], total: Int, options: Ingester.Options,
                                         staging: String, progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
         let existing = try existing(write)
-        let meta = try options.metaPath.map { (p) throws(StorageError) in try MetadataTable.load(p, existingExtras: existing.extras) }
+        let meta = try options.meta.map { (m) throws(StorageError) in try MetadataTable.load(m, existingExtras: existing.extras) }
         if let meta, meta.rowCount != total {
-            throw StorageError.invalidInput(file: options.metaPath!, location: "",
+            throw StorageError.invalidInput(file: options.meta?.name ?? "", location: "",
                                             reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
         }
-        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: total, source: options.metaPath ?? files[0].path)
+        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: total, source: options.meta?.name ?? files[0].path)
         let imageIDs = meta?.imageIDs ?? maskIDs
         let count = write.map.shardNames.count
         let shardOf = imageIDs.map { write.map.rule.shard(ofImage: $0, count: count) }
@@ -92,6 +92,7 @@ public enum ShardedIngest {
                                        shardNames: write.map.shardNames, into: staging)
         var shardOptions = options
         shardOptions.raw = nil
+        shardOptions.rowSelection = nil
         shardOptions.pixelFormat = existing.pixelFormat ?? options.pixelFormat
             ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
         shardOptions.bandRows = existing.bandRows ?? options.bandRows
