@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "MaskStorageTests", dependencies: ["MaskStorage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MaskIndexTests", dependencies: ["MaskIndex", "MaskStorage", "MaskTestSupport"]),
         .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex", "MaskTestSupport"]),
-        .testTarget(name: "MaskSearchABITests", dependencies: ["MaskSearchABI", "MaskStorage", "MaskFormat"]),
+        .testTarget(name: "MaskSearchABITests", dependencies: ["MaskSearchABI"]),
         .testTarget(name: "MaskInspectTests", dependencies: ["MaskInspect", "MaskStorage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets", "MaskImaging"]),
         .testTarget(name: "MaskImagingTests", dependencies: ["MaskImaging", "MaskFormat"]),

@@ -17,6 +17,7 @@ static_libs=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/
 swift build -c release --product MaskSearchABI --static-swift-stdlib -Xlinker -L"$static_libs" >&2
 bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
 mkdir -p "$out"
+rm -f "$out/libMaskSearchABI.so"  # never report a stale library as this build's
 swiftc -emit-library -static-stdlib -module-name MaskSearchABI -Xlinker --gc-sections \
     -o "$out/libMaskSearchABI.so" @"$bin/MaskSearchABI.product/Objects.LinkFileList" \
     $(pkg-config --libs liblz4) 2>&1 | grep -v "mktemp' is dangerous" >&2 || true

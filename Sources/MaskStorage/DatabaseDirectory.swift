@@ -35,3 +35,34 @@ public enum DatabaseDirectory {
         return .empty
     }
 }
+
+/// The identity of a database's MANIFEST as it is now. Every commit replaces the file by a
+/// rename (`DatabaseLock.commit`), giving it a new inode and times, so a stamp that differs
+/// from an earlier one means a commit happened in between (by any process). Long-lived
+/// readers (the C ABI's session pool) compare stamps to notice that their snapshot is old.
+public struct ManifestStamp: Sendable, Equatable {
+    var inode: UInt64
+    var size: Int64
+    var modified: timespec
+    var changed: timespec
+
+    /// The stamp of `directory`'s MANIFEST, or nil when there is none. One `stat`.
+    public init?(directory: String) {
+        var s = stat()
+        guard stat(Database.manifestPath(directory), &s) == 0 else { return nil }
+        inode = UInt64(s.st_ino)
+        size = Int64(s.st_size)
+        modified = s.st_mtim
+        changed = s.st_ctim
+    }
+
+    public static func == (a: ManifestStamp, b: ManifestStamp) -> Bool {
+        a.inode == b.inode && a.size == b.size
+            && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+            && a.changed.tv_sec == b.changed.tv_sec && a.changed.tv_nsec == b.changed.tv_nsec
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// `masksearch ingest` (CONTRACT.md section 4): appends masks and their metadata to a
-/// database, creating it when missing.
+/// database, creating it when missing. Masks come from files, from memory read in place
+/// (the C ABI) or from an `.npy` stream (`IngestSource`); `Options.rowSelection` keeps a
+/// subset of them (a shard's).
 ///
 /// Algorithm: (1) resolve every input's header and check shapes, the metadata row count
 /// and mask ids (duplicates within the input and against the database) before reading any

@@ -42,8 +42,12 @@ extension ShardedIngest {
         let shards = write.map.shardNames.count
         let shardOf = imageIDs.map { write.map.rule.shard(ofImage: $0, count: shards) }
         let extras = meta.map { $0.extras.map { ColumnDescriptor(name: $0.name, type: $0.data.type) } } ?? existing.extras ?? []
-        let texts = ShardStaging.metadataTexts(maskIDs: maskIDs, imageIDs: imageIDs, meta: meta, extras: extras,
-                                               shardOf: shardOf, shardCount: shards)
+        var rows = [[Int]](repeating: [], count: shards)
+        for (i, shard) in shardOf.enumerated() { rows[shard].append(i) }
+        let texts: [String?] = rows.map { part in
+            part.isEmpty ? nil : ShardStaging.metadataText(maskIDs: part.map { maskIDs[$0] }, imageIDs: part.map { imageIDs[$0] },
+                                                           meta: meta?.selecting(part), extras: extras)
+        }
         return Plan(maskIDs: maskIDs, shardOf: shardOf,
                     pixelFormat: existing.pixelFormat ?? pixelFormat ?? (uint8Input ? .uint8 : .float32),
                     bandRows: existing.bandRows ?? SegmentLayout.defaultBandRows, extraColumns: extras, metaCSV: texts)

@@ -10,16 +10,18 @@ import Synchronization
 /// What one database would decide once is decided here for all shards: mask_ids without
 /// `--meta` continue from the largest over all shards, mask_ids must be unique over all shards,
 /// extra columns take the types of the whole metadata file (or of the existing shards), the
-/// pixel format is the existing shards' (or the whole input's). Each shard's part is staged as
-/// `.npy` files (the masks, in their input dtype and byte order) and a metadata CSV under
-/// `DIR/.ingest-tmp/` (removed afterwards): the staged copy costs one extra write of the input.
+/// pixel format is the existing shards' (or the whole input's). Each shard's ingest reads its masks
+/// in place from the input files (`Ingester.Options.rowSelection`), with one metadata CSV text of
+/// every input mask (`ShardStaging.metadataText`): the input is read once per shard's ingest
+/// (sequentially, skipping other shards' masks), never copied. `DIR/.ingest-tmp/` holds only the
+/// ROI CSVs given to shards a write creates (removed afterwards).
 public enum ShardedIngest {
     public struct Summary: Sendable {
         public var masks: Int
         public var perShard: [Int]
     }
 
-    /// - Complexity: O(input bytes) twice (staging, then the shards' ingests) plus O(masks).
+    /// - Complexity: O(input bytes) read per shard (each shard's ingest scans the input) plus O(masks).
     public static func ingest(into directory: String, inputs: [String], options: Ingester.Options,
                               progress: ((Int, Int) -> Void)? = nil) throws(StorageError) -> Summary {
         guard !inputs.isEmpty else {
@@ -73,54 +75,53 @@ public enum ShardedIngest {
     private static func ingestJournaled(_ write: ShardedWrite, files: [MaskInputFile], total: Int, options: Ingester.Options,
                                         staging: String, progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
         let existing = try existing(write)
-        let meta = try options.metaPath.map { (p) throws(StorageError) in try MetadataTable.load(.path(p), existingExtras: existing.extras) }
+        let meta = try options.meta.map { (m) throws(StorageError) in try MetadataTable.load(m, existingExtras: existing.extras) }
         if let meta, meta.rowCount != total {
-            throw StorageError.invalidInput(file: options.metaPath!, location: "",
+            throw StorageError.invalidInput(file: options.meta?.name ?? "", location: "",
                                             reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
         }
-        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: total, source: options.metaPath ?? files[0].path)
+        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: total, source: options.meta?.name ?? files[0].path)
         let imageIDs = meta?.imageIDs ?? maskIDs
         let count = write.map.shardNames.count
         let shardOf = imageIDs.map { write.map.rule.shard(ofImage: $0, count: count) }
-        var perShard = [Int](repeating: 0, count: count)
-        for s in shardOf { perShard[s] += 1 }
         let extras = meta.map { $0.extras.map { ColumnDescriptor(name: $0.name, type: $0.data.type) } } ?? existing.extras ?? []
         try? FileManager.default.removeItem(atPath: staging)
         try SystemCalls.mkdir(staging)
-        let parts = try ShardStaging.stage(files: files, shardOf: shardOf, shardNames: write.map.shardNames, into: staging)
-        try ShardStaging.writeMetadata(maskIDs: maskIDs, imageIDs: imageIDs, meta: meta, extras: extras, shardOf: shardOf,
-                                       shardNames: write.map.shardNames, into: staging)
+        var rows = [[Int]](repeating: [], count: count)
+        for (i, shard) in shardOf.enumerated() { rows[shard].append(i) }
+        let text = ShardStaging.metadataText(maskIDs: maskIDs, imageIDs: imageIDs, meta: meta, extras: extras)
         var shardOptions = options
-        shardOptions.raw = nil
+        shardOptions.meta = .text(text, name: options.meta?.name ?? "metadata of " + (files.first?.path ?? "the input"))
         shardOptions.pixelFormat = existing.pixelFormat ?? options.pixelFormat
             ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
         shardOptions.bandRows = existing.bandRows ?? options.bandRows
         shardOptions.extraColumns = extras
         let before = write.databaseShards
-        try ingestShards(write, parts: parts, perShard: perShard, options: shardOptions, staging: staging, progress: progress)
+        try ingestShards(write, inputs: files.map(\.path), rows: rows, options: shardOptions, progress: progress)
         if let reference = before.first {
             let created = write.databaseShards.filter { !before.contains($0) }
             try write.copyROISets(from: write.map.shardPath(write.directory, reference), to: created, staging: staging)
         }
-        return Summary(masks: total, perShard: perShard)
+        return Summary(masks: total, perShard: rows.map(\.count))
     }
 
-    /// Ingests each shard's staged part, shards in parallel (one writer each); the first error
-    /// (by shard order) is thrown once all have finished.
-    static func ingestShards(_ write: ShardedWrite, parts: [[String]], perShard: [Int], options: Ingester.Options,
-                             staging: String, progress: ((Int, Int) -> Void)?) throws(StorageError) {
-        let shards = perShard.indices.filter { perShard[$0] > 0 }
+    /// Ingests each shard's masks (`rows`, ascending indices into the input, read in place by
+    /// `Ingester.Options.rowSelection`), shards in parallel (one writer each); the first error (by
+    /// shard order) is thrown once all have finished.
+    static func ingestShards(_ write: ShardedWrite, inputs: [String], rows: [[Int]], options: Ingester.Options,
+                             progress: ((Int, Int) -> Void)?) throws(StorageError) {
+        let shards = rows.indices.filter { !rows[$0].isEmpty }
         let errors = Mutex<[Int: StorageError]>([:])
         let done = Mutex<Int>(0)
-        let total = perShard.reduce(0, +)
+        let total = rows.reduce(0) { $0 + $1.count }
         let workers = max(1, min(shards.count, Parallel.coreCount))
         Parallel.run(workers: workers) { w in
             for (n, s) in shards.enumerated() where n % workers == w {
                 var o = options
-                o.metaPath = staging + "/" + write.map.shardNames[s] + ".csv"
+                o.rowSelection = rows[s]
                 do throws(StorageError) {
-                    _ = try Ingester.ingest(into: write.map.shardPath(write.directory, s), inputs: parts[s], options: o)
-                    let d = done.withLock { $0 += perShard[s]; return $0 }
+                    _ = try Ingester.ingest(into: write.map.shardPath(write.directory, s), inputs: inputs, options: o)
+                    let d = done.withLock { $0 += rows[s].count; return $0 }
                     progress?(d, total)
                 } catch {
                     errors.withLock { $0[s] = error }

@@ -20,17 +20,21 @@ import Testing
         return String(data: (try? JSONSerialization.data(withJSONObject: rows)) ?? Data(), encoding: .utf8) ?? ""
     }
 
+    /// Two databases of the same masks, both unindexed: one queried sequentially, the other by
+    /// 8 threads at once (so the threads' sessions index the same masks concurrently).
     @Test func eightThreadsGiveTheSequentialAnswers() {
-        let dir = ScratchDirectory()
+        let (first, second) = (ScratchDirectory(), ScratchDirectory())
         let e = CError()
-        let db = ms_open(dir.db, 1, e.pointer)
-        defer { ms_close(db) }
-        _ = ingest(db, uint8Masks(count: 60, height: 16, width: 12), count: 60, height: 16, width: 12, type: 0, error: e)
+        let db = ms_open(first.db, 1, e.pointer), shared = ms_open(second.db, 1, e.pointer)
+        defer { ms_close(db); ms_close(shared) }
+        for handle in [db, shared] {
+            _ = ingest(handle, uint8Masks(count: 60, height: 16, width: 12), count: 60, height: 16, width: 12, type: 0, error: e)
+        }
         let jobs = (0..<64).map { (Self.queries[$0 % Self.queries.count], $0 % 3 != 0) }
         let sequential = jobs.map { Self.answer(db, $0.0, useIndex: $0.1) }
         final class Answers: @unchecked Sendable { var values: [String?]; let lock = NSLock(); init(_ n: Int) { values = Array(repeating: nil, count: n) } }
         let answers = Answers(jobs.count)
-        nonisolated(unsafe) let handle = db
+        nonisolated(unsafe) let handle = shared
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             for i in stride(from: thread, to: jobs.count, by: 8) {
                 let a = Self.answer(handle, jobs[i].0, useIndex: jobs[i].1)
@@ -40,6 +44,8 @@ import Testing
             }
         }
         #expect(answers.values == sequential.map { Optional($0) })
+        // And again, now that the threads indexed what they read.
+        #expect(jobs.map { Self.answer(shared, $0.0, useIndex: true) } == jobs.map { Self.answer(db, $0.0, useIndex: false) })
     }
 
     @Test func aQueryDuringAnIngestSeesBeforeOrAfter() {

@@ -113,3 +113,42 @@ import Testing
         ms_error_clear(nil)
     }
 }
+
+/// Two handles of one database: each sees what the other committed (no stale snapshot).
+@Suite struct TwoHandleTests {
+    @Test func aHandleSeesAnotherHandlesCommits() {
+        let dir = ScratchDirectory()
+        let e = CError()
+        let a = ms_open(dir.db, 1, e.pointer), b = ms_open(dir.db, 1, e.pointer)
+        defer { ms_close(a); ms_close(b) }
+        _ = ingest(a, uint8Masks(count: 3, height: 4, width: 4), count: 3, height: 4, width: 4, type: 0, error: e)
+        #expect(rows(b, "SELECT COUNT(*) FROM masks")?.first?.first as? Int == 3)
+        #expect(object(take(ms_info(b, e.pointer)))["masks"] as? Int == 3)
+        _ = ingest(a, uint8Masks(count: 2, height: 4, width: 4), count: 2, height: 4, width: 4, type: 0, error: e)
+        #expect(rows(b, "SELECT COUNT(*) FROM masks")?.first?.first as? Int == 5)
+        #expect(object(take(ms_info(b, e.pointer)))["masks"] as? Int == 5)
+        var id: Int64 = 4
+        var out = [Float](repeating: -1, count: 16)
+        #expect(ms_read_masks(b, &id, 1, &out, e.pointer) == 0, "\(e.message ?? "")")
+        _ = take(ms_load_rois(b, "object", "mask_id,x0,y0,x1,y1\n4,0,0,2,2\n", e.pointer))
+        #expect(rows(a, "SELECT AREA(object) FROM masks WHERE mask_id = 4", useIndex: false)?.first?.first as? Int == 4)
+    }
+}
+
+/// Damage is MS_ERROR_INTERNAL (the CLI's exit 1), with the CLI's message.
+@Suite struct DamageTests {
+    @Test func aDamagedManifestIsInternal() throws {
+        let dir = ScratchDirectory()
+        let e = CError()
+        let db = ms_open(dir.db, 1, e.pointer)
+        _ = ingest(db, uint8Masks(count: 2, height: 4, width: 4), count: 2, height: 4, width: 4, type: 0, error: e)
+        try Data("not a manifest".utf8).write(to: URL(fileURLWithPath: dir.db + "/MANIFEST"))
+        let damaged = CError()
+        #expect(ms_query_json(db, "SELECT COUNT(*) FROM masks", 1, damaged.pointer) == nil)
+        #expect(damaged.kind == 3 && damaged.token == nil && damaged.position == 0, "\(damaged.message ?? "")")
+        #expect(damaged.message?.contains("MANIFEST") == true, "\(damaged.message ?? "")")
+        ms_close(db)
+        let reopened = CError()
+        #expect(ms_open(dir.db, 0, reopened.pointer) == nil && reopened.kind == 3)
+    }
+}
