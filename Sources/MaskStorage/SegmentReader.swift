@@ -34,7 +34,7 @@ public final class SegmentReader: @unchecked Sendable {
         self.file = file
         do throws(FormatError) {
             let (header, footer) = try SegmentReader.frame(file.bytes)
-            let descriptors = try SegmentReader.columnDirectory(file, footer: footer)
+            let descriptors = try SegmentReader.columnDirectory(file, header: header, footer: footer)
             self.header = header
             self.footer = footer
             blockDirectory = try SegmentReader.blockDirectory(file, header: header, footer: footer)
@@ -74,13 +74,16 @@ public final class SegmentReader: @unchecked Sendable {
         return bdir
     }
 
-    /// The column directory, checked against its CRC and decoded.
-    private static func columnDirectory(_ file: MappedFile, footer: SegmentFooter) throws(FormatError) -> [ColumnChunkDescriptor] {
+    /// The column directory, checked against its CRC and decoded (with its statistics from
+    /// read version 2 on).
+    private static func columnDirectory(_ file: MappedFile, header: SegmentHeader,
+                                        footer: SegmentFooter) throws(FormatError) -> [ColumnChunkDescriptor] {
         guard let cdir = file.slice(offset: footer.columnDirectoryOffset, length: footer.columnDirectoryLength) else {
             throw FormatError(.outOfBounds, structure: "column directory", offset: footer.columnDirectoryOffset)
         }
         try checkCRC(cdir, stored: footer.columnDirectoryCRC, structure: "column directory", offset: footer.columnDirectoryOffset)
-        return try ColumnChunkDescriptor.decodeDirectory(cdir, fileOffset: footer.columnDirectoryOffset)
+        return try ColumnChunkDescriptor.decodeDirectory(
+            cdir, fileOffset: footer.columnDirectoryOffset, statistics: header.readVersion >= SegmentLayout.statisticsReadVersion)
     }
 
     /// Column `d`'s chunk and a view of it, sized for `rows` rows.
