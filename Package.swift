@@ -81,13 +81,7 @@ let package = Package(
                 "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Tools/masksearch",
-            // Release: a position-dependent executable. A PIE of this size (the Swift runtime and
-            // Foundation linked statically) has ~105,000 relative relocations, which the dynamic
-            // loader applies at every start, copying the pages they touch; without PIE there are
-            // none (Benchmarks/results/issue-10/perf-session3.md). The cost: no address-space
-            // randomisation of the executable itself (the libraries and stacks keep theirs).
-            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))]
+            path: "Tools/masksearch"
         ),
         .target(name: "MaskTestSupport", dependencies: ["MaskInspect"], path: "Tests/MaskTestSupport"),
         .executableTarget(
