@@ -12,6 +12,7 @@ import PackageDescription
 //   MaskIndex           the Cumulative Histogram Index and its bounds
 //   MaskQuery           the query pipeline: Syntax/, Planning/, Evaluation/, Bounds/, Execution/,
 //                       Explain/, Session/ (a folder per stage)
+//   MaskSearchABI       the C ABI over the engine (@_cdecl exports of include/masksearch.h)
 //   MaskInspect         the format dumper, as library code
 //   CSPNG, CTurboJPEG   system libspng (PNG, on zlib) and libjpeg-turbo (JPEG)
 //   MaskImaging         images as values: PNG/JPEG codecs, colour maps, overlays, augmentation
@@ -24,6 +25,8 @@ let package = Package(
     products: [
         .executable(name: "masksearch", targets: ["masksearch"]),
         .library(name: "MaskQuery", targets: ["MaskQuery"]),
+        // The C ABI (include/masksearch.h) the Python package loads: libMaskSearchABI.so.
+        .library(name: "MaskSearchABI", type: .dynamic, targets: ["MaskSearchABI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -49,6 +52,11 @@ let package = Package(
         ),
         .target(name: "MaskIndex", dependencies: ["MaskStorage", "MaskFormat", "CMaskKernels"]),
         .target(name: "MaskQuery", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat", "CMaskKernels"]),
+        .target(
+            name: "MaskSearchABI",
+            dependencies: ["MaskQuery", "MaskIndex", "MaskStorage", "MaskFormat"],
+            exclude: ["include"]
+        ),
         .target(name: "MaskInspect", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat"]),
         .target(name: "MaskImaging", dependencies: ["CSPNG", "CTurboJPEG", "MaskFormat"]),
         .target(
@@ -89,6 +97,7 @@ let package = Package(
         .testTarget(name: "MaskStorageTests", dependencies: ["MaskStorage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MaskIndexTests", dependencies: ["MaskIndex", "MaskStorage", "MaskTestSupport"]),
         .testTarget(name: "MaskQueryTests", dependencies: ["MaskQuery", "MaskStorage", "MaskIndex", "MaskTestSupport"]),
+        .testTarget(name: "MaskSearchABITests", dependencies: ["MaskSearchABI", "MaskStorage", "MaskFormat"]),
         .testTarget(name: "MaskInspectTests", dependencies: ["MaskInspect", "MaskStorage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MaskDatasetsTests", dependencies: ["MaskDatasets", "MaskImaging"]),
         .testTarget(name: "MaskImagingTests", dependencies: ["MaskImaging", "MaskFormat"]),

@@ -1,21 +1,54 @@
 import Foundation
 import SwiftCSV
 
+/// Where a CSV comes from: a file, or text held in memory (the C ABI's metadata and ROI
+/// boxes) with a name for error messages. Both are read by the same code (`CSVTable.load`).
+public enum CSVSource: Sendable, Equatable {
+    case path(String)
+    case text(String, name: String)
+
+    /// The name errors give: the path, or the text's name.
+    public var name: String {
+        switch self {
+        case .path(let p): return p
+        case .text(_, let name): return name
+        }
+    }
+}
+
 /// A CSV file read with SwiftCSV: the header and the rows, each with its line number, with
 /// ragged rows reported (not silently padded).
 struct CSVTable {
+    /// The source's name, for errors.
     var path: String
     var header: [String]
     /// (line number, cells)
     var rows: [(line: Int, cells: [String])]
 
     static func load(_ path: String) throws(StorageError) -> CSVTable {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw StorageError.invalidInput(file: path, location: "", reason: SystemCalls.exists(path) ? "cannot read the file" : "no such file")
+        try load(.path(path))
+    }
+
+    /// Reads the file's text (UTF-8), or takes the given text, then parses it (`parse`).
+    static func load(_ source: CSVSource) throws(StorageError) -> CSVTable {
+        switch source {
+        case .text(let text, let name):
+            return try parse(text, name: name)
+        case .path(let path):
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StorageError.invalidInput(file: path, location: "", reason: SystemCalls.exists(path) ? "cannot read the file" : "no such file")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw StorageError.invalidInput(file: path, location: "", reason: "not UTF-8 text")
+            }
+            return try parse(text, name: path)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw StorageError.invalidInput(file: path, location: "", reason: "not UTF-8 text")
-        }
+    }
+
+    /// Parses CSV text: a header row (names trimmed, no duplicates), then rows of as many
+    /// cells (blank lines skipped). `path` names the source in errors.
+    /// - Complexity: O(text length).
+    static func parse(_ text: String, name path: String) throws(StorageError) -> CSVTable {
         guard !text.trimmingSpaces.isEmpty else {
             throw StorageError.invalidInput(file: path, location: "", reason: "empty CSV: a header row is required")
         }

@@ -15,7 +15,16 @@ import Glibc
 /// O(chunk + metadata), independent of the input size.
 public enum Ingester {
     public struct Options: Sendable {
-        public var metaPath: String?
+        /// The metadata CSV (`--meta`): a file, or text in memory; read by the same code.
+        public var meta: CSVSource?
+        /// `meta` as a file path (nil when the metadata is text or absent).
+        public var metaPath: String? {
+            get { if case .path(let p) = meta { return p } else { return nil } }
+            set { meta = newValue.map { .path($0) } }
+        }
+        /// Ingest only these masks: strictly ascending indices into the concatenated input
+        /// masks; the metadata (one row per input mask) is selected alike. nil: every mask.
+        public var rowSelection: [Int]?
         public var pixelFormat: PixelFormat?
         public var clip = false
         public var raw: MaskInputFile.RawLayout?
@@ -33,37 +42,22 @@ public enum Ingester {
         public var createdDatabase: Bool
     }
 
-    /// Ingests `inputs` into the database at `directory`.
+    /// Ingests the files, directories or raw dumps `inputs` into the database at `directory`.
     /// - Parameter progress: called with (masks done, masks total) after each chunk.
     public static func ingest(into directory: String, inputs: [String], options: Options,
                               progress: ((Int, Int) -> Void)? = nil) throws(StorageError) -> Summary {
-        let existed = SystemCalls.exists(directory)
-        if existed && !SystemCalls.isDirectory(directory) {
-            throw StorageError.notADatabase(path: directory, reason: "not a directory")
-        }
-        if existed && !Database.exists(at: directory) {
-            let names = (try? SystemCalls.listDirectory(directory)) ?? []
-            if names.contains(where: { $0 != DatabaseLock.fileName }) {
-                throw StorageError.notADatabase(path: directory, reason: "the directory is not empty and has no MANIFEST")
-            }
-        }
+        try ingest(into: directory, sources: inputs.map { .path($0) }, options: options, progress: progress)
+    }
+
+    /// Ingests `sources` (files, buffers in memory, an `.npy` stream) into the database at
+    /// `directory`, in order.
+    /// - Parameter progress: called with (masks done, masks total) after each chunk.
+    public static func ingest(into directory: String, sources: [IngestSource], options: Options,
+                              progress: ((Int, Int) -> Void)? = nil) throws(StorageError) -> Summary {
+        let existed = try DatabaseDirectory.state(of: directory) != .missing
         // Check everything that can be checked without the database first.
-        guard (1...Int(UInt16.max)).contains(options.bandRows) else {
-            throw StorageError.invalidInput(file: directory, location: "band rows", reason: "must be in 1...65535, not \(options.bandRows)")
-        }
-        guard !inputs.isEmpty else {
-            throw StorageError.invalidInput(file: directory, location: "", reason: "no input files given")
-        }
-        let files = try MaskInputFile.resolve(inputs, raw: options.raw)
-        let total = files.reduce(0) { $0 + $1.count }
-        guard total > 0 else {
-            throw StorageError.invalidInput(file: inputs.joined(separator: ", "), location: "", reason: "empty input: no masks")
-        }
+        let (files, selection, total) = try checkedInputs(sources, directory: directory, options: options)
         let (height, width) = (files[0].height, files[0].width)
-        for f in files where f.height != height || f.width != width {
-            throw StorageError.invalidInput(file: f.path, location: "shape",
-                                            reason: "masks are \(f.height)x\(f.width), but \(files[0].path) has \(height)x\(width)")
-        }
 
         var createdDirectory = false
         if !existed {
@@ -85,8 +79,8 @@ public enum Ingester {
             }
         }
         do throws(StorageError) {
-            let summary = try ingestLocked(directory: directory, files: files, total: total, height: height, width: width,
-                                           options: options, lock: lock, progress: progress)
+            let summary = try ingestLocked(directory: directory, files: files, selection: selection, total: total,
+                                           height: height, width: width, options: options, lock: lock, progress: progress)
             lock.release()
             return Summary(masks: summary.masks, segmentFile: summary.segmentFile, rawBytes: summary.rawBytes,
                            storedBytes: summary.storedBytes, createdDatabase: !existed || summary.createdDatabase)
@@ -96,15 +90,40 @@ public enum Ingester {
         }
     }
 
+    /// Resolves the sources (headers only) and checks what needs no database: band rows, at
+    /// least one mask, one shape, the row selection. Returns the inputs, the selection and
+    /// the number of masks to store.
+    private static func checkedInputs(_ sources: [IngestSource], directory: String,
+                                      options: Options) throws(StorageError) -> ([MaskInputFile], RowSelection, Int) {
+        guard (1...Int(UInt16.max)).contains(options.bandRows) else {
+            throw StorageError.invalidInput(file: directory, location: "band rows", reason: "must be in 1...65535, not \(options.bandRows)")
+        }
+        guard !sources.isEmpty else {
+            throw StorageError.invalidInput(file: directory, location: "", reason: "no input files given")
+        }
+        let files = try MaskInputFile.resolve(sources, raw: options.raw)
+        let inputTotal = files.reduce(0) { $0 + $1.count }
+        guard inputTotal > 0 else {
+            throw StorageError.invalidInput(file: files.map(\.path).joined(separator: ", "), location: "", reason: "empty input: no masks")
+        }
+        let (height, width) = (files[0].height, files[0].width)
+        for f in files where f.height != height || f.width != width {
+            throw StorageError.invalidInput(file: f.path, location: "shape",
+                                            reason: "masks are \(f.height)x\(f.width), but \(files[0].path) has \(height)x\(width)")
+        }
+        let (selection, total) = try RowSelection.checked(options.rowSelection, inputTotal: inputTotal, source: files[0].path)
+        return (files, selection, total)
+    }
+
     /// The ingest itself, under the database's lock: checks against the database, metadata
     /// columns, then the new segment and the manifest that names it.
-    private static func ingestLocked(directory: String, files: [MaskInputFile], total: Int, height: Int, width: Int,
-                                     options: Options, lock: DatabaseLock,
+    private static func ingestLocked(directory: String, files: [MaskInputFile], selection: RowSelection, total: Int,
+                                     height: Int, width: Int, options: Options, lock: DatabaseLock,
                                      progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
         let current: Database? = Database.exists(at: directory) ? try Database(path: directory) : nil
         lock.sweep(keeping: current?.manifest)
         let format = try pixelFormat(current, files: files, height: height, width: width, options: options, directory: directory)
-        let columns = try metadataColumns(current, files: files, total: total, options: options)
+        let columns = try metadataColumns(current, files: files, selection: selection, total: total, options: options)
         var manifest = current?.manifest ?? Manifest(
             height: height, width: width, pixelFormat: format.description, bandRows: min(options.bandRows, height),
             extraColumns: columns.dropFirst(4).map { Manifest.Column(name: $0.name, type: $0.data.type.description) },
@@ -113,7 +132,7 @@ public enum Ingester {
         manifest.segments.append(Manifest.Segment(file: name, maskCount: total, indexFile: nil))
         manifest.nextFileNumber += 1
         let next = manifest
-        let writer = try writeSegment(name, in: directory, files: files, total: total, format: format,
+        let writer = try writeSegment(name, in: directory, files: files, selection: selection, total: total, format: format,
                                       bandRows: manifest.bandRows, columns: columns, options: options, progress: progress) {
             () throws(StorageError) in try lock.commit(next)
         }
@@ -143,17 +162,20 @@ public enum Ingester {
     /// The new segment's metadata columns: the builtins (from `--meta`, or fresh mask ids after
     /// the database's largest, image_id = mask_id, model_id and mask_type 0), then the extra
     /// columns (from `--meta`, or NULL in the database's extra columns).
-    private static func metadataColumns(_ current: Database?, files: [MaskInputFile], total: Int,
+    private static func metadataColumns(_ current: Database?, files: [MaskInputFile], selection: RowSelection, total: Int,
                                         options: Options) throws(StorageError) -> [(name: String, data: ColumnData)] {
         let existingExtras = current.map { Array($0.columns.dropFirst(4)) }
-        let meta = try options.metaPath.map { (p) throws(StorageError) in
-            try MetadataTable.load(p, existingExtras: existingExtras)
+        var meta = try options.meta.map { (source) throws(StorageError) in
+            try MetadataTable.load(source, existingExtras: existingExtras)
         }
-        if let meta, meta.rowCount != total {
-            throw StorageError.invalidInput(file: options.metaPath!, location: "",
-                                            reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
+        let inputTotal = files.reduce(0) { $0 + $1.count }
+        if let m = meta, m.rowCount != inputTotal {
+            throw StorageError.invalidInput(file: options.meta?.name ?? "", location: "",
+                                            reason: "\(m.rowCount) metadata rows for \(inputTotal) masks: they must match one to one, in input order")
         }
-        let maskIDs = try newMaskIDs(current, given: meta?.maskIDs, total: total, source: options.metaPath ?? files[0].path)
+        if let rows = selection.rows { meta = meta?.selecting(rows) }
+        let maskIDs = try newMaskIDs(current, given: meta?.maskIDs, total: total, source: options.meta?.name ?? files[0].path,
+                                     lineOf: { i in (selection.rows?[i] ?? i) + 2 })
         func int64s(_ v: [Int64]?, default d: [Int64]) -> ColumnData {
             ColumnData(values: .int64(v ?? d), valid: Array(repeating: true, count: total))
         }
@@ -179,7 +201,8 @@ public enum Ingester {
     /// The new masks' ids: `given` (from `--meta`), else the next `total` after the
     /// database's largest; checked for duplicates within themselves and against the database.
     /// - Complexity: O(database rows + total) expected (hash set).
-    private static func newMaskIDs(_ current: Database?, given: [Int64]?, total: Int, source: String) throws(StorageError) -> [Int64] {
+    private static func newMaskIDs(_ current: Database?, given: [Int64]?, total: Int, source: String,
+                                   lineOf: (Int) -> Int) throws(StorageError) -> [Int64] {
         var existingIDs = Set<Int64>()
         var nextID: Int64 = 0
         if let db = current {
@@ -193,14 +216,14 @@ public enum Ingester {
         var seen = existingIDs
         for (i, id) in maskIDs.enumerated() where !seen.insert(id).inserted {
             let where_ = existingIDs.contains(id) ? "already in the database" : "appears twice in the input"
-            throw StorageError.invalidInput(file: source, location: "line \(i + 2)", reason: "duplicate mask_id \(id): \(where_)")
+            throw StorageError.invalidInput(file: source, location: "line \(lineOf(i))", reason: "duplicate mask_id \(id): \(where_)")
         }
         return maskIDs
     }
 
     /// Writes segment `name` under a temporary name, renames it, then runs `commit` (which
     /// replaces the manifest). On any error nothing the manifest on disk does not name is left.
-    private static func writeSegment(_ name: String, in directory: String, files: [MaskInputFile], total: Int,
+    private static func writeSegment(_ name: String, in directory: String, files: [MaskInputFile], selection: RowSelection, total: Int,
                                      format: PixelFormat, bandRows: Int, columns: [(name: String, data: ColumnData)],
                                      options: Options, progress: ((Int, Int) -> Void)?,
                                      commit: () throws(StorageError) -> Void) throws(StorageError) -> SegmentWriter {
@@ -209,9 +232,12 @@ public enum Ingester {
         let (height, width) = (files[0].height, files[0].width)
         let writer = try SegmentWriter(path: tmpPath, height: height, width: width, pixelFormat: format, bandRows: bandRows)
         do throws(StorageError) {
-            var done = 0
+            var done = 0, base = 0
             for f in files {
-                try appendPixels(of: f, to: writer, format: format, options: options) { k in
+                let selected = selection.local(base: base, count: f.count)
+                base += f.count
+                if selected?.isEmpty == true { continue }
+                try appendPixels(of: f, selected: selected, to: writer, format: format, options: options) { k in
                     done += k
                     progress?(done, total)
                 }
@@ -234,13 +260,14 @@ public enum Ingester {
     /// Streams the masks of `f` in chunks into `writer`: uint8 into a uint8 database as given,
     /// anything else checked and converted by `PixelEncoder`. `advanced(k)` after each chunk.
     /// - Complexity: O(pixels); memory O(chunk).
-    private static func appendPixels(of f: MaskInputFile, to writer: SegmentWriter, format: PixelFormat, options: Options,
-                                     advanced: (Int) -> Void) throws(StorageError) {
+    private static func appendPixels(of f: MaskInputFile, selected: [Int]?, to writer: SegmentWriter, format: PixelFormat,
+                                     options: Options, advanced: (Int) -> Void) throws(StorageError) {
         let pixels = f.height * f.width
         let codes = UnsafeMutableRawBufferPointer.allocate(byteCount: options.chunkMasks * pixels * format.bytesPerPixel, alignment: 64)
         defer { codes.deallocate() }
         let encoder = PixelEncoder(input: f.elementType, bigEndian: f.bigEndian, output: format, clip: options.clip)
-        try f.forEachChunk(chunk: options.chunkMasks) { (first, k, bytes) throws(StorageError) in
+        try f.forEachSelectedChunk(chunk: options.chunkMasks, selected: selected) { (indices, bytes) throws(StorageError) in
+            let k = indices.count
             if f.elementType == .uint8 && format == .uint8 {
                 // Stored as given: no check or conversion needed, compress in place.
                 try writer.append(codes: bytes, count: k)
@@ -251,7 +278,7 @@ public enum Ingester {
             do throws(PixelEncoder.BadPixel) {
                 try encoder.encode(bytes, count: k * pixels, into: out)
             } catch {
-                let m = first + error.index / pixels
+                let m = indices[error.index / pixels]
                 let p = error.index % pixels
                 let reason = error.value.isNaN || error.value.isInfinite
                     ? "value \(error.value) is not finite"

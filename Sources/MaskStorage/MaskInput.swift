@@ -3,10 +3,22 @@ import MaskFormat
 import Glibc
 #endif
 
-/// One input file of `ingest`: an `.npy` (2-D: one mask; 3-D: a stack) or a raw dump
-/// described by `--raw-shape`/`--raw-dtype`. Resolution reads only headers and file sizes,
-/// so every input is checked before any pixel is read.
-public struct MaskInputFile: Sendable, Equatable {
+/// One input of `ingest`: an `.npy` file (2-D: one mask; 3-D: a stack), a raw dump
+/// described by `--raw-shape`/`--raw-dtype`, masks in memory (`MaskBuffer`), or an `.npy`
+/// stream (standard input). Resolution reads only headers and file sizes, so every input is
+/// checked before any pixel is read.
+public struct MaskInputFile: @unchecked Sendable, Equatable {
+    /// Where the pixels are read from.
+    public enum Origin: Equatable {
+        /// The file at `path`, data at `dataOffset`.
+        case file
+        /// Memory, read in place.
+        case buffer(UnsafeRawPointer)
+        /// A descriptor positioned at the data (its header already read), read sequentially.
+        case stream(fd: Int32)
+    }
+
+    /// The file's path, or the name of a buffer or stream: what errors call the input.
     public var path: String
     public var elementType: NpyHeader.ElementType
     public var bigEndian: Bool
@@ -14,6 +26,7 @@ public struct MaskInputFile: Sendable, Equatable {
     public var height: Int
     public var width: Int
     public var dataOffset: Int
+    public var origin: Origin = .file
 
     public var maskBytes: Int { height * width * elementType.size }
 
@@ -33,8 +46,25 @@ public struct MaskInputFile: Sendable, Equatable {
 
     /// Expands directories (their `.npy` files, sorted by name) and reads every header.
     public static func resolve(_ paths: [String], raw: RawLayout?) throws(StorageError) -> [MaskInputFile] {
+        try resolve(paths.map { IngestSource.path($0) }, raw: raw)
+    }
+
+    /// Resolves every source in order: paths as `resolve(_:raw:)`, buffers by checking their
+    /// shape, streams by reading their `.npy` header (and nothing more) from the descriptor.
+    public static func resolve(_ sources: [IngestSource], raw: RawLayout?) throws(StorageError) -> [MaskInputFile] {
         var files: [MaskInputFile] = []
-        for path in paths {
+        for source in sources {
+            let path: String
+            switch source {
+            case .buffer(let b):
+                files.append(try buffer(b))
+                continue
+            case .stream(let fd, let name):
+                files.append(try stream(fd: fd, name: name))
+                continue
+            case .path(let p):
+                path = p
+            }
             guard SystemCalls.exists(path) else {
                 throw StorageError.invalidInput(file: path, location: "", reason: "no such file or directory")
             }
@@ -62,25 +92,66 @@ public struct MaskInputFile: Sendable, Equatable {
         let got = try SystemCalls.readFully(fd, raw, path: path)
         let head = Array(raw[0..<got])
         let h = try NpyHeader.parse(head, file: path)
-        let (n, height, width): (Int, Int, Int)
-        switch h.shape.count {
-        case 2: (n, height, width) = (1, h.shape[0], h.shape[1])
-        case 3: (n, height, width) = (h.shape[0], h.shape[1], h.shape[2])
-        default:
-            throw StorageError.invalidInput(file: path, location: "npy header",
-                                            reason: "shape \(h.shape) is not (H, W) or (N, H, W)")
-        }
-        guard height > 0, width > 0 else {
-            throw StorageError.invalidInput(file: path, location: "npy header", reason: "empty mask shape \(h.shape)")
-        }
-        let file = MaskInputFile(path: path, elementType: h.elementType, bigEndian: h.bigEndian, count: n,
-                                 height: height, width: width, dataOffset: h.dataOffset)
+        let file = try described(by: h, name: path, origin: .file)
+        let n = file.count
         let expected = h.dataOffset + n * file.maskBytes
         guard size >= expected else {
             throw StorageError.invalidInput(file: path, location: "data",
                                             reason: "truncated: shape \(h.shape) needs \(n * file.maskBytes) data bytes, the file has \(size - h.dataOffset)")
         }
         return file
+    }
+
+    /// The input an `.npy` header describes: (H, W) is one mask, (N, H, W) a stack.
+    static func described(by h: NpyHeader, name: String, origin: Origin) throws(StorageError) -> MaskInputFile {
+        let (n, height, width): (Int, Int, Int)
+        switch h.shape.count {
+        case 2: (n, height, width) = (1, h.shape[0], h.shape[1])
+        case 3: (n, height, width) = (h.shape[0], h.shape[1], h.shape[2])
+        default:
+            throw StorageError.invalidInput(file: name, location: "npy header",
+                                            reason: "shape \(h.shape) is not (H, W) or (N, H, W)")
+        }
+        guard height > 0, width > 0 else {
+            throw StorageError.invalidInput(file: name, location: "npy header", reason: "empty mask shape \(h.shape)")
+        }
+        return MaskInputFile(path: name, elementType: h.elementType, bigEndian: h.bigEndian, count: n,
+                             height: height, width: width, dataOffset: h.dataOffset, origin: origin)
+    }
+
+    /// A buffer's input, after checking its shape and size.
+    static func buffer(_ b: MaskBuffer) throws(StorageError) -> MaskInputFile {
+        guard b.count >= 0, b.height > 0, b.width > 0 else {
+            throw StorageError.invalidInput(file: b.name, location: "shape",
+                                            reason: "(\(b.count), \(b.height), \(b.width)) is not a stack of masks (N >= 0, H > 0, W > 0)")
+        }
+        guard b.byteCount != nil else {
+            throw StorageError.invalidInput(file: b.name, location: "shape",
+                                            reason: "(\(b.count), \(b.height), \(b.width)) of \(b.elementType) overflows the address space")
+        }
+        return MaskInputFile(path: b.name, elementType: b.elementType, bigEndian: false, count: b.count,
+                             height: b.height, width: b.width, dataOffset: 0, origin: .buffer(b.base))
+    }
+
+    /// Reads an `.npy` header from the stream `fd` (exactly the header's bytes: the 12-byte
+    /// preamble window, then the rest of the header it declares), leaving it at the data.
+    static func stream(fd: Int32, name: String) throws(StorageError) -> MaskInputFile {
+        func read(_ count: Int) throws(StorageError) -> [UInt8] {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+            defer { buffer.deallocate() }
+            let got = try SystemCalls.readFully(fd, buffer, path: name)
+            return Array(buffer[0..<got])
+        }
+        var head = try read(12)
+        if head.count == 12 {
+            let v1 = head[6] == 1
+            let declared = v1 ? Int(head[8]) | Int(head[9]) << 8
+                              : Int(head[8]) | Int(head[9]) << 8 | Int(head[10]) << 16 | Int(head[11]) << 24
+            let rest = (v1 ? 10 : 12) + declared - 12
+            if rest > 0 && rest <= 1 << 24 { head += try read(rest) }
+        }
+        let h = try NpyHeader.parse(head, file: name)
+        return try described(by: h, name: name, origin: .stream(fd: fd))
     }
 
     static func rawFile(_ path: String, layout: RawLayout) throws(StorageError) -> MaskInputFile {
@@ -97,13 +168,32 @@ public struct MaskInputFile: Sendable, Equatable {
     }
 
     /// Streams the masks in chunks of up to `chunk` masks: `body(firstMaskIndex, count, bytes)`.
+    /// A buffer's chunks are slices of it (no copy); files and streams are read into one
+    /// chunk-sized buffer.
     public func forEachChunk(chunk: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
-        let fd = try SystemCalls.open(path, O_RDONLY)
-        defer { SystemCalls.close(fd) }
-        _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
-        guard lseek(fd, off_t(dataOffset), SEEK_SET) >= 0 else {
-            throw StorageError.system(call: "lseek", path: path, errno: errno)
+        switch origin {
+        case .buffer(let base):
+            var first = 0
+            while first < count {
+                let k = min(chunk, count - first)
+                try body(first, k, UnsafeRawBufferPointer(start: base + first * maskBytes, count: k * maskBytes))
+                first += k
+            }
+        case .stream(let fd):
+            try readChunks(fd: fd, chunk: chunk, body)
+        case .file:
+            let fd = try SystemCalls.open(path, O_RDONLY)
+            defer { SystemCalls.close(fd) }
+            _ = posix_fadvise(fd, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+            guard lseek(fd, off_t(dataOffset), SEEK_SET) >= 0 else {
+                throw StorageError.system(call: "lseek", path: path, errno: errno)
+            }
+            try readChunks(fd: fd, chunk: chunk, body)
         }
+    }
+
+    /// Reads the masks sequentially from `fd` (positioned at the data) a chunk at a time.
+    private func readChunks(fd: Int32, chunk: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, chunk * maskBytes), alignment: 64)
         defer { buffer.deallocate() }
         var first = 0

@@ -19,8 +19,9 @@ struct MetadataTable {
 
     static let recognised = ["mask_id", "image_id", "model_id", "mask_type"]
 
-    static func load(_ path: String, existingExtras: [ColumnDescriptor]?) throws(StorageError) -> MetadataTable {
-        let csv = try CSVTable.load(path)
+    static func load(_ source: CSVSource, existingExtras: [ColumnDescriptor]?) throws(StorageError) -> MetadataTable {
+        let csv = try CSVTable.load(source)
+        let path = source.name
         var table = MetadataTable(rowCount: csv.rows.count, maskIDs: nil, imageIDs: nil, modelIDs: nil, maskTypes: nil, extras: [])
         func ints(_ name: String) throws(StorageError) -> [Int64]? {
             guard let c = csv.column(name) else { return nil }
@@ -59,6 +60,19 @@ struct MetadataTable {
             table.extras.append((name, data))
         }
         return table
+    }
+
+    /// The table restricted to `rows` (ascending indices, each < `rowCount`), in that order.
+    /// - Complexity: O(rows.count · columns).
+    func selecting(_ rows: [Int]) -> MetadataTable {
+        func pick(_ a: [Int64]?) -> [Int64]? { a.map { a in rows.map { a[$0] } } }
+        let picked = extras.map { (name, data) -> (name: String, data: ColumnData) in
+            var out = ColumnData(type: data.type)
+            for r in rows { out.append(data.value(at: r)) }
+            return (name, out)
+        }
+        return MetadataTable(rowCount: rows.count, maskIDs: pick(maskIDs), imageIDs: pick(imageIDs),
+                             modelIDs: pick(modelIDs), maskTypes: pick(maskTypes), extras: picked)
     }
 
     private static func inferType(_ csv: CSVTable, column c: Int) -> ColumnType {

@@ -19,12 +19,23 @@ public enum ROISetLoader {
     }
 
     public static func load(into directory: String, name: String, csvPath: String) throws(StorageError) -> Summary {
+        try load(into: directory, name: name, source: .path(csvPath))
+    }
+
+    /// Loads the boxes from CSV text held in memory; `textName` names it in errors.
+    public static func load(into directory: String, name: String, csvText: String,
+                            textName: String = "boxes") throws(StorageError) -> Summary {
+        try load(into: directory, name: name, source: .text(csvText, name: textName))
+    }
+
+    /// Loads the ROI set `name` from `source` (a file or text, read by the same code).
+    public static func load(into directory: String, name: String, source: CSVSource) throws(StorageError) -> Summary {
         guard isValidName(name) else {
-            throw StorageError.invalidInput(file: csvPath, location: "ROI set name",
+            throw StorageError.invalidInput(file: source.name, location: "ROI set name",
                                             reason: "'\(name)' is not a valid name (letters, digits and _, not starting with a digit, not 'full')")
         }
         _ = try Database.readManifest(directory)
-        let set = try parse(csvPath, name: name)
+        let set = try parse(source, name: name)
         let lock = try DatabaseLock(directory: directory)
         defer { lock.release() }
         var manifest = try Database.readManifest(directory)
@@ -56,7 +67,13 @@ public enum ROISetLoader {
 
     /// Parses a boxes CSV.
     public static func parse(_ path: String, name: String) throws(StorageError) -> ROISet {
-        let csv = try CSVTable.load(path)
+        try parse(.path(path), name: name)
+    }
+
+    /// Parses a boxes CSV from a file or from text.
+    public static func parse(_ source: CSVSource, name: String) throws(StorageError) -> ROISet {
+        let csv = try CSVTable.load(source)
+        let path = source.name
         let key: ROISet.Key
         let keyColumn: Int
         if let c = csv.column("image_id") {

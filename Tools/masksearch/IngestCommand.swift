@@ -16,7 +16,8 @@ struct IngestCommand: ParsableCommand {
         """)
 
     @Argument(help: "The database directory.") var db: String
-    @Argument(help: "Input files: .npy (H,W) or (N,H,W), directories of .npy, or raw dumps with --raw-shape.") var masks: [String]
+    @Argument(help: "Input files: .npy (H,W) or (N,H,W), directories of .npy, raw dumps with --raw-shape, or - for an .npy stream on standard input.")
+    var masks: [String]
     @Option(help: "Metadata CSV, one row per mask in input order.") var meta: String?
     @Option(help: "Storage precision: uint8, float16 or float32 (default: uint8 for uint8 input, else float32; fixed once the database exists).") var dtype: String?
     @Flag(help: "Clip values into [0, 1] instead of rejecting them (NaN is still rejected).") var clip = false
@@ -63,7 +64,8 @@ struct IngestCommand: ParsableCommand {
         }
         let bar = ProgressBar("ingest")
         let summary = try runReportingErrors {
-            try Ingester.ingest(into: db, inputs: masks, options: options, progress: bar.update)
+            let sources = masks.map { $0 == "-" ? IngestSource.standardInput : .path($0) }
+            return try Ingester.ingest(into: db, sources: sources, options: options, progress: bar.update)
         }
         bar.finish()
         if let images {
