@@ -63,14 +63,16 @@ def time_report(path):
 
 
 def run(cmd, nice, label, log):
-    """Runs cmd to the end; (stdout bytes, wall s, max RSS MB). A failure raises with stderr."""
+    """Runs cmd to the end; (stdout bytes, wall s (time.perf_counter around the process and
+    /usr/bin/time, ~1 ms more than the process alone), max RSS MB). A failure raises with stderr."""
+    t = time.perf_counter()
     p, report = timed(cmd, nice, label, log)
     out, err = p.communicate()
+    wall = time.perf_counter() - t    # /usr/bin/time's own figure has a 10 ms resolution
     log["file"].write(err.decode(errors="replace")[-2000:])
     if p.returncode != 0:
         raise RuntimeError(f"{label} failed (exit {p.returncode}): {err.decode(errors='replace')[-2000:]}")
-    wall, rss = time_report(report)
-    return out, wall, rss
+    return out, wall, time_report(report)[1]
 
 
 def generate_and_ingest(a, ms, data, db, log):
@@ -211,35 +213,57 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--keep", action="store_true", help="keep the database and the NumPy sample")
-    ap.add_argument("--skip-build", action="store_true", help="reuse SCRATCH/db (already ingested and indexed)")
+    ap.add_argument("--steps", default="ingest,index,queries,numpy,report",
+                    help="a subset of ingest,index,queries,numpy,report; figures of earlier steps are kept in SCRATCH/state.json")
     a = ap.parse_args()
     a.sample = min(a.sample, a.masks)
+    steps = set(a.steps.split(","))
     ms = os.path.join(a.bin_dir, "masksearch")
     os.makedirs(a.scratch, exist_ok=True)
     log = dict(dir=a.scratch, file=open(os.path.join(a.scratch, "imagenet.log"), "a"))
     data, db = os.path.join(a.scratch, "data"), os.path.join(a.scratch, "db")
+    state = os.path.join(a.scratch, "state.json")
     h, w = (int(x) for x in a.size.split(","))
     started, load0 = time.perf_counter(), loadavg()
-    r = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), command="python3 Benchmarks/imagenet.py " + " ".join(sys.argv[1:]),
+    r = json.load(open(state)) if os.path.exists(state) and "ingest" not in steps else {}
+    r.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), command="python3 Benchmarks/imagenet.py " + " ".join(sys.argv[1:]),
              bin_dir=a.bin_dir, bytes_per_mask=h * w, memory=open("/proc/meminfo").readline().split(":")[1].strip())
-    if not a.skip_build:
+
+    def save():
+        with open(state, "w") as f:
+            json.dump(r, f, default=str)
+
+    if "ingest" in steps:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(db, ignore_errors=True)
         print(f"[build] generate | ingest {a.masks} masks {a.size}", flush=True)
         r["ingest"] = generate_and_ingest(a, ms, data, db, log)
+        print(f"[build] {r['ingest']['seconds']:.1f} s: {r['ingest']['ingest_line']}", flush=True)
+        save()
+    if "index" in steps:
         for step, cmd in (("roi", [ms, "roi", db, "object", os.path.join(data, "rois", "object.csv")]), ("index", [ms, "index", db])):
             print(f"[build] {step}", flush=True)
             out, wall, rss = run(cmd, a.nice, step, log)
             r[step] = dict(wall=wall, rss=rss, command=" ".join(map(str, cmd)), line=out.decode().strip())
-    r["disk"] = {"segments (.mss)": dir_bytes(db, ".mss"), "index (.chi)": dir_bytes(db, ".chi"), "database total": dir_bytes(db),
-                 "meta.csv + rois/": dir_bytes(data)}
-    print("[query] Q1-Q5 cold and warm", flush=True)
-    r["queries"] = ms_queries(a, ms, db, log)
-    print(f"[numpy] sample of {a.sample} masks", flush=True)
-    r["numpy"] = numpy_sample(a, ms, a.python, log)
-    r["numpy_command"] = f"{a.python} {BASELINE} FAMILY DIR ARGS"
-    if a.sample == a.masks:
-        r["rows_checked"] = all(rows_equal(r["numpy"]["families"][f][0]["rows"], r["queries"][f]["runs"][0]["rows"]) for f in FAMILIES)
+            print(f"[build] {step}: {wall:.1f} s, peak RSS {rss:.0f} MB", flush=True)
+        r["disk"] = {"segments (.mss)": dir_bytes(db, ".mss"), "index (.chi)": dir_bytes(db, ".chi"), "database total": dir_bytes(db),
+                     "meta.csv + rois/": dir_bytes(data)}
+        save()
+    if "queries" in steps:
+        print("[query] Q1-Q5 cold and warm", flush=True)
+        r["queries"] = ms_queries(a, ms, db, log)
+        r["drop"] = r["queries"][FAMILIES[0]]["runs"][0]["drop"]
+        save()
+    if "numpy" in steps:
+        print(f"[numpy] sample of {a.sample} masks", flush=True)
+        r["numpy"] = numpy_sample(a, ms, a.python, log)
+        r["numpy_command"] = f"{a.python} {BASELINE} FAMILY DIR ARGS"
+        if a.sample == a.masks:
+            r["rows_checked"] = all(rows_equal(r["numpy"]["families"][f][0]["rows"], r["queries"][f]["runs"][0]["rows"])
+                                    for f in FAMILIES)
+        save()
+    if "report" not in steps:
+        return 0
     r["seconds"], r["load"] = time.perf_counter() - started, (load0, loadavg())
     if not a.keep:
         shutil.rmtree(db, ignore_errors=True)

@@ -88,6 +88,16 @@ public final class MappedFile: @unchecked Sendable {
         writable && advise(MappedFile.populateWrite, offset: offset, length: length)
     }
 
+    /// Drops this process's mappings of the pages covering bytes `offset..<offset + length`
+    /// (`MADV_DONTNEED` on a `MAP_SHARED` file mapping: the pages stay in the page cache, stores
+    /// already made stay there as dirty pages and reach the file as usual; a later access maps
+    /// the page again). For a process walking through a file larger than it should keep
+    /// resident. A hint: returns false when the range is empty or outside the mapping.
+    @discardableResult
+    public func releasePages(offset: Int, length: Int) -> Bool {
+        advise(MADV_DONTNEED, offset: offset, length: length)
+    }
+
     /// `MADV_POPULATE_WRITE` (Glibc's headers may predate it).
     private static let populateWrite: Int32 = 23
 

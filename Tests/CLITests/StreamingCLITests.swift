@@ -13,7 +13,7 @@ import Testing
         "SELECT mask_id, CP(mask, (8, 8, 32, 40), 0.8, 1.0) AS v FROM masks ORDER BY v DESC LIMIT 9",
         "SELECT image_id, AVG(CP(mask, object, 0.8, 1.0)) AS v FROM masks WHERE mask_type = 1 GROUP BY image_id ORDER BY v DESC LIMIT 9",
         "SELECT image_id, CP(INTERSECT(mask > 0.8), full, 0.5, 1) / CP(UNION(mask > 0.8), full, 0.5, 1) AS v FROM masks WHERE mask_type IN (1, 2) GROUP BY image_id ORDER BY v ASC LIMIT 9",
-        "SELECT mask_id, image_id, model_id, mask_type, label, pred, kind FROM masks WHERE mask_id % 17 = 3",
+        "SELECT mask_id, image_id, model_id, mask_type, label, pred, kind FROM masks WHERE mask_id IN (3, 20, 37, 150)",
     ]
     static let dataset = ["--masks", "151", "--size", "48,40", "--seed", "5", "--no-images"]
 
