@@ -156,7 +156,8 @@ def report(a, r):
     n, s = a.masks, a.sample
     scale = n / s
     L = [f"# ImageNet scale: {n:,} masks {a.size.replace(',', '×')} uint8 on this machine", "",
-         f"_Measured {r['date']} by `{r['command']}` in {r['seconds']:.0f} s; load average before / after: {r['load'][0]} / {r['load'][1]}._", "",
+         "_Measured by " + "; ".join(f"`{x['command']}` ({x['date']}, load {x['load']})" for x in r["invocations"]) +
+         f"; load average at the end {r['load'][1]}._", "",
          f"Machine: {os.cpu_count()} cores, {r['memory']}; binaries `{r['bin_dir']}`; every step `nice -n {a.nice}` "
          "under `/usr/bin/time -v` (wall time, peak RSS). The machine is shared with other builds: "
          "times are upper bounds of an idle machine's.", "",
@@ -188,6 +189,10 @@ def report(a, r):
                  f"{fmt_ms(med([x['wall_ms'] for x in warm]))} | {fmt_ms(med([x['engine_ms'] for x in warm]))} | "
                  f"{cold['stats']['verified']:,} | {cold['stats']['fml']:.4f} | {max(x['rss_mb'] for x in q['runs']):.0f} | "
                  f"{np_cold:,.0f} / {np_warm:,.0f} |")
+    if r.get("check"):
+        L += ["", "Rows checked against a full scan (`--no-index`, one warm run each): " +
+              ", ".join(f"{FAMILY_TITLE[f].split()[0]} {'equal' if r['check'][f]['equal'] else 'DIFFERENT'} "
+                        f"(scan {r['check'][f]['wall_ms'] / 1000:.1f} s wall, peak RSS {r['check'][f]['rss_mb']:.0f} MB)" for f in FAMILIES) + "."]
     L += ["", "SQL:", ""] + [f"- {FAMILY_TITLE[f]}: `{r['queries'][f]['sql']}`" for f in FAMILIES]
     L += ["", f"NumPy: `{r['numpy_command']}` on the first {s:,} masks (masks.npy {r['numpy']['npy_mb']:.0f} MB, "
           f"memory-mapped), `elapsed_ms` of the baseline (imports excluded) × {scale:.2f}; cold = after the same cache drop."]
@@ -213,8 +218,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--keep", action="store_true", help="keep the database and the NumPy sample")
-    ap.add_argument("--steps", default="ingest,index,queries,numpy,report",
-                    help="a subset of ingest,index,queries,numpy,report; figures of earlier steps are kept in SCRATCH/state.json")
+    ap.add_argument("--steps", default="ingest,index,queries,numpy,check,report",
+                    help="a subset of ingest,index,queries,numpy,check,report (check: each query once more with --no-index, rows compared); figures of earlier steps are kept in SCRATCH/state.json")
     a = ap.parse_args()
     a.sample = min(a.sample, a.masks)
     steps = set(a.steps.split(","))
@@ -226,8 +231,10 @@ def main():
     h, w = (int(x) for x in a.size.split(","))
     started, load0 = time.perf_counter(), loadavg()
     r = json.load(open(state)) if os.path.exists(state) and "ingest" not in steps else {}
-    r.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), command="python3 Benchmarks/imagenet.py " + " ".join(sys.argv[1:]),
-             bin_dir=a.bin_dir, bytes_per_mask=h * w, memory=open("/proc/meminfo").readline().split(":")[1].strip())
+    r.update(bin_dir=a.bin_dir, bytes_per_mask=h * w, memory=open("/proc/meminfo").readline().split(":")[1].strip())
+    invocation = dict(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), load=load0,
+                      command="python3 Benchmarks/imagenet.py " + " ".join(sys.argv[1:]))
+    r["invocations"] = r.get("invocations", []) + [invocation]
 
     def save():
         with open(state, "w") as f:
@@ -262,6 +269,18 @@ def main():
             r["rows_checked"] = all(rows_equal(r["numpy"]["families"][f][0]["rows"], r["queries"][f]["runs"][0]["rows"])
                                     for f in FAMILIES)
         save()
+    if "check" in steps:
+        print("[check] Q1-Q5 --no-index (a full scan) against the indexed rows", flush=True)
+        r["check"] = {}
+        for fam in FAMILIES:
+            sql = r["queries"][fam]["sql"]
+            out, wall, rss = run([ms, "query", db, sql, "--format", "json", "--no-index"], a.nice, f"check-{fam}", log)
+            j = json.loads(out)
+            r["check"][fam] = dict(equal=rows_equal(j["rows"], r["queries"][fam]["runs"][0]["rows"]), wall_ms=wall * 1000,
+                                   engine_ms=j["stats"]["elapsed_ms"], rss_mb=rss)
+            print(f"[check] {FAMILY_TITLE[fam]}: rows {'equal' if r['check'][fam]['equal'] else 'DIFFERENT'}, "
+                  f"scan {wall:.1f} s", flush=True)
+        save()
     if "report" not in steps:
         return 0
     r["seconds"], r["load"] = time.perf_counter() - started, (load0, loadavg())
@@ -280,7 +299,8 @@ def main():
     with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
         json.dump(r, f, indent=1, default=str)
     print(f"wrote {a.out}", flush=True)
-    return 0 if r.get("rows_checked", True) else 1
+    ok = r.get("rows_checked", True) and all(c["equal"] for c in r.get("check", {}).values())
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
