@@ -54,12 +54,13 @@ def timed(cmd, nice, label, log, stdin=None, stdout=subprocess.PIPE):
 
 
 def time_report(path):
-    """(wall s, max RSS MB) from /usr/bin/time -v's report."""
+    """(wall s, max RSS MB, CPU s = user + system) from /usr/bin/time -v's report."""
     text = open(path).read()
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1)) / 1024
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", text).group(1)) for k in ("User", "System"))
     m = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", text)
     wall = int(m.group(1) or 0) * 3600 + int(m.group(2)) * 60 + float(m.group(3))
-    return wall, rss
+    return wall, rss, cpu
 
 
 def run(cmd, nice, label, log):
@@ -72,7 +73,9 @@ def run(cmd, nice, label, log):
     log["file"].write(err.decode(errors="replace")[-2000:])
     if p.returncode != 0:
         raise RuntimeError(f"{label} failed (exit {p.returncode}): {err.decode(errors='replace')[-2000:]}")
-    return out, wall, time_report(report)[1]
+    _, rss, cpu = time_report(report)
+    log["cpu"] = cpu
+    return out, wall, rss
 
 
 def generate_and_ingest(a, ms, data, db, log):
@@ -117,9 +120,9 @@ def ms_queries(a, ms, db, log):
         for k in range(1 + a.repeats):
             how = drop_all_caches([db]) if k == 0 else None
             load = loadavg()
-            stdout, wall, rss = run([ms, "query", db, sql, "--format", "json"], a.nice, f"query-{fam}-{k}", log)
+            stdout, wall, rss = run([ms, "query", db, sql, "--format", "json"], a.query_nice, f"query-{fam}-{k}", log)
             j = json.loads(stdout)
-            runs.append(dict(cold=k == 0, wall_ms=wall * 1000, engine_ms=j["stats"]["elapsed_ms"], rss_mb=rss,
+            runs.append(dict(cold=k == 0, wall_ms=wall * 1000, engine_ms=j["stats"]["elapsed_ms"], rss_mb=rss, cpu_ms=log["cpu"] * 1000,
                              stats=j["stats"], rows=j["rows"], load=load, drop=how))
         out[fam] = dict(sql=sql, runs=runs)
         print(f"[query] {FAMILY_TITLE[fam]}: cold {runs[0]['wall_ms']:.0f} ms wall / {runs[0]['engine_ms']:.0f} ms engine, "
@@ -140,7 +143,7 @@ def numpy_sample(a, ms, python, log):
         for k in range(1 + a.repeats):
             if k == 0:
                 drop_all_caches([data])
-            stdout, wall, rss = run([python, BASELINE, fam, data] + nargs, a.nice, f"numpy-{fam}-{k}", log)
+            stdout, wall, rss = run([python, BASELINE, fam, data] + nargs, a.query_nice, f"numpy-{fam}-{k}", log)
             j = json.loads(stdout)
             runs.append(dict(cold=k == 0, wall_ms=wall * 1000, engine_ms=j["elapsed_ms"], rss_mb=rss, rows=j["rows"]))
         out["families"][fam] = runs
@@ -162,13 +165,14 @@ def report(a, r):
          "under `/usr/bin/time -v` (wall time, peak RSS). The machine is shared with other builds: "
          "times are upper bounds of an idle machine's.", "",
          "## Build", "",
-         "| step | wall s | peak RSS MB | command |", "|---|---:|---:|---|"]
+         "| step | wall s | CPU s (user + system) | peak RSS MB | command |", "|---|---:|---:|---:|---|"]
     gi = r["ingest"]
     L.append(f"| generate ⟶ ingest (one pipe, {n * r['bytes_per_mask'] / 1e9:.1f} GB of masks through it) | {gi['seconds']:.1f} | "
+             f"generate {gi['generate'][2]:.1f}, ingest {gi['ingest'][2]:.1f} | "
              f"generate {gi['generate'][1]:.0f}, ingest {gi['ingest'][1]:.0f} | `{' '.join(map(str, gi['commands'][0]))} \\| {' '.join(map(str, gi['commands'][1]))}` |")
     for step in ("roi", "index"):
         x = r[step]
-        L.append(f"| {step} | {x['wall']:.1f} | {x['rss']:.0f} | `{x['command']}` |")
+        L.append(f"| {step} | {x['wall']:.1f} | {x['cpu']:.1f} | {x['rss']:.0f} | `{x['command']}` |")
     L += ["", f"Ingest: {gi['ingest_line']}", "", f"Index: {r['index']['line']}", "",
           "## Disk", "",
           "| what | bytes | GB |", "|---|---:|---:|"]
@@ -177,22 +181,23 @@ def report(a, r):
     L += ["", f"Raw masks (never on disk): {n * r['bytes_per_mask']:,} bytes ({n * r['bytes_per_mask'] / 1e9:.1f} GB).", "",
           "## Queries (Table 2's Q1–Q5)", "",
           f"Cold: {r['drop']}, then a fresh process. Warm: {a.repeats} more processes, medians. "
-          "wall = process wall time (start-up, opening, printing included); engine = `stats.elapsed_ms`.", "",
-          f"| query | rows | cold wall ms | cold engine ms | warm wall ms | warm engine ms | verified | FML | peak RSS MB | NumPy mmap cold / warm ms, scaled ×{scale:.1f} |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          "wall = process wall time (start-up, opening, printing included); engine = `stats.elapsed_ms`; "
+          f"CPU = user + system time of the process (`/usr/bin/time`). Queries and NumPy run at nice {a.query_nice}.", "",
+          f"| query | rows | cold wall ms | cold engine ms | cold CPU ms | warm wall ms | warm engine ms | warm CPU ms | verified | FML | peak RSS MB | NumPy mmap cold / warm ms, scaled ×{scale:.1f} |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for fam in FAMILIES:
         q = r["queries"][fam]
         cold, warm = q["runs"][0], q["runs"][1:]
         npr = r["numpy"]["families"][fam]
         np_cold, np_warm = npr[0]["engine_ms"] * scale, med([x["engine_ms"] for x in npr[1:]]) * scale
-        L.append(f"| {FAMILY_TITLE[fam]} | {len(cold['rows'])} | {fmt_ms(cold['wall_ms'])} | {fmt_ms(cold['engine_ms'])} | "
-                 f"{fmt_ms(med([x['wall_ms'] for x in warm]))} | {fmt_ms(med([x['engine_ms'] for x in warm]))} | "
+        L.append(f"| {FAMILY_TITLE[fam]} | {len(cold['rows'])} | {fmt_ms(cold['wall_ms'])} | {fmt_ms(cold['engine_ms'])} | {fmt_ms(cold['cpu_ms'])} | "
+                 f"{fmt_ms(med([x['wall_ms'] for x in warm]))} | {fmt_ms(med([x['engine_ms'] for x in warm]))} | {fmt_ms(med([x['cpu_ms'] for x in warm]))} | "
                  f"{cold['stats']['verified']:,} | {cold['stats']['fml']:.4f} | {max(x['rss_mb'] for x in q['runs']):.0f} | "
                  f"{np_cold:,.0f} / {np_warm:,.0f} |")
     if r.get("check"):
         L += ["", "Rows checked against a full scan (`--no-index`, one warm run each): " +
               ", ".join(f"{FAMILY_TITLE[f].split()[0]} {'equal' if r['check'][f]['equal'] else 'DIFFERENT'} "
-                        f"(scan {r['check'][f]['wall_ms'] / 1000:.1f} s wall, peak RSS {r['check'][f]['rss_mb']:.0f} MB)" for f in FAMILIES) + "."]
+                        f"(scan {r['check'][f]['wall_ms'] / 1000:.1f} s wall, peak RSS {r['check'][f]['rss_mb']:.0f} MB)" for f in r["check"]) + "."]
     L += ["", "SQL:", ""] + [f"- {FAMILY_TITLE[f]}: `{r['queries'][f]['sql']}`" for f in FAMILIES]
     L += ["", f"NumPy: `{r['numpy_command']}` on the first {s:,} masks (masks.npy {r['numpy']['npy_mb']:.0f} MB, "
           f"memory-mapped), `elapsed_ms` of the baseline (imports excluded) × {scale:.2f}; cold = after the same cache drop."]
@@ -216,6 +221,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "results", "issue-13", "imagenet.md"))
     ap.add_argument("--nice", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--query-nice", type=int, default=0, help="nice of the query and NumPy processes (latencies)")
+    ap.add_argument("--check-families", default=",".join(FAMILIES), help="the queries the check step scans")
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--keep", action="store_true", help="keep the database and the NumPy sample")
     ap.add_argument("--steps", default="ingest,index,queries,numpy,check,report",
@@ -251,7 +258,7 @@ def main():
         for step, cmd in (("roi", [ms, "roi", db, "object", os.path.join(data, "rois", "object.csv")]), ("index", [ms, "index", db])):
             print(f"[build] {step}", flush=True)
             out, wall, rss = run(cmd, a.nice, step, log)
-            r[step] = dict(wall=wall, rss=rss, command=" ".join(map(str, cmd)), line=out.decode().strip())
+            r[step] = dict(wall=wall, rss=rss, cpu=log["cpu"], command=" ".join(map(str, cmd)), line=out.decode().strip())
             print(f"[build] {step}: {wall:.1f} s, peak RSS {rss:.0f} MB", flush=True)
         r["disk"] = {"segments (.mss)": dir_bytes(db, ".mss"), "index (.chi)": dir_bytes(db, ".chi"), "database total": dir_bytes(db),
                      "meta.csv + rois/": dir_bytes(data)}
@@ -272,7 +279,7 @@ def main():
     if "check" in steps:
         print("[check] Q1-Q5 --no-index (a full scan) against the indexed rows", flush=True)
         r["check"] = {}
-        for fam in FAMILIES:
+        for fam in a.check_families.split(","):
             sql = r["queries"][fam]["sql"]
             out, wall, rss = run([ms, "query", db, sql, "--format", "json", "--no-index"], a.nice, f"check-{fam}", log)
             j = json.loads(out)

@@ -107,6 +107,9 @@ public final class SegmentReader: @unchecked Sendable {
     public func column(_ index: Int) throws(FormatError) -> ColumnChunkView {
         try chunkChecks[index].ensure { () throws(FormatError) in
             let d = columnDescriptors[index], s = "column '\(d.name)'"
+            // The check reads the whole chunk: ask for it in one read rather than a fault per
+            // page (query mappings are advised random; 10 MB for 1.33 M int64 ids).
+            file.willNeed(offset: Int(d.offset), length: Int(d.length))
             do throws(FormatError) {
                 try SegmentReader.checkCRC(chunks[index].bytes, stored: d.crc, structure: s, offset: d.offset)
                 try chunks[index].view.validate(structure: s)
