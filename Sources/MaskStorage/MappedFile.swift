@@ -65,9 +65,19 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Starts reading bytes `offset..<offset + length` of the file into the page cache
     /// (`MADV_WILLNEED` on the pages covering them; asynchronous, a no-op for cached pages).
+    /// Linux reads at most the device's read-ahead window (`read_ahead_kb`) per call and
+    /// drops the rest, so a long range is advised in pieces of `willNeedPiece` bytes.
     public func willNeed(offset: Int, length: Int) {
-        advise(MADV_WILLNEED, offset: offset, length: length)
+        var start = offset
+        while start < offset + length {
+            let piece = min(MappedFile.willNeedPiece, offset + length - start)
+            advise(MADV_WILLNEED, offset: start, length: piece)
+            start += piece
+        }
     }
+
+    /// The largest range one `MADV_WILLNEED` is given (below common read-ahead windows).
+    public static let willNeedPiece = 2 << 20
 
     /// `madvise(advice)` on the pages covering bytes `offset..<offset + length` (clipped to the
     /// mapping); false when the range is empty or outside it, or the call fails.

@@ -134,6 +134,10 @@ public final class SegmentReader: @unchecked Sendable {
     @inline(__always)
     private func ensureBlockDirectory() throws(FormatError) {
         try blockDirectoryCheck.ensure { () throws(FormatError) in
+            // The check reads the whole directory (24 bytes a block: 224 MB for 1.33 M masks of
+            // 7 bands): ask for it in large reads rather than a fault per page, which on a cold
+            // cache cost 5 s there (query mappings are advised random).
+            file.willNeed(offset: Int(footer.blockDirectoryOffset), length: blockDirectory.count)
             do throws(FormatError) {
                 try SegmentReader.checkCRC(blockDirectory, stored: footer.blockDirectoryCRC, structure: "block directory",
                                            offset: footer.blockDirectoryOffset)
