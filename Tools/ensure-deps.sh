@@ -4,7 +4,8 @@
 # also libsimde-dev (headers only), with which debug builds run the AVX-512 kernel paths
 # emulated (Sources/CMaskKernels/internal.h), and for the browser tests (Tests/browser) Debian's
 # chromium and chromium-driver plus a Python venv at .build/test-venv with pytest, selenium,
-# numpy and pillow (Tests/browser/requirements.txt; created once, then reused). Used by
+# numpy and pillow (Tests/browser/requirements.txt) and pandas for the Python client's tests
+# (python/requirements-test.txt; created once, then reused). Used by
 # Tools/demo.sh and Tools/test.sh; safe to run again.
 set -euo pipefail
 packages=()
@@ -36,9 +37,9 @@ fi
 if [ "${1:-}" = "--tests" ]; then
   root="$(cd "$(dirname "$0")/.." && pwd)"
   venv="$root/.build/test-venv"
-  if ! "$venv/bin/python" -c 'import pytest, selenium, numpy, PIL' >/dev/null 2>&1; then
-    echo "masksearch: creating $venv (pip install -r Tests/browser/requirements.txt)" >&2
+  if ! "$venv/bin/python" -c 'import pytest, selenium, numpy, PIL, pandas' >/dev/null 2>&1; then
+    echo "masksearch: creating $venv (pip install -r Tests/browser/requirements.txt -r python/requirements-test.txt)" >&2
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q -r "$root/Tests/browser/requirements.txt"
+    "$venv/bin/pip" install -q -r "$root/Tests/browser/requirements.txt" -r "$root/python/requirements-test.txt"
   fi
 fi
