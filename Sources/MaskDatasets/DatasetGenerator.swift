@@ -84,8 +84,8 @@ public struct DatasetGenerator: Sendable {
             try masksFile.write(try header.encoded())
             try metaFile.write(CSVRowWriter.metaHeader)
             try objectFile.write(CSVRowWriter.objectHeader)
-            try writeChunks(masks: masksFile, meta: metaFile, objects: objectFile,
-                             images: c.writeImages ? imagesDirectory : nil, progress: progress)
+            try writeChunks(masks: masksFile, rows: (metaFile, objectFile),
+                            images: c.writeImages ? imagesDirectory : nil, progress: progress)
             for file in files { try file.commit() }
         } catch {
             for file in files { file.discard() }
@@ -93,7 +93,7 @@ public struct DatasetGenerator: Sendable {
         }
     }
 
-    private func createDirectory(_ url: URL) throws(DatasetGenerationError) {
+    func createDirectory(_ url: URL) throws(DatasetGenerationError) {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
@@ -103,9 +103,10 @@ public struct DatasetGenerator: Sendable {
 
     /// Renders and writes every chunk (see the type's Throughput notes): `workers` renderer
     /// threads fill slots of a `ChunkPipeline`, a thread writes the images (when asked) and this
-    /// thread writes masks and CSV rows in chunk order.
-    private func writeChunks(masks: OutputFile, meta: OutputFile, objects: OutputFile, images: URL?,
-                             progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
+    /// thread writes the mask data to `masks` and, when `rows` is given, the CSV rows to its
+    /// files, in chunk order.
+    func writeChunks(masks: any ByteSink, rows: (meta: OutputFile, objects: OutputFile)?, images: URL?,
+                     progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
         let c = configuration
         let bytesPerImage = c.masksPerImage * c.bytesPerMask
         let imagesPerChunk = max(1, min(c.imageCount, targetChunkBytes / max(1, bytesPerImage)))
@@ -122,7 +123,7 @@ public struct DatasetGenerator: Sendable {
                        images: imageDirectory != nil)
         if let imageDirectory { spawnImageWriter(pipeline, chunkCount: chunkCount, directory: imageDirectory) }
         do throws(DatasetGenerationError) {
-            try writeMasks(pipeline, chunkCount: chunkCount, to: (masks, meta, objects), progress: progress)
+            try writeMasks(pipeline, chunkCount: chunkCount, to: masks, rows: rows, progress: progress)
         } catch {
             pipeline.fail(error)
         }
@@ -171,17 +172,20 @@ public struct DatasetGenerator: Sendable {
         }
     }
 
-    /// Writes each chunk's masks and CSV rows in chunk order, on the calling thread (so that
-    /// `progress` is called there).
-    private func writeMasks(_ pipeline: ChunkPipeline, chunkCount: Int, to files: (masks: OutputFile, meta: OutputFile, objects: OutputFile),
+    /// Writes each chunk's masks (and CSV rows, when `rows` is given) in chunk order, on the
+    /// calling thread (so that `progress` is called there).
+    private func writeMasks(_ pipeline: ChunkPipeline, chunkCount: Int, to masks: any ByteSink,
+                            rows: (meta: OutputFile, objects: OutputFile)?,
                             progress: ((Int, Int) -> Void)?) throws(DatasetGenerationError) {
         var masksWritten = 0
         for chunk in 0..<chunkCount {
             guard let index = pipeline.take(.masks, chunk: chunk) else { break }
             let slot = pipeline.slots[index]
-            try files.masks.write(UnsafeRawBufferPointer(rebasing: slot.masks[0..<slot.maskByteCount]))
-            try files.meta.write(slot.meta.bytes)
-            try files.objects.write(slot.objects.bytes)
+            try masks.write(UnsafeRawBufferPointer(rebasing: slot.masks[0..<slot.maskByteCount]))
+            if let rows {
+                try rows.meta.write(slot.meta.bytes)
+                try rows.objects.write(slot.objects.bytes)
+            }
             masksWritten += slot.maskCount
             pipeline.release(slot: index)
             progress?(masksWritten, configuration.maskCount)

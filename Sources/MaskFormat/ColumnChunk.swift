@@ -120,6 +120,10 @@ public struct ColumnData: Sendable, Equatable {
 /// | 8 | chunk offset (64-aligned) |
 /// | 8 | chunk length |
 /// | 4 | CRC-32C of the chunk |
+/// | 8 | version ≥ 2 only: statistics minimum (INT64 / FLOAT64 bits; 0 without statistics) |
+/// | 8 | version ≥ 2 only: statistics maximum (likewise) |
+///
+/// Flag bit 1 (version ≥ 2): the entry has statistics (`ColumnStatistics`).
 public struct ColumnChunkDescriptor: Sendable, Equatable {
     public var name: String
     public var type: ColumnType
@@ -127,33 +131,52 @@ public struct ColumnChunkDescriptor: Sendable, Equatable {
     public var offset: UInt64
     public var length: UInt64
     public var crc: UInt32
+    /// The range of the chunk's values (version ≥ 2; nil: none stored, nothing known).
+    public var statistics: ColumnStatistics?
 
-    public init(name: String, type: ColumnType, hasNulls: Bool, offset: UInt64, length: UInt64, crc: UInt32) {
+    /// Flag bits: 0 has NULLs, 1 has statistics (version ≥ 2).
+    static let nullsFlag: UInt8 = 1, statisticsFlag: UInt8 = 2
+
+    public init(name: String, type: ColumnType, hasNulls: Bool, offset: UInt64, length: UInt64, crc: UInt32,
+                statistics: ColumnStatistics? = nil) {
         self.name = name
         self.type = type
         self.hasNulls = hasNulls
         self.offset = offset
         self.length = length
         self.crc = crc
+        self.statistics = statistics
     }
 
-    /// Encodes a whole column directory: u32 count, then the entries.
-    public static func encodeDirectory(_ entries: [ColumnChunkDescriptor]) -> [UInt8] {
+    /// Encodes a whole column directory: u32 count, then the entries; with `statistics` (the
+    /// version-2 layout) each entry ends with its statistics' minimum and maximum words.
+    public static func encodeDirectory(_ entries: [ColumnChunkDescriptor], statistics: Bool) -> [UInt8] {
         var w = ByteWriter()
         w.u32(UInt32(entries.count))
         for e in entries {
+            let stats = statistics ? e.statistics : nil
             w.shortString(e.name)
             w.u8(e.type.rawValue)
-            w.u8(e.hasNulls ? 1 : 0)
+            w.u8((e.hasNulls ? nullsFlag : 0) | (stats != nil ? statisticsFlag : 0))
             w.u16(0)
             w.u64(e.offset)
             w.u64(e.length)
             w.u32(e.crc)
+            if statistics {
+                let bits = stats?.bits ?? (minimum: 0, maximum: 0)
+                w.u64(bits.minimum)
+                w.u64(bits.maximum)
+            }
         }
         return w.bytes
     }
 
-    public static func decodeDirectory(_ buffer: UnsafeRawBufferPointer, fileOffset: UInt64) throws(FormatError) -> [ColumnChunkDescriptor] {
+    /// Decodes a column directory written by `encodeDirectory` with the same `statistics`
+    /// (true for a segment whose read version is ≥ 2). Checks types, reserved bits and fields,
+    /// and the statistics (`ColumnStatistics.init(type:minimumBits:maximumBits:structure:)`).
+    /// - Complexity: O(directory bytes).
+    public static func decodeDirectory(_ buffer: UnsafeRawBufferPointer, fileOffset: UInt64,
+                                       statistics: Bool) throws(FormatError) -> [ColumnChunkDescriptor] {
         var r = ByteReader(buffer, structure: "column directory")
         let n = Int(try r.u32())
         guard n <= buffer.count / 24 + 1 else {
@@ -161,19 +184,41 @@ public struct ColumnChunkDescriptor: Sendable, Equatable {
         }
         var out: [ColumnChunkDescriptor] = []
         for i in 0..<n {
-            let name = try r.shortString()
-            let typeByte = try r.u8()
-            let flags = try r.u8()
-            let reserved = try r.u16()
-            guard let type = ColumnType(rawValue: typeByte) else {
-                throw FormatError(.invalidField, structure: "column directory entry \(i)", offset: fileOffset + UInt64(r.position), detail: "type \(typeByte)")
-            }
-            guard flags & ~1 == 0, reserved == 0 else {
-                throw FormatError(.invalidField, structure: "column directory entry \(i)", offset: fileOffset + UInt64(r.position), detail: "reserved bits set")
-            }
-            out.append(ColumnChunkDescriptor(name: name, type: type, hasNulls: flags & 1 != 0,
-                                             offset: try r.u64(), length: try r.u64(), crc: try r.u32()))
+            out.append(try decodeEntry(&r, index: i, fileOffset: fileOffset, statistics: statistics))
         }
         return out
+    }
+
+    private static func decodeEntry(_ r: inout ByteReader, index i: Int, fileOffset: UInt64,
+                                    statistics: Bool) throws(FormatError) -> ColumnChunkDescriptor {
+        let s = "column directory entry \(i)"
+        let name = try r.shortString()
+        let typeByte = try r.u8()
+        let flags = try r.u8()
+        let reserved = try r.u16()
+        guard let type = ColumnType(rawValue: typeByte) else {
+            throw FormatError(.invalidField, structure: s, offset: fileOffset + UInt64(r.position), detail: "type \(typeByte)")
+        }
+        let known = statistics ? nullsFlag | statisticsFlag : nullsFlag
+        guard flags & ~known == 0, reserved == 0 else {
+            throw FormatError(.invalidField, structure: s, offset: fileOffset + UInt64(r.position), detail: "reserved bits set")
+        }
+        var d = ColumnChunkDescriptor(name: name, type: type, hasNulls: flags & nullsFlag != 0,
+                                      offset: try r.u64(), length: try r.u64(), crc: try r.u32())
+        guard statistics else { return d }
+        let at = fileOffset + UInt64(r.position)
+        let lo = try r.u64(), hi = try r.u64()
+        if flags & statisticsFlag != 0 {
+            do throws(FormatError) {
+                d.statistics = try ColumnStatistics(type: type, minimumBits: lo, maximumBits: hi, structure: s)
+            } catch {
+                var e = error
+                e.offset = at
+                throw e
+            }
+        } else if lo != 0 || hi != 0 {
+            throw FormatError(.invalidField, structure: s, offset: at, detail: "statistics words set without the statistics flag")
+        }
+        return d
     }
 }

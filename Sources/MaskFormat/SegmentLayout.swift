@@ -1,4 +1,5 @@
-/// The byte layout of a segment file, version 1 (specified in Format/segment.md).
+/// The byte layout of a segment file, version 2 (specified in Format/segment.md; version 1,
+/// without column statistics, is read as well).
 ///
 /// ```
 /// +--------------------+ 0
@@ -8,7 +9,7 @@
 /// +--------------------+ 64-aligned
 /// | metadata columns   |  per column: validity bitmap + values, each column 64-aligned
 /// +--------------------+ 64-aligned
-/// | column directory   |  name, type, offset, length, CRC per column
+/// | column directory   |  name, type, offset, length, CRC, min/max (v2) per column
 /// +--------------------+ 64-aligned
 /// | block directory    |  24 B per block: offset, sizes, flags, band, CRC
 /// +--------------------+
@@ -20,10 +21,12 @@ public enum SegmentLayout {
     /// `\x89MSKSEG\n`: a high byte (catches 7-bit transfers), the name, a newline (catches
     /// newline conversion) — the PNG trick.
     public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x53, 0x45, 0x47, 0x0A]
-    /// The version this code writes.
-    public static let writeVersion: UInt16 = 1
-    /// The newest read version this code understands.
-    public static let readVersion: UInt16 = 1
+    /// The version this code writes: 2, column directory entries with statistics.
+    public static let writeVersion: UInt16 = 2
+    /// The newest read version this code understands (version-1 files are read too).
+    public static let readVersion: UInt16 = 2
+    /// The first read version whose column directory entries carry statistics.
+    public static let statisticsReadVersion: UInt16 = 2
     public static let headerSize = 64
     public static let footerSize = 64
     public static let blockHeaderSize = 16

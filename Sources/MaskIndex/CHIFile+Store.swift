@@ -72,24 +72,43 @@ extension CHIFile {
         }
     }
 
-    /// Maps the checksums of masks `masks` and every key column's entries from the first
-    /// column's entry of `masks.lowerBound` to the last column's of `masks.upperBound - 1`
+    /// Maps the checksums of masks `masks` and, in every key column, the entries of `masks`
     /// writable at once, every page (`MappedFile.populateForWriting`), in 16 MB pieces split
-    /// between the cores: for a build about to store most of the file's masks (the gaps
-    /// between the columns' ranges are then small), instead of a page fault per page. A hint
-    /// (no effect where the system lacks the call).
+    /// between the cores: for a build about to store most of these masks, instead of a page
+    /// fault per page. A hint (no effect where the system lacks the call).
     public func populateForWriting(masks: Range<Int>) {
-        guard !masks.isEmpty else { return }
-        let width = header.entryWidth
-        let ranges = [(header.checksumsOffset + masks.lowerBound * 4)..<(header.checksumsOffset + masks.upperBound * 4),
-                      (header.entriesOffset + masks.lowerBound * width)..<(header.entriesOffset + (grid.keyCount - 1) * stride + masks.upperBound * width)]
-        let piece = 16 << 20
-        let pieces = ranges.flatMap { r in Swift.stride(from: r.lowerBound, to: r.upperBound, by: piece).map { $0..<min($0 + piece, r.upperBound) } }
+        let pieces = byteRanges(masks: masks, piece: 16 << 20)
         Parallel.forEachChunk(count: pieces.count) { chunk in
             for r in pieces[chunk] { file.populateForWriting(offset: r.lowerBound, length: r.count) }
         }
     }
 
+    /// Drops this process's mappings of the pages `populateForWriting(masks:)` covers
+    /// (`MappedFile.releasePages`): stores already made stay in the page cache and reach the
+    /// file as usual; the process's resident set shrinks. Used by a build between windows of
+    /// masks, so that building a 10 GB index does not map 10 GB.
+    public func releasePages(masks: Range<Int>) {
+        for r in byteRanges(masks: masks, piece: 1 << 30) { file.releasePages(offset: r.lowerBound, length: r.count) }
+    }
+
+    /// The file bytes of masks `masks`: their checksums, then their entries in each key column
+    /// (one range per column, merged where they touch: a range of every mask is one run),
+    /// cut into pieces of at most `piece` bytes. - Complexity: O(keys + bytes / piece).
+    func byteRanges(masks: Range<Int>, piece: Int) -> [Range<Int>] {
+        guard !masks.isEmpty else { return [] }
+        let width = header.entryWidth
+        var ranges = [(header.checksumsOffset + masks.lowerBound * 4)..<(header.checksumsOffset + masks.upperBound * 4)]
+        for key in 0..<grid.keyCount {
+            let column = header.entriesOffset + key * stride
+            let r = (column + masks.lowerBound * width)..<(column + masks.upperBound * width)
+            if key > 0, let last = ranges.last, last.upperBound == r.lowerBound {
+                ranges[ranges.count - 1] = last.lowerBound..<r.upperBound
+            } else {
+                ranges.append(r)
+            }
+        }
+        return ranges.flatMap { r in Swift.stride(from: r.lowerBound, to: r.upperBound, by: piece).map { $0..<min($0 + piece, r.upperBound) } }
+    }
 }
 
 extension CHIFile {

@@ -195,6 +195,29 @@ public final class CHIFile: @unchecked Sendable {
         }
     }
 
+    /// Starts reading the validity bitmap and, in every cell, the key columns of the bins
+    /// `bins` (1..<grid.bins, as in `CHIGrid.key`), adjacent columns as one range: for bounds
+    /// over many different boxes with one code interval (named ROIs), which read only those
+    /// bins' columns. Returns false (and reads nothing) when no mask is valid yet.
+    /// - Complexity: O(keys) calls of at most one `madvise` each.
+    @discardableResult
+    public func prefetchBinColumns(_ bins: Set<Int>) -> Bool {
+        guard validCount > 0 else { return false }
+        file.willNeed(offset: header.validityOffset, length: (maskCount + 7) / 8)
+        let perCell = grid.bins - 1
+        var run = 0..<0
+        for key in 0..<header.keyCount where bins.contains(key % perCell + 1) {
+            if run.upperBound == key && !run.isEmpty {
+                run = run.lowerBound..<(key + 1)
+            } else {
+                if !run.isEmpty { file.willNeed(offset: header.entriesOffset + run.lowerBound * stride, length: run.count * stride) }
+                run = key..<(key + 1)
+            }
+        }
+        if !run.isEmpty { file.willNeed(offset: header.entriesOffset + run.lowerBound * stride, length: run.count * stride) }
+        return true
+    }
+
     /// Starts reading every entry and the validity bitmap: for bounds over many different
     /// boxes (named ROIs), which touch nearly every page of the key columns.
     /// Returns false (and reads nothing) when no mask is valid yet.

@@ -17,7 +17,11 @@ extension DatabaseIndex {
 
     /// Read-ahead for bounds over `runs` (rows with one box each, as `boundsByRuns` plans
     /// them): with few runs, the key columns of each run's plan over its span of masks;
-    /// with many (named ROIs: a box per image), every entry of the files involved, once.
+    /// with many (named ROIs: a box per image), in the files involved, the whole key columns
+    /// of every cell for the bins the plans read (`CHIFile.prefetchBinColumns`), once per
+    /// bin and file. The bins follow from the code interval alone (a box only picks the
+    /// cells), so the plans of the first runs name them all: for CP(mask, object, 0.8, 1.0)
+    /// about a tenth of the file instead of all of it (1 GB instead of 10 GB at 1.33 M masks).
     private func prefetch<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval,
                                                 segmentOf: [(segment: Int, local: Int)]) {
         var runs: [Range<Int>] = []
@@ -28,10 +32,13 @@ extension DatabaseIndex {
             start = end
         }
         if runs.count > 64 {
-            let touched = Set(segmentOf.map(\.segment))
-            let todo = wholeFilePrefetched.withLock { done in touched.filter { !done[$0] }.sorted() }
-            for s in todo where files[s]?.prefetchAllEntries() == true {
-                wholeFilePrefetched.withLock { $0[s] = true }
+            for s in Set(segmentOf.map(\.segment)).sorted() {
+                guard let f = files[s] else { continue }
+                let perCell = f.grid.bins - 1
+                var bins = Set<Int>()
+                for r in runs { Plan(grid: f.grid, box: boxes[r.lowerBound], codes: codes).forEachKey { bins.insert($0 % perCell + 1) } }
+                let new = bins.subtracting(prefetchedBins.withLock { $0[s] })
+                if !new.isEmpty && f.prefetchBinColumns(new) { prefetchedBins.withLock { $0[s].formUnion(new) } }
             }
             return
         }

@@ -27,8 +27,8 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// segments are queried without an index until `masksearch index` rebuilds them.
     public let unusableFiles: [String]
 
-    /// Files whose entries were all prefetched once (`prefetch(runs:)`).
-    let wholeFilePrefetched: Mutex<[Bool]>
+    /// Per file, the bins whose key columns were prefetched whole (`prefetch`, named ROIs).
+    let prefetchedBins: Mutex<[Set<Int>]>
 
     /// The last plan made, reused while queries ask for the same (box, codes) of files with
     /// the same grid — every mask of a constant ROI — so that planning costs once per query,
@@ -50,7 +50,7 @@ public final class DatabaseIndex: @unchecked Sendable {
         (files, unusableFiles) = try DatabaseIndex.openFiles(database: database, writable: incremental)
         writer = incremental ? IndexWriter(database: database, grid: grid, parameters: params, files: files,
                                            creatable: access(database.path, W_OK) == 0) : nil
-        wholeFilePrefetched = Mutex(Array(repeating: false, count: files.count))
+        prefetchedBins = Mutex(Array(repeating: [], count: files.count))
         // Bounds read a few columns (constant ROI) or scattered entries (named ROIs): no
         // read-ahead around faults; the bounds functions prefetch what they read.
         for f in files { f?.file.adviseRandom() }

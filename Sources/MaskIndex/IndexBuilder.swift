@@ -16,7 +16,8 @@ import Synchronization
 /// then the validity bits are published (`CHIFile.publish`: under this boot's unsynced mark,
 /// without waiting for the disk) and the manifest committed, all under the database lock.
 /// - Complexity: O(total pixels), memory O(cores × 32 × entries per mask) (272 KB per core for
-///   224×224 masks at 20 bins and cell 16).
+///   224×224 masks at 20 bins and cell 16), and a resident set of mapped pages of
+///   O(`windowMasks`) masks' entries and compressed masks.
 public enum IndexBuilder {
     public struct Summary: Sendable {
         public var built: Int
@@ -122,16 +123,39 @@ public enum IndexBuilder {
         return total
     }
 
-    /// Builds and stores the entries of `masks` of one segment (not yet published): the cores
-    /// take groups of `CHIFile.columnRunMinimum` masks in turn (stored while their rows are
-    /// still in L2: 32 rows of 8.5 KB for 224×224 masks at 20 bins and cell 16), calling
-    /// `done` with each group's size.
+    /// Masks built between two releases of the mapped pages (`buildSegment`): at 224×224, 20
+    /// bins and cell 16, about 280 MB of index entries and 360 MB of compressed masks.
+    static let windowMasks = 1 << 15
+
+    /// Builds and stores the entries of `masks` of one segment (not yet published), in
+    /// windows of `windowMasks` masks: each window's index pages are populated for writing
+    /// first when the window stores most of its range, and after it the pages of the
+    /// segment and of the index this process mapped are released (`releasePages`; the stores
+    /// stay in the page cache), so the resident set stays O(window) however large the
+    /// segment — a 1.33 M-mask build would otherwise map its whole 10 GB index and 15 GB segment.
     private static func buildSegment(file: CHIFile, reader: SegmentReader, masks: [Int],
                                      done: (Int) -> Void) throws(StorageError) {
+        var start = 0
+        while start < masks.count {
+            let window = Array(masks[start..<min(masks.count, start + windowMasks)])
+            let range = window.first!..<(window.last! + 1)
+            // Most of the window gets written: map its pages at once rather than fault per page.
+            if window.count * 2 >= range.count { file.populateForWriting(masks: range) }
+            try buildWindow(file: file, reader: reader, masks: window, done: done)
+            file.releasePages(masks: range)
+            reader.file.releasePages(offset: 0, length: reader.file.count)
+            start += window.count
+        }
+    }
+
+    /// Builds and stores the entries of `masks` of one window: the cores take groups of
+    /// `CHIFile.columnRunMinimum` masks in turn (stored while their rows are still in L2: 32
+    /// rows of 8.5 KB for 224×224 masks at 20 bins and cell 16), calling `done` with each
+    /// group's size.
+    private static func buildWindow(file: CHIFile, reader: SegmentReader, masks: [Int],
+                                    done: (Int) -> Void) throws(StorageError) {
         let group = CHIFile.columnRunMinimum
         let groups = (masks.count + group - 1) / group
-        // Most of the file gets written: map its pages at once rather than fault per page.
-        if masks.count * 2 >= file.maskCount { file.populateForWriting(masks: masks.first!..<(masks.last! + 1)) }
         let nextGroup = Atomic(0)
         let failure = Mutex<StorageError?>(nil)
         Parallel.run(workers: min(Parallel.coreCount, groups)) { _ in

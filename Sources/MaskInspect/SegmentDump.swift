@@ -98,13 +98,18 @@ public struct SegmentDump: FileDumper {
         line("block checks", "\(i.blocks.count - bad) OK, \(bad) BAD" + (i.blocksFromDirectory ? "" : " (blocks found by walking block headers)"))
         line("columns", i.footer == nil ? "unknown (footer damaged)" : "\(i.columns.count)")
         if !i.columns.isEmpty {
+            // Statistics columns only for a file that has them (version 2), so version-1
+            // output is unchanged.
+            let stats = i.columns.contains { $0.descriptor.statistics != nil }
             let rows = i.columns.map { c -> [String] in
-                [c.descriptor.name, c.descriptor.type.description, c.nulls.map(String.init) ?? "?",
-                 String(c.descriptor.offset), String(c.descriptor.length),
-                 c.checksumOK.map { $0 ? "OK" : "BAD" } ?? "-"]
+                let s = c.descriptor.statistics
+                return [c.descriptor.name, c.descriptor.type.description, c.nulls.map(String.init) ?? "?",
+                        String(c.descriptor.offset), String(c.descriptor.length),
+                        c.checksumOK.map { $0 ? "OK" : "BAD" } ?? "-"]
+                    + (stats ? [s.map { Text.value($0.minimum) } ?? "-", s.map { Text.value($0.maximum) } ?? "-"] : [])
             }
-            for l in Text.table(["name", "type", "nulls", "offset", "length", "checksum"], rows,
-                                rightAligned: [false, false, true, true, true, false]) {
+            let head = ["name", "type", "nulls", "offset", "length", "checksum"] + (stats ? ["min", "max"] : [])
+            for l in Text.table(head, rows, rightAligned: [false, false, true, true, true, false] + (stats ? [true, true] : [])) {
                 out.write(l + "\n")
             }
         }
@@ -168,6 +173,28 @@ public struct SegmentDump: FileDumper {
 
     // MARK: --blocks
 
+    /// One column of the JSON summary; `min` and `max` only when the entry has statistics.
+    private func columnJSON(_ c: SegmentInspection.Column) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("name", .string(c.descriptor.name)), ("type", .string(c.descriptor.type.description)),
+            ("nulls", .optional(c.nulls)), ("offset", .int(Int64(c.descriptor.offset))),
+            ("length", .int(Int64(c.descriptor.length))), ("checksum_ok", c.checksumOK.map { .bool($0) } ?? .null),
+        ]
+        if let s = c.descriptor.statistics {
+            fields += [("min", Self.json(s.minimum)), ("max", Self.json(s.maximum))]
+        }
+        return .object(fields)
+    }
+
+    private static func json(_ v: ColumnValue) -> JSONValue {
+        switch v {
+        case .int(let x): return .int(x)
+        case .double(let x): return .double(x)
+        case .text(let s): return .string(s)
+        case .null: return .null
+        }
+    }
+
     private func maskID(_ b: SegmentInspection.Block) -> String {
         guard let m = b.mask, let ids = inspection.maskIDColumn, m < ids.count else { return "-" }
         return String(ids[m])
@@ -222,11 +249,7 @@ public struct SegmentDump: FileDumper {
             ("raw_bytes", .int(t.raw)), ("stored_payload_bytes", .int(t.stored)),
             ("stored_bytes", .int(t.stored + i.blocks.count * SegmentLayout.blockHeaderSize)),
             ("lz4_blocks", .int(t.lz4)), ("raw_blocks", .int(t.rawBlocks)),
-            ("columns", .array(i.columns.map { c in
-                .object([("name", .string(c.descriptor.name)), ("type", .string(c.descriptor.type.description)),
-                         ("nulls", .optional(c.nulls)), ("offset", .int(Int64(c.descriptor.offset))),
-                         ("length", .int(Int64(c.descriptor.length))), ("checksum_ok", c.checksumOK.map { .bool($0) } ?? .null)])
-            })),
+            ("columns", .array(i.columns.map(columnJSON))),
         ]
         let blocks: [JSONValue] = i.blocks.map { b in
             let d = b.descriptor

@@ -217,7 +217,7 @@ public struct SegmentInspection: Sendable {
         }
         let entries: [ColumnChunkDescriptor]
         do throws(FormatError) {
-            entries = try ColumnChunkDescriptor.decodeDirectory(dir, fileOffset: f.columnDirectoryOffset)
+            entries = try decodeColumnDirectory(dir, offset: f.columnDirectoryOffset)
         } catch {
             if crcOK { corruptions.append(error) }
             notes.append("the column directory does not decode: no metadata columns")
@@ -228,8 +228,25 @@ public struct SegmentInspection: Sendable {
         for d in entries { columns.append(inspectColumn(d, bytes)) }
     }
 
+    /// The column directory in the layout of the header's read version (entries with
+    /// statistics from version 2 on); when the header is damaged, the layout its raw read
+    /// version names, else the other one.
+    private func decodeColumnDirectory(_ dir: UnsafeRawBufferPointer, offset: UInt64) throws(FormatError) -> [ColumnChunkDescriptor] {
+        let v2 = SegmentLayout.statisticsReadVersion
+        if let h = header {
+            return try ColumnChunkDescriptor.decodeDirectory(dir, fileOffset: offset, statistics: h.readVersion >= v2)
+        }
+        let guess = (rawHeader?.readVersion ?? 1) >= v2
+        do throws(FormatError) {
+            return try ColumnChunkDescriptor.decodeDirectory(dir, fileOffset: offset, statistics: guess)
+        } catch {
+            guard let other = try? ColumnChunkDescriptor.decodeDirectory(dir, fileOffset: offset, statistics: !guess) else { throw error }
+            return other
+        }
+    }
+
     /// Checks one column chunk: in bounds, its CRC, then its decoded values against the
-    /// directory's has-NULLs flag and length. Damage is recorded; the column is returned with
+    /// directory's has-NULLs flag, statistics and length. Damage is recorded; the column is returned with
     /// what could be decoded.
     private mutating func inspectColumn(_ d: ColumnChunkDescriptor, _ bytes: UnsafeRawBufferPointer) -> Column {
         var column = Column(descriptor: d, checksumOK: nil, data: nil)
@@ -252,6 +269,10 @@ public struct SegmentInspection: Sendable {
             if data.hasNulls != d.hasNulls {
                 corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
                                                detail: "has-NULLs flag \(d.hasNulls), the validity bitmap says \(data.hasNulls)"))
+            }
+            if let s = d.statistics, s != ColumnStatistics(of: data) {
+                corruptions.append(FormatError(.invalidField, structure: cs, offset: d.offset,
+                                               detail: "statistics \(s.minimum)...\(s.maximum) are not the range of the values"))
             }
             let expected = Self.chunkLength(data)
             if expected != Int(d.length) {

@@ -1,3 +1,5 @@
+import MaskFormat
+
 /// Small, locale-independent text helpers for the dump output (golden files compare it
 /// byte for byte, so nothing here depends on the locale or on Foundation's formatting).
 enum Text {
@@ -7,6 +9,16 @@ enum Text {
         let scaled = (abs(v) * 100).rounded()
         let whole = Int(scaled) / 100, frac = Int(scaled) % 100
         return (v < 0 && scaled != 0 ? "-" : "") + "\(whole)." + (frac < 10 ? "0" : "") + "\(frac)"
+    }
+
+    /// A metadata value as the dump prints it (numbers in Swift's shortest round-trip form).
+    static func value(_ v: ColumnValue) -> String {
+        switch v {
+        case .null: return "NULL"
+        case .int(let x): return String(x)
+        case .double(let x): return "\(x)"
+        case .text(let s): return s
+        }
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {

@@ -186,6 +186,16 @@ public final class Database: MaskTable, @unchecked Sendable {
         segments.indices.map { chunk(segment: $0, column: column) }
     }
 
+    /// Each segment's chunk of `column` described from its column directory: nothing read.
+    public func columnChunkSummaries(_ column: Int) -> [ColumnChunkSummary]? {
+        segments.map { ColumnChunkSummary(rows: $0.maskCount, statistics: $0.columnDescriptors[column].statistics) }
+    }
+
+    /// Segment `chunk`'s chunk of `column`, checked on first read (nil where damaged).
+    public func columnChunk(_ column: Int, chunk: Int) -> ColumnChunkView? {
+        self.chunk(segment: chunk, column: column)
+    }
+
     public var roiSetNames: [String] { roiFiles.keys.sorted() }
 
     /// The ROI set `name`, read in place from its file (checked on first use: CRC, ids

@@ -65,9 +65,19 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Starts reading bytes `offset..<offset + length` of the file into the page cache
     /// (`MADV_WILLNEED` on the pages covering them; asynchronous, a no-op for cached pages).
+    /// Linux reads at most the device's read-ahead window (`read_ahead_kb`) per call and
+    /// drops the rest, so a long range is advised in pieces of `willNeedPiece` bytes.
     public func willNeed(offset: Int, length: Int) {
-        advise(MADV_WILLNEED, offset: offset, length: length)
+        var start = offset
+        while start < offset + length {
+            let piece = min(MappedFile.willNeedPiece, offset + length - start)
+            advise(MADV_WILLNEED, offset: start, length: piece)
+            start += piece
+        }
     }
+
+    /// The largest range one `MADV_WILLNEED` is given (below common read-ahead windows).
+    public static let willNeedPiece = 2 << 20
 
     /// `madvise(advice)` on the pages covering bytes `offset..<offset + length` (clipped to the
     /// mapping); false when the range is empty or outside it, or the call fails.
@@ -86,6 +96,16 @@ public final class MappedFile: @unchecked Sendable {
     @discardableResult
     public func populateForWriting(offset: Int, length: Int) -> Bool {
         writable && advise(MappedFile.populateWrite, offset: offset, length: length)
+    }
+
+    /// Drops this process's mappings of the pages covering bytes `offset..<offset + length`
+    /// (`MADV_DONTNEED` on a `MAP_SHARED` file mapping: the pages stay in the page cache, stores
+    /// already made stay there as dirty pages and reach the file as usual; a later access maps
+    /// the page again). For a process walking through a file larger than it should keep
+    /// resident. A hint: returns false when the range is empty or outside the mapping.
+    @discardableResult
+    public func releasePages(offset: Int, length: Int) -> Bool {
+        advise(MADV_DONTNEED, offset: offset, length: length)
     }
 
     /// `MADV_POPULATE_WRITE` (Glibc's headers may predate it).

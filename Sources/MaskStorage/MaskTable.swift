@@ -41,6 +41,25 @@ public protocol MaskTable: AnyObject, Sendable {
     /// chunk, whose rows read NULL, the damage remembered as by `value`); nil when the table keeps
     /// no chunks (read `value` instead). Default: nil.
     func columnChunks(_ column: Int) -> [ColumnChunkView?]?
+    /// Column `column`'s storage chunks described without reading them (the chunks
+    /// `columnChunks` lists, in the same order): rows and statistics of each. nil when the
+    /// table keeps no chunks or cannot describe them (read `columnChunks`). Default: nil.
+    func columnChunkSummaries(_ column: Int) -> [ColumnChunkSummary]?
+    /// Chunk `chunk` of column `column` read in place, checked on first read (nil for a damaged
+    /// chunk, the damage remembered as by `value`). Default: `columnChunks(column)?[chunk]`.
+    func columnChunk(_ column: Int, chunk: Int) -> ColumnChunkView?
+}
+
+/// One storage chunk of a column, as a table describes it without reading it.
+public struct ColumnChunkSummary: Sendable, Equatable {
+    public var rows: Int
+    /// The range of the chunk's values (nil: unknown, e.g. a version-1 segment).
+    public var statistics: ColumnStatistics?
+
+    public init(rows: Int, statistics: ColumnStatistics?) {
+        self.rows = rows
+        self.statistics = statistics
+    }
 }
 
 extension MaskTable {
@@ -59,6 +78,11 @@ extension MaskTable {
     public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {}
     public func checkIntegrity() throws(StorageError) {}
     public func columnChunks(_ column: Int) -> [ColumnChunkView?]? { nil }
+    public func columnChunkSummaries(_ column: Int) -> [ColumnChunkSummary]? { nil }
+    public func columnChunk(_ column: Int, chunk: Int) -> ColumnChunkView? {
+        guard let chunks = columnChunks(column), chunks.indices.contains(chunk) else { return nil }
+        return chunks[chunk]
+    }
     /// Row by row, by default.
     public func builtinColumn(_ i: Int) -> [Int64] {
         (0..<count).map { row in

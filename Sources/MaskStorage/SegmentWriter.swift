@@ -124,11 +124,13 @@ public final class SegmentWriter {
             let chunk = data.encoded()
             let at = UInt64(base + w.count)
             entries.append(ColumnChunkDescriptor(name: name, type: data.type, hasNulls: data.hasNulls,
-                                                 offset: at, length: UInt64(chunk.count), crc: CRC32C.checksum(chunk)))
+                                                 offset: at, length: UInt64(chunk.count), crc: CRC32C.checksum(chunk),
+                                                 statistics: ColumnStatistics(of: data)))
             w.raw(chunk)
             pad()
         }
-        let columnDir = ColumnChunkDescriptor.encodeDirectory(entries)
+        let columnDir = ColumnChunkDescriptor.encodeDirectory(
+            entries, statistics: header.readVersion >= SegmentLayout.statisticsReadVersion)
         let columnDirOffset = UInt64(base + w.count)
         w.raw(columnDir)
         pad()

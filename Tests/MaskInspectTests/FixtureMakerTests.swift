@@ -12,6 +12,17 @@ import Testing
 @Suite struct FixtureMakerTests {
     @Test(.enabled(if: ProcessInfo.processInfo.environment["MASKINSPECT_MAKE_FIXTURE"] == "1"))
     func makeTinyDatabase() throws {
+        try make("tinydb")
+    }
+
+    /// `Fixtures/v2db`, the version-2 fixture (column statistics), from the same inputs:
+    ///     MASKINSPECT_MAKE_V2_FIXTURE=1 swift test --filter FixtureMaker
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["MASKINSPECT_MAKE_V2_FIXTURE"] == "1"))
+    func makeV2Database() throws {
+        try make("v2db")
+    }
+
+    func make(_ name: String) throws {
         let src = Fixtures.sourceDirectory
         let tmp = Fixtures.temporaryDirectory()
         defer { Fixtures.cleanup(tmp) }
@@ -21,11 +32,11 @@ import Testing
         options.bandRows = 2
         _ = try Ingester.ingest(into: db, inputs: [src + "/tiny.npy"], options: options)
         _ = try ROISetLoader.load(into: db, name: "object", csvPath: src + "/tiny-rois.csv")
-        let out = src + "/tinydb"
+        let out = src + "/" + name
         try? FileManager.default.removeItem(atPath: out)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for name in ["MANIFEST", "seg-000001.mss", "roi-000002.msr"] {
-            try FileManager.default.copyItem(atPath: db + "/" + name, toPath: out + "/" + name)
+        for file in ["MANIFEST", "seg-000001.mss", "roi-000002.msr"] {
+            try FileManager.default.copyItem(atPath: db + "/" + file, toPath: out + "/" + file)
         }
     }
 }

@@ -19,8 +19,14 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Option(help: "Element type of masks.npy: uint8 or float32.") var dtype: String = "uint8"
     @Flag(help: "Do not write the images (one PNG per image_id at the masks' size: the labelled object in its box on a textured background).") var noImages = false
+    @Flag(help: ArgumentHelp("Write the masks to standard output as one .npy stream instead of DIR/masks.npy; meta.csv and rois/ are written into DIR first.",
+                             discussion: "For datasets too large to keep: masksearch generate DIR --stdout --no-images | masksearch ingest DB - --meta DIR/meta.csv"))
+    var stdout = false
 
     func validate() throws {
+        if stdout && isatty(1) != 0 {
+            throw ValidationError("--stdout writes binary mask data: pipe it into `masksearch ingest DB - --meta DIR/meta.csv` or redirect it to a file")
+        }
         guard parsedSize != nil else { throw ValidationError("--size must be H,W with positive integers, not '\(size)'") }
         guard MaskElementType(name: dtype) != nil else { throw ValidationError("--dtype must be uint8 or float32, not '\(dtype)'") }
         guard masks > 0 else { throw ValidationError("--masks must be positive") }
@@ -42,10 +48,36 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let start = Date()
         let bar = ProgressBar("generate")
-        try generate(configuration, into: dir, bar: bar)
+        if stdout {
+            try streamMasks(bar: bar)
+        } else {
+            try generate(configuration, into: dir, bar: bar)
+        }
         bar.finish()
         let s = Date().timeIntervalSince(start)
-        print(String(format: "generated %d masks of %@ into %@ in %.2f s (%.0f masks/s)", masks, size, dir, s, Double(masks) / s))
+        let line = String(format: "generated %d masks of %@ into %@ in %.2f s (%.0f masks/s)",
+                          masks, size, stdout ? "standard output (metadata in \(dir))" : dir, s, Double(masks) / s)
+        if stdout {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+        }
+    }
+
+    /// `--stdout`: metadata into DIR, then the masks as one .npy stream on descriptor 1.
+    /// SIGPIPE is ignored so that a reader exiting early is a reported write error (exit 1),
+    /// not a silent kill. The bar is drawn only when standard output is not a pipe (the
+    /// ingest at the other end draws its own).
+    private func streamMasks(bar: ProgressBar) throws {
+        signal(SIGPIPE, SIG_IGN)
+        var status = stat()
+        let piped = fstat(1, &status) == 0 && (status.st_mode & S_IFMT) == S_IFIFO
+        do {
+            try DatasetGenerator(configuration: configuration)
+                .stream(to: 1, metadataIn: URL(fileURLWithPath: dir), progress: piped ? nil : bar.update)
+        } catch {
+            throw CommandFailure(error.description, code: error.code == .invalidConfiguration ? 2 : 1)
+        }
     }
 }
 

@@ -27,25 +27,38 @@ final class ColumnarFilter {
         self.predicate = predicate
     }
 
-    /// The rows where the predicate is true, ascending.
+    /// Pieces of fewer rows are always read, even when their statistics decide them: reading
+    /// (and checking) one costs less than a microsecond, and a query then reports damage in it.
+    static let minimumSkippedRows = ColumnarBlock.rows
+
+    /// The rows where the predicate is true, ascending. A piece where the chunks' statistics
+    /// show that no row can make it true is skipped unread (`ColumnarPredicate.outcomes`).
     func trueRows() -> [Int] {
         var out: [Int] = []
-        for block in source.blocks {
-            if root.evaluate(block, source, evaluator) {
-                for w in 0..<block.wordCount {
-                    var bits = root.t[w] & block.mask(word: w)
-                    while bits != 0 {
-                        out.append(block.start + 64 * w + bits.trailingZeroBitCount)
-                        bits &= bits - 1
-                    }
-                }
-            } else {
-                for row in block.start..<(block.start + block.count) where evaluator.truth(predicate, row: row) == .true {
-                    out.append(row)
-                }
+        for p in source.pieces.indices {
+            if source.pieces[p].count >= ColumnarFilter.minimumSkippedRows, !root.outcomes(piece: p, source).canBeTrue {
+                continue
             }
+            for block in source.blocks(piece: p) { collect(block, into: &out) }
         }
         return out
+    }
+
+    /// The rows of `block` where the predicate is true, appended to `out`.
+    private func collect(_ block: ColumnarBlock, into out: inout [Int]) {
+        if root.evaluate(block, source, evaluator) {
+            for w in 0..<block.wordCount {
+                var bits = root.t[w] & block.mask(word: w)
+                while bits != 0 {
+                    out.append(block.start + 64 * w + bits.trailingZeroBitCount)
+                    bits &= bits - 1
+                }
+            }
+        } else {
+            for row in block.start..<(block.start + block.count) where evaluator.truth(predicate, row: row) == .true {
+                out.append(row)
+            }
+        }
     }
 }
 

@@ -2,66 +2,104 @@ import MaskFormat
 import MaskStorage
 
 /// Where a columnar filter reads its columns: each column's chunks in place from the table's
-/// mappings (`MaskTable.columnChunks`: a `Database`'s segments), or, for a table keeping no
-/// chunks, `value(row:column:)` row by row. The rows are split into pieces (the chunks, or one
-/// piece of every row) and blocks never cross a piece.
+/// mappings (a `Database`'s segments), or, for a table keeping no chunks, `value(row:column:)`
+/// row by row. The rows are split into pieces (the chunks, or one piece of every row) and
+/// blocks never cross a piece.
+///
+/// A table describing its chunks (`MaskTable.columnChunkSummaries`) has each chunk fetched,
+/// and so checked, only when a block of it is evaluated: a piece the filter decides from the
+/// chunks' statistics (`ColumnarPredicate.outcomes`) is never read. A table that only lists its
+/// chunks (`columnChunks`) has them all fetched here.
 struct ColumnarSource {
     let table: any MaskTable
     let states: RowStates
     /// Row ranges of the pieces, in order, covering every row.
     let pieces: [Range<Int>]
-    /// Per column read in place: its view of each piece (nil: a damaged chunk, all NULL).
+    /// Per column read in place chunk by chunk (`MaskTable.columnChunk`): each piece's
+    /// statistics (nil: unknown).
+    private let statistics: [Int: [ColumnStatistics?]]
+    /// Per column read in place from views fetched up front: its view of each piece (nil: a
+    /// damaged chunk, all NULL).
     private let chunks: [Int: [ColumnChunkView?]]
 
     /// The source of `columns` of `table`. Columns are read in place only when every one
     /// has chunks splitting the rows the same way; else all are read row by row.
-    /// - Complexity: O(columns × chunks), plus the first-read checks of those chunks.
+    /// - Complexity: O(columns × chunks); with summaries nothing is read, else the first-read
+    ///   checks of every chunk of `columns`.
     init(table: any MaskTable, states: RowStates, columns: Set<Int>) {
         self.table = table
         self.states = states
+        let sorted = columns.sorted()
+        if let (pieces, stats) = ColumnarSource.summarised(table, sorted) {
+            (self.pieces, statistics, chunks) = (pieces, stats, [:])
+        } else if let (pieces, views) = ColumnarSource.listed(table, sorted) {
+            (self.pieces, statistics, chunks) = (pieces, [:], views)
+        } else {
+            (pieces, statistics, chunks) = ([0..<table.count], [:], [:])
+        }
+    }
+
+    /// Pieces and statistics from the chunk summaries, when every column has them with the
+    /// same row counts summing to the table's.
+    private static func summarised(_ table: any MaskTable, _ columns: [Int]) -> ([Range<Int>], [Int: [ColumnStatistics?]])? {
+        var rows: [Int]?
+        var stats: [Int: [ColumnStatistics?]] = [:]
+        for c in columns {
+            guard let summaries = table.columnChunkSummaries(c) else { return nil }
+            let counts = summaries.map(\.rows)
+            guard rows == nil || rows == counts else { return nil }
+            rows = counts
+            stats[c] = summaries.map(\.statistics)
+        }
+        guard let counts = rows, counts.reduce(0, +) == table.count else { return nil }
+        return (ranges(counts), stats)
+    }
+
+    /// Pieces and views from `columnChunks`, when every column has them splitting the rows
+    /// the same way (a damaged chunk has no view: its size is the one the others give).
+    private static func listed(_ table: any MaskTable, _ columns: [Int]) -> ([Range<Int>], [Int: [ColumnChunkView?]])? {
         var chunks: [Int: [ColumnChunkView?]] = [:]
         var counts: [Int]?
-        var inPlace = true
-        for c in columns.sorted() {
-            guard let views = table.columnChunks(c) else { inPlace = false; break }
-            // A damaged chunk has no view: its segment's size is the one the others give.
+        for c in columns {
+            guard let views = table.columnChunks(c) else { return nil }
             let sizes = views.map { $0?.count ?? -1 }
             if let known = counts {
-                guard known.count == sizes.count else { inPlace = false; break }
+                guard known.count == sizes.count else { return nil }
                 counts = zip(known, sizes).map { max($0, $1) }
             } else {
                 counts = sizes
             }
             chunks[c] = views
         }
-        if inPlace, let sizes = counts, !sizes.contains(-1), sizes.reduce(0, +) == table.count {
-            var start = 0
-            pieces = sizes.map { n in defer { start += n }; return start..<(start + n) }
-            self.chunks = chunks
-        } else {
-            pieces = [0..<table.count]
-            self.chunks = [:]
-        }
+        guard let sizes = counts, !sizes.contains(-1), sizes.reduce(0, +) == table.count else { return nil }
+        return (ranges(sizes), chunks)
     }
 
-    /// Every block of every piece, in row order.
-    var blocks: [ColumnarBlock] {
-        var out: [ColumnarBlock] = []
-        for (p, range) in pieces.enumerated() {
-            for local in stride(from: 0, to: range.count, by: ColumnarBlock.rows) {
-                out.append(ColumnarBlock(piece: p, start: range.lowerBound + local, local: local,
-                                         count: min(ColumnarBlock.rows, range.count - local)))
-            }
+    private static func ranges(_ sizes: [Int]) -> [Range<Int>] {
+        var start = 0
+        return sizes.map { n in defer { start += n }; return start..<(start + n) }
+    }
+
+    /// The statistics of column `c`'s chunk holding piece `p`; nil when unknown.
+    func statistics(column c: Int, piece p: Int) -> ColumnStatistics? {
+        statistics[c]?[p] ?? nil
+    }
+
+    /// The blocks of piece `p`, in row order.
+    func blocks(piece p: Int) -> [ColumnarBlock] {
+        let range = pieces[p]
+        return stride(from: 0, to: range.count, by: ColumnarBlock.rows).map { local in
+            ColumnarBlock(piece: p, start: range.lowerBound + local, local: local,
+                          count: min(ColumnarBlock.rows, range.count - local))
         }
-        return out
     }
 
     /// Column `c`'s values (as `kind`) and validity over `block`. False when a value read
     /// row by row does not have the column's type.
     func fill(column c: Int, kind: ColumnarExpr.Kind, block: ColumnarBlock,
               values: UnsafeMutablePointer<UInt64>, valid: UnsafeMutablePointer<UInt64>) -> Bool {
-        if let views = chunks[c] {
-            if let view = views[block.piece] {
+        if statistics[c] != nil || chunks[c] != nil {
+            if let view = statistics[c] != nil ? table.columnChunk(c, chunk: block.piece) : chunks[c]?[block.piece] {
                 ColumnarSource.fill(view, kind: kind, block: block, values: values, valid: valid)
             } else {
                 valid.update(repeating: 0, count: ColumnarBlock.words)  // damaged: NULL, as `value` reads it
