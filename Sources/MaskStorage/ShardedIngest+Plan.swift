@@ -30,27 +30,17 @@ extension ShardedIngest {
                             pixelFormat: PixelFormat?) throws(StorageError) -> Plan {
         guard count > 0 else { throw StorageError.invalidInput(file: "array", location: "", reason: "empty input: no masks") }
         let existing = try existing(write)
-        let meta = try metaCSV.map { (text) throws(StorageError) in
-            try MetadataTable.load(.text(text, name: "meta"), existingExtras: existing.extras)
+        let part = try partition(write, existing: existing, meta: metaCSV.map { .text($0, name: "meta") }, total: count,
+                                 idSource: "meta")
+        var shardOf = [Int](repeating: 0, count: count)
+        for (shard, rows) in part.rows.enumerated() { for i in rows { shardOf[i] = shard } }
+        let texts: [String?] = part.rows.map { rows in
+            rows.isEmpty ? nil : ShardStaging.metadataText(maskIDs: rows.map { part.maskIDs[$0] }, imageIDs: rows.map { part.imageIDs[$0] },
+                                                           meta: part.meta?.selecting(rows), extras: part.extras)
         }
-        if let meta, meta.rowCount != count {
-            throw StorageError.invalidInput(file: "meta", location: "",
-                                            reason: "\(meta.rowCount) metadata rows for \(count) masks: they must match one to one, in input order")
-        }
-        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: count, source: "meta")
-        let imageIDs = meta?.imageIDs ?? maskIDs
-        let shards = write.map.shardNames.count
-        let shardOf = imageIDs.map { write.map.rule.shard(ofImage: $0, count: shards) }
-        let extras = meta.map { $0.extras.map { ColumnDescriptor(name: $0.name, type: $0.data.type) } } ?? existing.extras ?? []
-        var rows = [[Int]](repeating: [], count: shards)
-        for (i, shard) in shardOf.enumerated() { rows[shard].append(i) }
-        let texts: [String?] = rows.map { part in
-            part.isEmpty ? nil : ShardStaging.metadataText(maskIDs: part.map { maskIDs[$0] }, imageIDs: part.map { imageIDs[$0] },
-                                                           meta: meta?.selecting(part), extras: extras)
-        }
-        return Plan(maskIDs: maskIDs, shardOf: shardOf,
+        return Plan(maskIDs: part.maskIDs, shardOf: shardOf,
                     pixelFormat: existing.pixelFormat ?? pixelFormat ?? (uint8Input ? .uint8 : .float32),
-                    bandRows: existing.bandRows ?? SegmentLayout.defaultBandRows, extraColumns: extras, metaCSV: texts)
+                    bandRows: existing.bandRows ?? SegmentLayout.defaultBandRows, extraColumns: part.extras, metaCSV: texts)
     }
 
     /// One shard writer's part of a planned ingest: `source` (the shard's masks, in input order)
@@ -66,21 +56,5 @@ extension ShardedIngest {
         options.extraColumns = extraColumns
         options.clip = clip
         return try Ingester.ingest(into: shard, sources: [source], options: options)
-    }
-}
-
-extension ShardedWrite {
-    /// Gives the shards this write created (holding a database now, not in `before`) the ROI
-    /// sets of the first shard of `before`, as `ShardedIngest` does, so every shard binds the
-    /// same queries. - Complexity: O(boxes × created shards).
-    public func shareROISets(createdSince before: [Int]) throws(StorageError) {
-        guard let reference = before.first else { return }
-        let created = databaseShards.filter { !before.contains($0) }
-        guard !created.isEmpty else { return }
-        let staging = directory + "/.ingest-tmp"
-        try? FileManager.default.removeItem(atPath: staging)
-        try SystemCalls.mkdir(staging)
-        defer { try? FileManager.default.removeItem(atPath: staging) }
-        try copyROISets(from: map.shardPath(directory, reference), to: created, staging: staging)
     }
 }

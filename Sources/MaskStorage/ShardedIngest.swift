@@ -13,8 +13,8 @@ import Synchronization
 /// pixel format is the existing shards' (or the whole input's). Each shard's ingest reads its masks
 /// in place from the input files (`Ingester.Options.rowSelection`), with one metadata CSV text of
 /// every input mask (`ShardStaging.metadataText`): the input is read once per shard's ingest
-/// (sequentially, skipping other shards' masks), never copied. `DIR/.ingest-tmp/` holds only the
-/// ROI CSVs given to shards a write creates (removed afterwards).
+/// (sequentially, skipping other shards' masks), never copied. Shards a write creates get the
+/// existing shards' ROI sets (`ShardedWrite.shareROISets`).
 public enum ShardedIngest {
     public struct Summary: Sendable {
         public var masks: Int
@@ -33,11 +33,8 @@ public enum ShardedIngest {
             throw StorageError.invalidInput(file: inputs.joined(separator: ", "), location: "", reason: "empty input: no masks")
         }
         let write = try ShardedWrite(directory: directory)
-        let staging = directory + "/.ingest-tmp"
-        defer { try? FileManager.default.removeItem(atPath: staging) }
         do throws(StorageError) {
-            let summary = try ingestJournaled(write, files: files, total: total, options: options, staging: staging,
-                                              progress: progress)
+            let summary = try ingestJournaled(write, files: files, total: total, options: options, progress: progress)
             try write.commit()
             return summary
         } catch {
@@ -73,36 +70,51 @@ public enum ShardedIngest {
     }
 
     private static func ingestJournaled(_ write: ShardedWrite, files: [MaskInputFile], total: Int, options: Ingester.Options,
-                                        staging: String, progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
+                                        progress: ((Int, Int) -> Void)?) throws(StorageError) -> Summary {
         let existing = try existing(write)
-        let meta = try options.meta.map { (m) throws(StorageError) in try MetadataTable.load(m, existingExtras: existing.extras) }
-        if let meta, meta.rowCount != total {
-            throw StorageError.invalidInput(file: options.meta?.name ?? "", location: "",
-                                            reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
-        }
-        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: total, source: options.meta?.name ?? files[0].path)
-        let imageIDs = meta?.imageIDs ?? maskIDs
-        let count = write.map.shardNames.count
-        let shardOf = imageIDs.map { write.map.rule.shard(ofImage: $0, count: count) }
-        let extras = meta.map { $0.extras.map { ColumnDescriptor(name: $0.name, type: $0.data.type) } } ?? existing.extras ?? []
-        try? FileManager.default.removeItem(atPath: staging)
-        try SystemCalls.mkdir(staging)
-        var rows = [[Int]](repeating: [], count: count)
-        for (i, shard) in shardOf.enumerated() { rows[shard].append(i) }
-        let text = ShardStaging.metadataText(maskIDs: maskIDs, imageIDs: imageIDs, meta: meta, extras: extras)
+        let part = try partition(write, existing: existing, meta: options.meta, total: total,
+                                 idSource: options.meta?.name ?? files[0].path)
+        let text = ShardStaging.metadataText(maskIDs: part.maskIDs, imageIDs: part.imageIDs, meta: part.meta, extras: part.extras)
         var shardOptions = options
         shardOptions.meta = .text(text, name: options.meta?.name ?? "metadata of " + (files.first?.path ?? "the input"))
         shardOptions.pixelFormat = existing.pixelFormat ?? options.pixelFormat
             ?? (files.allSatisfy { $0.elementType == .uint8 } ? .uint8 : .float32)
         shardOptions.bandRows = existing.bandRows ?? options.bandRows
-        shardOptions.extraColumns = extras
+        shardOptions.extraColumns = part.extras
         let before = write.databaseShards
-        try ingestShards(write, inputs: files.map(\.path), rows: rows, options: shardOptions, progress: progress)
-        if let reference = before.first {
-            let created = write.databaseShards.filter { !before.contains($0) }
-            try write.copyROISets(from: write.map.shardPath(write.directory, reference), to: created, staging: staging)
+        try ingestShards(write, inputs: files.map(\.path), rows: part.rows, options: shardOptions, progress: progress)
+        try write.shareROISets(createdSince: before)
+        return Summary(masks: total, perShard: part.rows.map(\.count))
+    }
+
+    /// What every sharded ingest decides before writing (`ingest` here, `plan` for writers in
+    /// several processes): the metadata, the new masks' ids, each shard's rows and the extra columns.
+    struct Partition {
+        var meta: MetadataTable?
+        var maskIDs: [Int64]
+        var imageIDs: [Int64]
+        /// Per shard, the ascending input indices of its masks (`PartitionRule` of their image_id).
+        var rows: [[Int]]
+        var extras: [ColumnDescriptor]
+    }
+
+    /// Loads the metadata (its row count must be `total`), gives the new masks their ids (checked
+    /// against every shard; `idSource` names the input in errors) and partitions them by image_id.
+    /// - Complexity: O(total × metadata columns).
+    static func partition(_ write: ShardedWrite, existing: Existing, meta source: CSVSource?, total: Int,
+                          idSource: String) throws(StorageError) -> Partition {
+        let meta = try source.map { (m) throws(StorageError) in try MetadataTable.load(m, existingExtras: existing.extras) }
+        if let meta, meta.rowCount != total {
+            throw StorageError.invalidInput(file: source?.name ?? "", location: "",
+                                            reason: "\(meta.rowCount) metadata rows for \(total) masks: they must match one to one, in input order")
         }
-        return Summary(masks: total, perShard: rows.map(\.count))
+        let maskIDs = try newMaskIDs(meta?.maskIDs, existing: existing, total: total, source: idSource)
+        let imageIDs = meta?.imageIDs ?? maskIDs
+        let count = write.map.shardNames.count
+        var rows = [[Int]](repeating: [], count: count)
+        for (i, imageID) in imageIDs.enumerated() { rows[write.map.rule.shard(ofImage: imageID, count: count)].append(i) }
+        let extras = meta.map { $0.extras.map { ColumnDescriptor(name: $0.name, type: $0.data.type) } } ?? existing.extras ?? []
+        return Partition(meta: meta, maskIDs: maskIDs, imageIDs: imageIDs, rows: rows, extras: extras)
     }
 
     /// Ingests each shard's masks (`rows`, ascending indices into the input, read in place by

@@ -48,17 +48,26 @@ extension ShardedWrite {
     }
 
     /// Gives every shard in `shards` (databases this write created) the ROI sets of `reference`,
-    /// so every shard binds the same queries. - Complexity: O(boxes × shards).
-    func copyROISets(from reference: String, to shards: [Int], staging: String) throws(StorageError) {
+    /// so every shard binds the same queries: each set as boxes CSV text for `ROISetLoader`.
+    /// - Complexity: O(boxes × shards).
+    func copyROISets(from reference: String, to shards: [Int]) throws(StorageError) {
         let db = try Database(path: reference)
         for name in db.roiSetNames {
             guard let set = db.roiSet(named: name) else { continue }
             try db.checkIntegrity()
             var text = (set.key == .imageID ? "image_id" : "mask_id") + ",x0,y0,x1,y1\n"
             for (id, b) in set.boxes.sorted { text += "\(id),\(b.x0),\(b.y0),\(b.x1),\(b.y1)\n" }
-            let csv = staging + "/roi-" + name + ".csv"
-            try writeFileAtomically(Array(text.utf8), to: csv, directory: staging)
-            for s in shards { _ = try ROISetLoader.load(into: map.shardPath(directory, s), name: name, csvPath: csv) }
+            for s in shards { _ = try ROISetLoader.load(into: map.shardPath(directory, s), name: name, csvText: text) }
         }
+    }
+
+    /// Gives the shards this write created (holding a database now, not in `before`) the ROI
+    /// sets of the first shard of `before` (both sharded ingests call it).
+    /// - Complexity: O(boxes × created shards).
+    public func shareROISets(createdSince before: [Int]) throws(StorageError) {
+        guard let reference = before.first else { return }
+        let created = databaseShards.filter { !before.contains($0) }
+        guard !created.isEmpty else { return }
+        try copyROISets(from: map.shardPath(directory, reference), to: created)
     }
 }

@@ -173,25 +173,11 @@ struct Parser {
     mutating func parseExpression() throws(QueryError) -> SyntaxExpr { try parseOr().expr }
 
     private mutating func parseOr() throws(QueryError) -> Parsed {
-        var left = try parseAnd()
-        while current.isKeyword("OR") {
-            let t = current
-            advance()
-            let right = try parseAnd()
-            left = try node(.binary(.or, left.expr, right.expr, token: t), over: [left, right], at: t)
-        }
-        return left
+        try parseLeftAssociative({ $0.isKeyword("OR") ? .or : nil }) { (p: inout Parser) throws(QueryError) in try p.parseAnd() }
     }
 
     private mutating func parseAnd() throws(QueryError) -> Parsed {
-        var left = try parseNot()
-        while current.isKeyword("AND") {
-            let t = current
-            advance()
-            let right = try parseNot()
-            left = try node(.binary(.and, left.expr, right.expr, token: t), over: [left, right], at: t)
-        }
-        return left
+        try parseLeftAssociative({ $0.isKeyword("AND") ? .and : nil }) { (p: inout Parser) throws(QueryError) in try p.parseNot() }
     }
 
     private mutating func parseNot() throws(QueryError) -> Parsed {
@@ -257,20 +243,28 @@ struct Parser {
         return try node(.inList(left.expr, list.map(\.expr), negated: negated, token: t), over: [left] + list, at: t)
     }
 
-    private mutating func parseAdditive() throws(QueryError) -> Parsed { try parseLeftAssociative(multiplicative: false) }
+    private mutating func parseAdditive() throws(QueryError) -> Parsed {
+        try parseLeftAssociative({ $0.isSymbol("+") ? .add : $0.isSymbol("-") ? .subtract : nil }) {
+            (p: inout Parser) throws(QueryError) in try p.parseTerm()
+        }
+    }
 
-    private mutating func parseTerm() throws(QueryError) -> Parsed { try parseLeftAssociative(multiplicative: true) }
+    private mutating func parseTerm() throws(QueryError) -> Parsed {
+        try parseLeftAssociative({ $0.isSymbol("*") ? .multiply : $0.isSymbol("/") ? .divide : nil }) {
+            (p: inout Parser) throws(QueryError) in try p.parseUnary()
+        }
+    }
 
-    /// `a op b op c …` read left-associatively: `+ -` over terms, or `* /` over signed operands.
-    private mutating func parseLeftAssociative(multiplicative: Bool) throws(QueryError) -> Parsed {
-        let (first, second): (String, String) = multiplicative ? ("*", "/") : ("+", "-")
-        let operand = { (p: inout Parser) throws(QueryError) -> Parsed in multiplicative ? try p.parseUnary() : try p.parseTerm() }
+    /// `a op b op c …` read left-associatively (OR, AND, `+ -`, `* /`): `operatorOf` gives the
+    /// operator a token stands for at this level (nil ends the chain), `operand` reads one operand.
+    private mutating func parseLeftAssociative(
+        _ operatorOf: (Token) -> BinaryOperator?, operand: (inout Parser) throws(QueryError) -> Parsed
+    ) throws(QueryError) -> Parsed {
         var left = try operand(&self)
-        while current.isSymbol(first) || current.isSymbol(second) {
+        while let op = operatorOf(current) {
             let t = current
             advance()
             let right = try operand(&self)
-            let op: BinaryOperator = multiplicative ? (t.text == "*" ? .multiply : .divide) : (t.text == "+" ? .add : .subtract)
             left = try node(.binary(op, left.expr, right.expr, token: t), over: [left, right], at: t)
         }
         return left
