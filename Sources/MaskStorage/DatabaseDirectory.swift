@@ -7,7 +7,8 @@ public enum DatabaseDirectory {
 
     /// The state of `path`.
     /// - Throws: `.notADatabase` for a file, or a directory that holds files but no MANIFEST
-    ///   (the database's lock file alone counts as empty).
+    ///   (the database's lock file and the files a first ingest killed before its commit left,
+    ///   which the next writer sweeps — exactly the names `isWriterFile` accepts — count as empty).
     /// - Complexity: one `stat`, plus one directory listing when there is no MANIFEST.
     public static func state(of path: String) throws(StorageError) -> State {
         guard SystemCalls.exists(path) else { return .missing }
@@ -16,10 +17,28 @@ public enum DatabaseDirectory {
         }
         if Database.exists(at: path) { return .database }
         let names = (try? SystemCalls.listDirectory(path)) ?? []
-        if names.contains(where: { $0 != DatabaseLock.fileName }) {
+        if names.contains(where: { $0 != DatabaseLock.fileName && !isWriterFile($0) }) {
             throw StorageError.notADatabase(path: path, reason: "the directory is not empty and has no MANIFEST")
         }
         return .empty
+    }
+
+    /// True for the exact names a writer creates before its first commit: `seg-NNNNNN.mss`,
+    /// `roi-NNNNNN.msr`, `chi-NNNNNN.chi` (N decimal digits), each maybe followed by
+    /// `.tmp-<pid>`, and `MANIFEST.tmp-<pid>`. O(name length).
+    public static func isWriterFile(_ name: String) -> Bool {
+        var base = Substring(name)
+        if let marker = name.range(of: ".tmp-") {
+            let pid = name[marker.upperBound...]
+            guard !pid.isEmpty, pid.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+            base = name[..<marker.lowerBound]
+            if base == Manifest.fileName { return true }
+        }
+        for (prefix, suffix) in [("seg-", ".mss"), ("roi-", ".msr"), ("chi-", ".chi")] where base.hasPrefix(prefix) && base.hasSuffix(suffix) {
+            let digits = base.dropFirst(prefix.count).dropLast(suffix.count)
+            return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        return false
     }
 
     /// Opens `path` as a database directory for a long-lived client (the C ABI's `ms_open`):

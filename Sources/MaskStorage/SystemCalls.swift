@@ -122,13 +122,25 @@ enum SystemCalls {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Creates the directory `path` (an existing one is fine) and fsyncs its parent, so that a
+    /// new database directory survives a crash of the system once a commit inside it returned.
     static func mkdir(_ path: String) throws(StorageError) {
-        if Glibc.mkdir(path, 0o755) != 0 && errno != EEXIST {
+        if Glibc.mkdir(path, 0o755) != 0 {
+            if errno == EEXIST { return }
             if errno == ENOENT {
                 throw StorageError.invalidInput(file: path, location: "", reason: "the parent directory does not exist")
             }
             throw StorageError.system(call: "mkdir", path: path, errno: errno)
         }
+        try fsyncDirectory(parentDirectory(path))
+    }
+
+    /// The directory holding `path` ("." for a bare name, "/" for a top-level one).
+    static func parentDirectory(_ path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
     /// Takes the exclusive POSIX record lock (`lockf(F_LOCK)`) on a whole file, waiting

@@ -18,6 +18,7 @@ import Testing
         var root: String { scratch.path + "/root" }
 
         init() throws {
+            try FileManager.default.createDirectory(atPath: scratch.path + "/base", withIntermediateDirectories: true)
             try WritePath.must(["generate", data, "--masks", "12", "--size", "32,32", "--seed", "3"])
             try WritePath.must(["ingest", base + "/db", data + "/masks.npy", "--meta", data + "/meta.csv"])
             try WritePath.must(["roi", base + "/db", "object", data + "/rois/object.csv"])

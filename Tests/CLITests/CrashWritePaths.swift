@@ -1,5 +1,4 @@
 import Foundation
-import MaskImaging
 
 /// The write paths the crash and power-cut sweeps run: each a base state built under a root
 /// directory (the database at `root/db`; inputs live outside the root) and one command that
@@ -19,20 +18,13 @@ struct WritePath: Sendable, CustomStringConvertible {
     static let topk = "SELECT mask_id, CP(mask, full, 0.3, 0.9) AS v FROM masks ORDER BY v DESC, mask_id LIMIT 5"
     static let roi = "SELECT mask_id, CP(mask, object, 0.5, 1.0) AS v FROM masks ORDER BY mask_id"
 
-    /// The inputs every path uses: two stacks of 8 masks of 32 x 32, a folder of 6 greyscale PNG
-    /// masks and an ROI file.
+    /// The inputs every path uses: two stacks of 8 masks of 32 x 32 and an ROI file.
     static func writeInputs(_ dir: String) throws {
         try writeNpyU8(dir + "/a.npy", n: 8, h: 32, w: 32, seed: 11)
         try writeNpyU8(dir + "/b.npy", n: 8, h: 32, w: 32, seed: 12)
         var rois = "image_id,x0,y0,x1,y1\n"
         for i in 0..<16 { rois += "\(i),\(i % 5),\(i % 7),\(16 + i % 9),\(20 + i % 11)\n" }
         try rois.write(toFile: dir + "/rois.csv", atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: dir + "/png", withIntermediateDirectories: true)
-        for k in 0..<6 {
-            let pixels = (0..<(32 * 32)).map { p in UInt8(truncatingIfNeeded: (p % 32 + p / 32 * (k + 1)) * 7 &+ k * 41) }
-            let png = try PNGCodec.encode(try RasterImage(width: 32, height: 32, channels: 1, pixels: pixels))
-            try Data(png).write(to: URL(fileURLWithPath: dir + "/png/\(100 + k).png"))
-        }
     }
 
     /// Runs the binary (no shim) and requires success.
@@ -46,8 +38,6 @@ struct WritePath: Sendable, CustomStringConvertible {
                   command: { i, r in ["ingest", r + "/db", i + "/a.npy"] }, queries: [values, filter]),
         WritePath(name: "ingest", prepare: { i, r in try must(["ingest", r + "/db", i + "/a.npy"]) },
                   command: { i, r in ["ingest", r + "/db", i + "/b.npy"] }, queries: [values, filter]),
-        WritePath(name: "ingest-png", prepare: { i, r in try must(["ingest", r + "/db", i + "/a.npy"]) },
-                  command: { i, r in ["ingest", r + "/db", i + "/png"] }, queries: [values, filter]),
         WritePath(name: "roi", prepare: { i, r in try must(["ingest", r + "/db", i + "/a.npy"]) },
                   command: { i, r in ["roi", r + "/db", "object", i + "/rois.csv"] }, queries: [roi, filter]),
         WritePath(name: "index", prepare: { i, r in

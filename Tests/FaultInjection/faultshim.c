@@ -143,14 +143,19 @@ static void shadow_name(char *buf, const char *kind, ino_t ino) {
 
 // Copies `len` bytes at `off` of `fd` into the shadow of inode `ino` (len < 0: the whole file,
 // and the shadow takes its size).
-static void shadow_copy(int fd, ino_t ino, off_t off, long len) {
+static void shadow_copy(int written, ino_t ino, off_t off, long len) {
     char name[PATH_MAX];
     shadow_name(name, "ino", ino);
     REAL(open, int, const char *, int, ...);
     REAL(pwrite, ssize_t, int, const void *, size_t, off_t);
     REAL(ftruncate, int, int, off_t);
+    // `written` may be write-only: read through a descriptor of our own on the same file.
+    char self[64];
+    snprintf(self, sizeof self, "/proc/self/fd/%d", written);
+    int fd = real_open(self, O_RDONLY);
+    if (fd < 0) return;
     int out = real_open(name, O_WRONLY | O_CREAT, 0644);
-    if (out < 0) return;
+    if (out < 0) { close(fd); return; }
     if (len < 0) {
         struct stat st;
         fstat(fd, &st);
@@ -166,6 +171,7 @@ static void shadow_copy(int fd, ino_t ino, off_t off, long len) {
         done += n;
     }
     close(out);
+    close(fd);
 }
 
 static void shadow_empty(const char *kind, ino_t ino) {
