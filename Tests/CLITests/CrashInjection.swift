@@ -39,27 +39,7 @@ enum FaultShim {
 
     /// Runs the binary with the shim loaded and `environment` added.
     static func run(_ args: [String], _ environment: [String: String]) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = args
-        let shim = try library.get()
-        p.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["LD_PRELOAD": shim]) { $1 }) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self))
+        try CLI.run(args, environment: environment.merging(["LD_PRELOAD": try library.get()]) { $1 })
     }
 
     /// Runs `args` in count mode over `root`: (write events, sync events).

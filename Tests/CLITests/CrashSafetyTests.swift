@@ -71,4 +71,33 @@ import Testing
             #expect(strays.isEmpty, "\(strays)")
         }
     }
+
+    /// A first ingest killed after writing its segment but before its manifest leaves the
+    /// directory with LOCK, seg-000001.mss and MANIFEST.tmp-<pid>: the next ingest takes it as
+    /// a new database and sweeps them; a directory holding any other file is still refused.
+    @Test func killedFirstIngestDoesNotBlockTheNext() throws {
+        let s = Scratch()
+        let db = s.path + "/db"
+        try writeNpyU8(s.path + "/m.npy", n: 10, h: 32, w: 32, seed: 4)
+        let probe = s.path + "/probe"
+        try FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+        let counted = try FaultShim.count(["ingest", probe + "/db", s.path + "/m.npy"], root: probe)
+        #expect(counted.result.status == 0, "\(counted.result.stderr)")
+        // The last two events are the manifest's rename and the directory's fsync.
+        let r = try FaultShim.crash(["ingest", db, s.path + "/m.npy"], root: s.path, at: counted.events - 1)
+        #expect(r.status != 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: db).sorted()
+        #expect(left.contains("seg-000001.mss") && left.contains { $0.hasPrefix("MANIFEST.tmp-") } && !left.contains("MANIFEST"), "\(left)")
+        let again = try CLI.run(["ingest", db, s.path + "/m.npy"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try maskCount(db) == 10)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: db).filter { $0.contains(".tmp-") }.isEmpty)
+        // Not ours: refused, untouched.
+        let other = s.path + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: URL(fileURLWithPath: other + "/seg-notes.txt"))
+        let refused = try CLI.run(["ingest", other, s.path + "/m.npy"])
+        #expect(refused.status == 2 && refused.stderr.contains("no MANIFEST"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: other) == ["seg-notes.txt"])
+    }
 }

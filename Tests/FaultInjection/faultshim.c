@@ -308,13 +308,9 @@ int open(const char *p, int flags, ...) {
     shadow_created(fd, flags);
     return fd;
 }
-int open64(const char *p, int flags, ...) {
+int open64(const char *p, int flags, ...) {  // the same call as open on 64-bit Linux
     OPEN_MODE(flags);
-    REAL(open64, int, const char *, int, ...);
-    if (creating(flags)) path_event("open", AT_FDCWD, p);
-    int fd = real_open64(boot_redirect(p), flags, md);
-    shadow_created(fd, flags);
-    return fd;
+    return open(p, flags, md);
 }
 int openat(int dfd, const char *p, int flags, ...) {
     OPEN_MODE(flags);
@@ -326,11 +322,7 @@ int openat(int dfd, const char *p, int flags, ...) {
 }
 int openat64(int dfd, const char *p, int flags, ...) {
     OPEN_MODE(flags);
-    REAL(openat64, int, int, const char *, int, ...);
-    if (creating(flags)) path_event("openat", dfd, p);
-    int fd = real_openat64(dfd, boot_redirect(p), flags, md);
-    shadow_created(fd, flags);
-    return fd;
+    return openat(dfd, p, flags, md);
 }
 int creat(const char *p, mode_t md) { return open(p, O_WRONLY | O_CREAT | O_TRUNC, md); }
 
