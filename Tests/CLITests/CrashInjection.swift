@@ -9,19 +9,24 @@ enum FaultShim {
     static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("FaultInjection/faultshim.c").path
 
-    /// The compiled library, or the compiler's complaint.
+    /// The compiled library, or the compilers' complaints: the Swift toolchain's `clang` (there
+    /// wherever SwiftPM builds the C targets), else the system's `cc`.
     static let library: Result<String, ShimError> = {
         let out = NSTemporaryDirectory() + "faultshim-\(getpid()).so"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["cc", "-shared", "-fPIC", "-O1", "-o", out, source, "-ldl", "-lpthread"]
-        let err = Pipe()
-        p.standardError = err
-        do { try p.run() } catch { return .failure(ShimError(message: "cannot run cc: \(error)")) }
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return .failure(ShimError(message: "cc failed: \(message)")) }
-        return .success(out)
+        var complaints: [String] = []
+        for compiler in ["clang", "cc"] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = [compiler, "-shared", "-fPIC", "-O1", "-o", out, source, "-ldl", "-lpthread"]
+            let err = Pipe()
+            p.standardError = err
+            do { try p.run() } catch { complaints.append("\(compiler): \(error)"); continue }
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            if p.terminationStatus == 0 { return .success(out) }
+            complaints.append("\(compiler): \(message)")
+        }
+        return .failure(ShimError(message: "cannot compile \(source): \(complaints.joined(separator: "; "))"))
     }()
 
     struct ShimError: Error, CustomStringConvertible {

@@ -1,7 +1,7 @@
 // faultshim: an LD_PRELOAD library that counts, crashes at and records the durable effect of
 // every "write event" a process makes under one directory (Tests/CLITests/CrashInjection.swift
-// compiles it with `cc -shared -fPIC -O1 faultshim.c -o faultshim.so -ldl` and loads it into the
-// real `masksearch` binary).
+// compiles it with `clang` (else `cc`) `-shared -fPIC -O1 faultshim.c -ldl -lpthread` and loads it
+// into the real `masksearch` binary).
 //
 // Environment:
 //   FI_DIR     absolute directory: only events on paths under it count (others pass through)
@@ -12,6 +12,9 @@
 //   FI_BOOT_ID a file served instead of /proc/sys/kernel/random/boot_id (any mode, also unset
 //              FI_MODE): the processes that run after a simulated power cut are in a new boot
 //   FI_LOG     optional: one line per event appended ("<n> <call> <path>")
+//   FI_EIO     (any mode, also unset FI_MODE) a substring: read, pread and mmap of a file whose
+//              path contains it fail with EIO, as a disk with a bad sector (a mapping of it is
+//              refused rather than raising SIGBUS on the faulting page)
 //
 // Write events: open/openat/creat/fopen that may create or truncate, write, pwrite, writev,
 // pwritev, fwrite, fputs, fflush, fclose of a writable stream, ftruncate, truncate, fallocate,
@@ -58,7 +61,7 @@ static size_t dir_len = 0;
 static long target = 0;
 static long events = 0, syncs = 0;
 static int out_fd = -1, log_fd = -1;
-static const char *shadow = NULL, *boot_id = NULL;
+static const char *shadow = NULL, *boot_id = NULL, *eio = NULL;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 // ---- paths -------------------------------------------------------------------------------
@@ -275,6 +278,7 @@ __attribute__((constructor)) static void setup(void) {
     dir = getenv("FI_DIR");
     if (dir) dir_len = strlen(dir);
     boot_id = getenv("FI_BOOT_ID");
+    eio = getenv("FI_EIO");
     const char *m = getenv("FI_MODE"), *n = getenv("FI_N"), *out = getenv("FI_OUT"), *lg = getenv("FI_LOG");
     if (!dir || !m) { dir = NULL; return; }
     mode = !strcmp(m, "count") ? MODE_COUNT : !strcmp(m, "crash") ? MODE_CRASH : !strcmp(m, "powercut") ? MODE_POWERCUT : MODE_NONE;
@@ -420,8 +424,26 @@ int fdatasync(int fd) {
     return sync_call("fdatasync", fd, real_fdatasync);
 }
 
+// True (errno = EIO) when FI_EIO names part of the path of `fd`.
+static int read_fails(int fd) {
+    char p[PATH_MAX];
+    if (!eio || fd < 0 || fd_path(fd, p, sizeof p) != 0 || !strstr(p, eio)) return 0;
+    errno = EIO;
+    return 1;
+}
+ssize_t read(int fd, void *b, size_t n) {
+    REAL(read, ssize_t, int, void *, size_t);
+    return read_fails(fd) ? -1 : real_read(fd, b, n);
+}
+ssize_t pread(int fd, void *b, size_t n, off_t o) {
+    REAL(pread, ssize_t, int, void *, size_t, off_t);
+    return read_fails(fd) ? -1 : real_pread(fd, b, n, o);
+}
+ssize_t pread64(int fd, void *b, size_t n, off_t o) { return pread(fd, b, n, o); }
+
 void *mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
     REAL(mmap, void *, void *, size_t, int, int, int, off_t);
+    if (!(flags & MAP_ANONYMOUS) && read_fails(fd)) return MAP_FAILED;
     void *r = real_mmap(a, len, prot, flags, fd, off);
     if (dir && fd >= 0 && (flags & MAP_SHARED) && (prot & PROT_WRITE)) map_add(r, len, off, fd);
     return r;
