@@ -117,11 +117,9 @@ import Testing
         let f = try Fixture()
         let old = try CrashSweepTests.answers(f.base + "/db", [WritePath.values, WritePath.roi], indexed: false, boot: false)
         try Trees.copy(f.base, to: f.root)
-        let counts = f.scratch.path + "/count"
-        #expect(try Self.serve(f, request, ["FI_DIR": f.root, "FI_MODE": "count", "FI_OUT": counts]) == 200)
-        let fields = try String(contentsOfFile: counts, encoding: .utf8).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
-        try #require(fields.count == 2, "\(request): no event counts")
-        let (events, syncs) = (fields[0], fields[1])
+        let counted = try FaultShim.counting(root: f.root) { env in try Self.serve(f, request, env) }
+        #expect(counted.result == 200)
+        let (events, syncs) = (counted.events, counted.syncs)
         let complete = try #require(Self.outputs(f.root).values.first, "\(request): nothing written")
         var killed = 0, present = 0
         for n in CrashSweepTests.points(events, seed: 0xE4 &+ UInt64(events)) {
@@ -137,19 +135,11 @@ import Testing
 
     func cutEverySync(_ f: Fixture, _ request: Request, syncs: Int, complete: [String: Data], old: [String]) throws {
         for names in PowerCut.Names.allCases {
-            var cuts = CrashSweepTests.points(syncs + 1, seed: 0xC7 &+ UInt64(syncs))
-            if !cuts.contains(syncs + 1) { cuts.append(syncs + 1) }
+            let cuts = CrashSweepTests.points(syncs + 1, seed: 0xC7 &+ UInt64(syncs))  // always holds syncs + 1
             var present = 0
             for n in cuts {
                 try Trees.copy(f.base, to: f.root)
-                let shadow = f.root + ".shadow"
-                try FileManager.default.createDirectory(atPath: shadow, withIntermediateDirectories: true)
-                let rootInode = try PowerCut.inode(f.root)
-                let status = try Self.serve(f, request, ["FI_DIR": f.root, "FI_MODE": "powercut", "FI_N": String(n), "FI_SHADOW": shadow])
-                try PowerCut.rebuild(root: f.root, rootInode: rootInode, shadow: shadow, names: names, into: f.root + ".cut")
-                try FileManager.default.removeItem(atPath: shadow)
-                try FileManager.default.removeItem(atPath: f.root)
-                try FileManager.default.moveItem(atPath: f.root + ".cut", toPath: f.root)
+                let status = try FaultShim.powerCut(root: f.root, at: n, names: names) { env in try Self.serve(f, request, env) }
                 let context = "\(request), power cut (\(names) names) before sync \(n) of \(syncs)"
                 let isThere = try Self.verify(f, request, complete: complete, old: old, boot: true, context: context)
                 if isThere { present += 1 }

@@ -49,11 +49,17 @@ enum FaultShim {
 
     /// Runs `args` in count mode over `root`: (write events, sync events).
     static func count(_ args: [String], root: String) throws -> (events: Int, syncs: Int, result: CLI.Result) {
+        try counting(root: root) { env in try run(args, env) }
+    }
+
+    /// Runs `body` with the count-mode environment for `root`; its result and the counts.
+    static func counting<T>(root: String, _ body: ([String: String]) throws -> T) throws -> (events: Int, syncs: Int, result: T) {
         let counts = root + ".count"
-        let r = try run(args, ["FI_DIR": root, "FI_MODE": "count", "FI_OUT": counts])
+        defer { try? FileManager.default.removeItem(atPath: counts) }
+        let r = try body(["FI_DIR": root, "FI_MODE": "count", "FI_OUT": counts])
         let fields = try String(contentsOfFile: counts, encoding: .utf8).split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
-        try? FileManager.default.removeItem(atPath: counts)
-        return (fields.first ?? 0, fields.count > 1 ? fields[1] : 0, r)
+        guard fields.count == 2 else { throw ShimError(message: "no event counts in \(counts)") }
+        return (fields[0], fields[1], r)
     }
 
     /// Runs `args`, SIGKILLed before its `n`-th write event under `root`.
@@ -65,11 +71,16 @@ enum FaultShim {
     /// ended), then replaces `root` by what survives the cut: names as `names` says, each file
     /// with its durable content (the last synced, empty if never synced since its creation).
     static func powerCut(_ args: [String], root: String, at n: Int, names: PowerCut.Names) throws -> CLI.Result {
+        try powerCut(root: root, at: n, names: names) { env in try run(args, env) }
+    }
+
+    /// `powerCut` for any `body` that runs the binary with the environment it is given.
+    static func powerCut<T>(root: String, at n: Int, names: PowerCut.Names, _ body: ([String: String]) throws -> T) throws -> T {
         let shadow = root + ".shadow"
         try FileManager.default.createDirectory(atPath: shadow, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: shadow) }
         let rootInode = try PowerCut.inode(root)
-        let r = try run(args, ["FI_DIR": root, "FI_MODE": "powercut", "FI_N": String(n), "FI_SHADOW": shadow])
+        let r = try body(["FI_DIR": root, "FI_MODE": "powercut", "FI_N": String(n), "FI_SHADOW": shadow])
         let rebuilt = root + ".cut"
         try PowerCut.rebuild(root: root, rootInode: rootInode, shadow: shadow, names: names, into: rebuilt)
         try FileManager.default.removeItem(atPath: root)

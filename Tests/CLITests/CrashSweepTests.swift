@@ -120,14 +120,12 @@ import Testing
         return chosen.sorted()
     }
 
+    /// Prints `line` and appends it to `$MASKSEARCH_CRASH_REPORT` when set.
     static func report(_ line: String) {
         print(line)
-        if let file = ProcessInfo.processInfo.environment["MASKSEARCH_CRASH_REPORT"],
-           let h = FileHandle(forWritingAtPath: file) ?? (FileManager.default.createFile(atPath: file, contents: nil) ? FileHandle(forWritingAtPath: file) : nil) {
-            h.seekToEndOfFile()
-            h.write(Data((line + "\n").utf8))
-            h.closeFile()
-        }
+        guard let file = ProcessInfo.processInfo.environment["MASKSEARCH_CRASH_REPORT"] else { return }
+        let old = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+        try? (old + line + "\n").write(toFile: file, atomically: true, encoding: .utf8)
     }
 
     @Test(arguments: WritePath.all)
@@ -152,8 +150,7 @@ import Testing
         let f = try Fixture(path)
         for names in PowerCut.Names.allCases {
             var tally = Tally()
-            var cuts = Self.points(f.syncs + 1, seed: 0x5EED &+ UInt64(f.syncs))
-            if !cuts.contains(f.syncs + 1) { cuts.append(f.syncs + 1) }
+            let cuts = Self.points(f.syncs + 1, seed: 0x5EED &+ UInt64(f.syncs))  // always holds syncs + 1
             for n in cuts {
                 try Trees.copy(f.base, to: f.root)
                 _ = try FaultShim.powerCut(path.command(f.inputs, f.root), root: f.root, at: n, names: names)
