@@ -10,9 +10,14 @@ enum FaultShim {
         .appendingPathComponent("FaultInjection/faultshim.c").path
 
     /// The compiled library, or the compilers' complaints: the Swift toolchain's `clang` (there
-    /// wherever SwiftPM builds the C targets), else the system's `cc`.
+    /// wherever SwiftPM builds the C targets), else the system's `cc`. Kept in the temporary
+    /// folder under a name of the source's hash (FNV-1a), so test runs share one build.
     static let library: Result<String, ShimError> = {
-        let out = NSTemporaryDirectory() + "faultshim-\(getpid()).so"
+        let text = FileManager.default.contents(atPath: source) ?? Data()
+        let hash = text.reduce(UInt64(0xcbf29ce484222325)) { ($0 ^ UInt64($1)) &* 0x100000001b3 }
+        let final = NSTemporaryDirectory() + "faultshim-\(String(hash, radix: 16)).so"
+        if FileManager.default.fileExists(atPath: final) { return .success(final) }
+        let out = final + ".tmp-\(getpid())"
         var complaints: [String] = []
         for compiler in ["clang", "cc"] {
             let p = Process()
@@ -23,7 +28,7 @@ enum FaultShim {
             do { try p.run() } catch { complaints.append("\(compiler): \(error)"); continue }
             let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
-            if p.terminationStatus == 0 { return .success(out) }
+            if p.terminationStatus == 0, rename(out, final) == 0 { return .success(final) }
             complaints.append("\(compiler): \(message)")
         }
         return .failure(ShimError(message: "cannot compile \(source): \(complaints.joined(separator: "; "))"))
@@ -37,7 +42,7 @@ enum FaultShim {
     /// A boot id file for the processes that run after a simulated power cut (a new boot: index
     /// bits that relied on unsynced stores of the old one are not trusted).
     static let newBoot: String = {
-        let path = NSTemporaryDirectory() + "faultshim-boot-\(getpid())"
+        let path = NSTemporaryDirectory() + "faultshim-boot"
         try? "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab\n".write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }()
