@@ -2,7 +2,7 @@ import Hummingbird
 
 extension MaskServer {
     /// The methods answered on each path other than the allowed ones (405, with `Allow`).
-    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]
+    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch, .options, .trace]
 
     /// Every route of the API and the page. Unmatched paths are 404, other methods on a known
     /// path 405; every error is the API's JSON error (`JSONErrorMiddleware`).
@@ -14,6 +14,7 @@ extension MaskServer {
         routes.add(.get, "/") { _, _ in self.page() }
         routes.add(.get, "/index.html") { _, _ in self.page() }
         routes.add(.get, "/static/**") { _, context in try self.staticFile(context.parameters.getCatchAll()) }
+        routes.add(.get, "/api/openapi.yaml") { _, _ in try self.openAPI() }
         routes.add(.get, "/api/info") { _, _ in try await self.info() }
         routes.add(.post, "/api/query") { request, context in
             try await self.query(try await request.decode(as: QueryRequest.self, context: context))
