@@ -86,7 +86,7 @@ class Mix:
             body = json.dumps({"sql": self.query(False), "use_index": False})
             return "query scan", "POST", "/api/query", body, (200,), "json"
         if roll < 0.50:
-            cmap = r.choice(["jet", "viridis", "grey", "inferno"])
+            cmap = r.choice(["jet", "viridis", "grey", "magma"])
             return "mask png", "GET", f"/api/masks/{mask}.png?colormap={cmap}&vmin=0&vmax=1", None, (200,), "png"
         if roll < 0.62:
             overlay = "overlay=1" if self.images else "overlay=0"
