@@ -75,7 +75,7 @@ import Testing
         try await f.withClient { client in
             for (uri, method, allow) in [("/api/info", HTTPRequest.Method.trace, "GET"), ("/api/query", .options, "POST"),
                                          ("/api/masks/101.png", query, "GET"), ("/api/output/a/b.txt", .trace, "GET"),
-                                         ("/static/app.css", .connect, "GET"), ("/", query, "GET")] {
+                                         ("/static/app.css", .patch, "GET"), ("/", query, "GET")] {
                 try await client.execute(uri: uri, method: method) { r in
                     #expect(r.status == .methodNotAllowed, "\(method) \(uri)")
                     #expect(r.headers[.allow] == allow, "\(method) \(uri)")
