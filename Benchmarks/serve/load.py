@@ -14,10 +14,13 @@ not what the route returns (JSON that does not parse, a PNG without its signatur
 or a timeout. Full scans read masks at random over the whole database, so a few run at once
 at most (`--scan-share`).
 
-The server's resident memory (VmRSS and VmHWM of /proc/PID/status) is sampled every 10 s.
-Prints, and writes as JSON with --json: requests and errors per kind, latency percentiles,
-the RSS samples, and the first and last minute's mean RSS ("flat": the last minute within 10%
-of the first, after the first minute's warm-up of page cache and index).
+The server's memory is sampled every 10 s from /proc/PID/status: VmRSS, VmHWM, and its two
+parts RssFile (pages of the mmapped database files: they grow as the load touches more of the
+database, up to its size, and the kernel drops them under pressure) and RssAnon (heap and
+stacks, where a leak would grow). Prints, and writes as JSON with --json: requests and errors
+per kind, latency percentiles, the samples, and each figure's mean over the first and the last
+minute. "flat" (exit 0, with no errors): RssAnon's least-squares trend after the first
+minute (warm-up) adds at most 10% of the last minute's mean over the run.
 """
 import argparse, http.client, json, os, random, socket, statistics, subprocess, sys, threading, time, urllib.request
 
@@ -30,15 +33,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def rss_kb(pid):
-    """VmRSS and VmHWM of `pid` in KiB."""
+def memory_kb(pid):
+    """VmRSS, VmHWM, RssAnon (heap and stacks: where a leak grows) and RssFile (mapped database
+    files and the binary: pages the kernel may drop and read again) of `pid`, in KiB."""
     fields = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                 fields[key] = int(value.split()[0])
-    return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
+    return {"rss_kb": fields.get("VmRSS", 0), "hwm_kb": fields.get("VmHWM", 0),
+            "anon_kb": fields.get("RssAnon", 0), "file_kb": fields.get("RssFile", 0)}
 
 
 class Mix:
@@ -198,10 +203,26 @@ def start_server(args, port):
     sys.exit("serve did not answer within 60 s")
 
 
+def minute_means(samples, elapsed, key):
+    """Mean of `key` over the first minute of load (samples after t = 0, taken before any
+    request) and over the last minute, in MB."""
+    first = [s[key] for s in samples if 0 < s["t"] <= 60] or [samples[0][key]]
+    last = [s[key] for s in samples if s["t"] >= elapsed - 60] or [samples[-1][key]]
+    return round(statistics.mean(first) / 1024, 1), round(statistics.mean(last) / 1024, 1)
+
+
+def anon_trend_mb(samples, elapsed):
+    """RssAnon's least-squares growth over the run after its first minute (warm-up: runners,
+    caches, allocator arenas), in MB over that span: what a leak would add."""
+    pts = [(s["t"], s["anon_kb"] / 1024) for s in samples if s["t"] > 60]
+    if len(pts) < 2:
+        return 0.0
+    mt, mv = statistics.mean(t for t, _ in pts), statistics.mean(v for _, v in pts)
+    slope = sum((t - mt) * (v - mv) for t, v in pts) / (sum((t - mt) ** 2 for t, _ in pts) or 1)
+    return round(slope * (pts[-1][0] - pts[0][0]), 1)
+
+
 def summary(args, stats, samples, elapsed, proc):
-    first = [s["rss_kb"] for s in samples if s["t"] <= 60] or [samples[0]["rss_kb"]]
-    last = [s["rss_kb"] for s in samples if s["t"] >= elapsed - 60] or [samples[-1]["rss_kb"]]
-    first_mb, last_mb = statistics.mean(first) / 1024, statistics.mean(last) / 1024
     kinds = {}
     for kind in sorted(stats.count):
         lat = stats.latency[kind]
@@ -210,12 +231,16 @@ def summary(args, stats, samples, elapsed, proc):
                        "max_ms": round(max(lat), 2)}
     total = sum(stats.count.values())
     errors = sum(len(v) for v in stats.errors.values())
+    rss, anon, mapped = (minute_means(samples, elapsed, k) for k in ("rss_kb", "anon_kb", "file_kb"))
     return {"seconds": round(elapsed, 1), "clients": args.clients, "requests": total, "errors": errors,
             "requests_per_s": round(total / elapsed, 1), "kinds": kinds,
             "error_examples": [e for v in stats.errors.values() for e in v][:20],
-            "rss_first_minute_mb": round(first_mb, 1), "rss_last_minute_mb": round(last_mb, 1),
+            "rss_first_minute_mb": rss[0], "rss_last_minute_mb": rss[1],
+            "anon_first_minute_mb": anon[0], "anon_last_minute_mb": anon[1],
+            "file_first_minute_mb": mapped[0], "file_last_minute_mb": mapped[1],
             "rss_peak_mb": round(max(s["hwm_kb"] for s in samples) / 1024, 1),
-            "rss_flat": last_mb <= first_mb * 1.10, "server_alive": proc.poll() is None, "rss_samples": samples}
+            "anon_trend_mb": (trend := anon_trend_mb(samples, elapsed)),
+            "anon_flat": abs(trend) <= 0.10 * anon[1], "server_alive": proc.poll() is None, "samples": samples}
 
 
 def main():
@@ -242,14 +267,12 @@ def main():
         for t in threads:
             t.start()
         while time.time() < deadline and proc.poll() is None:
-            rss, hwm = rss_kb(proc.pid)
-            samples.append({"t": round(time.time() - start, 1), "rss_kb": rss, "hwm_kb": hwm,
-                            "requests": sum(stats.count.values())})
+            samples.append({"t": round(time.time() - start, 1), **memory_kb(proc.pid), "requests": sum(stats.count.values())})
             time.sleep(min(10, max(0.1, deadline - time.time())))
         for t in threads:
             t.join()
-        rss, hwm = rss_kb(proc.pid) if proc.poll() is None else (0, 0)
-        samples.append({"t": round(time.time() - start, 1), "rss_kb": rss, "hwm_kb": hwm, "requests": sum(stats.count.values())})
+        if proc.poll() is None:
+            samples.append({"t": round(time.time() - start, 1), **memory_kb(proc.pid), "requests": sum(stats.count.values())})
         result = summary(args, stats, samples, time.time() - start, proc)
     finally:
         proc.terminate()
@@ -258,13 +281,16 @@ def main():
         print(f"{kind:15s} {k['requests']:8d} requests {k['errors']:4d} errors  p50 {k['p50_ms']:9.2f} ms  p99 {k['p99_ms']:9.2f} ms  max {k['max_ms']:9.2f} ms")
     print(f"total {result['requests']} requests in {result['seconds']} s ({result['requests_per_s']}/s), {result['errors']} errors")
     print(f"RSS first minute {result['rss_first_minute_mb']} MB, last minute {result['rss_last_minute_mb']} MB, "
-          f"peak {result['rss_peak_mb']} MB: {'flat' if result['rss_flat'] else 'GROWING'}")
+          f"peak {result['rss_peak_mb']} MB; of which mapped files {result['file_first_minute_mb']} -> "
+          f"{result['file_last_minute_mb']} MB, anonymous {result['anon_first_minute_mb']} -> "
+          f"{result['anon_last_minute_mb']} MB, trend after the first minute {result['anon_trend_mb']:+} MB: "
+          f"{'flat' if result['anon_flat'] else 'GROWING'}")
     for e in result["error_examples"]:
         print("  error:", e)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=1)
-    sys.exit(0 if result["errors"] == 0 and result["rss_flat"] and result["server_alive"] else 1)
+    sys.exit(0 if result["errors"] == 0 and result["anon_flat"] and result["server_alive"] else 1)
 
 
 if __name__ == "__main__":
