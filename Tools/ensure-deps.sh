@@ -5,7 +5,8 @@
 # emulated (Sources/CMaskKernels/internal.h), and for the browser tests (Tests/browser) Debian's
 # chromium and chromium-driver plus a Python venv at .build/test-venv with pytest, selenium,
 # numpy and pillow (Tests/browser/requirements.txt) and pandas for the Python client's tests
-# (python/requirements-test.txt; created once, then reused). Used by
+# (python/requirements-test.txt) and schemathesis for the server's OpenAPI test
+# (Tests/server/requirements.txt; created once, then reused). Used by
 # Tools/demo.sh and Tools/test.sh; safe to run again.
 set -euo pipefail
 packages=()
@@ -41,5 +42,9 @@ if [ "${1:-}" = "--tests" ]; then
     echo "masksearch: creating $venv (pip install -r Tests/browser/requirements.txt -r python/requirements-test.txt)" >&2
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r "$root/Tests/browser/requirements.txt" -r "$root/python/requirements-test.txt"
+  fi
+  if ! "$venv/bin/python" -c 'import schemathesis' >/dev/null 2>&1; then
+    echo "masksearch: installing schemathesis into $venv (pip install -r Tests/server/requirements.txt)" >&2
+    "$venv/bin/python" -m pip install -q -r "$root/Tests/server/requirements.txt"
   fi
 fi

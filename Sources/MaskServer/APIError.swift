@@ -3,11 +3,13 @@ import MaskExport
 import MaskImaging
 import MaskQuery
 import MaskStorage
+import NIOHTTP1
 
 /// An error answer of the API: `{"error": {"message": "...", "token": "...", "position": N}}`
 /// (`token` and `position` only for errors in a query's text; `position` is the 1-based
 /// character offset in the SQL). 400 bad query or input, 404 unknown id or path, 405 wrong
-/// method, 413 body too large; 500 only when the server itself failed (a damaged database,
+/// method, 408 body not received in time, 413 body too large, 422 an image file that
+/// cannot be read or decoded; 500 only when the server itself failed (a damaged database,
 /// an I/O error), never for a bad request.
 struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     var status: HTTPResponse.Status
@@ -18,6 +20,10 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
 
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, message: message) }
     static func notFound(_ message: String) -> APIError { APIError(status: .notFound, message: message) }
+    /// 422: a file the request needs (an image) is there but cannot be read or decoded.
+    static func unreadableFile(_ name: String, why: String) -> APIError {
+        APIError(status: .unprocessableContent, message: "the file \(name) cannot be read: \(why)")
+    }
 
     /// A query error: a bad query (syntax, semantic) is the user's (400, with its token and
     /// position); an I/O or internal error is the server's (500).
@@ -74,6 +80,9 @@ struct APIError: Error, HTTPResponseError, CustomStringConvertible {
             return APIError(status: .internalServerError, message: e.description)
         case let e as HTTPError:
             return APIError(status: e.status, message: e.body ?? e.status.reasonPhrase, headers: e.headers)
+        case let e as HTTPParserError:
+            // The connection ended inside the body (a client gone, or cut off by RequestLimitsHandler).
+            return .badRequest("malformed or incomplete HTTP request: \(e)")
         case is DecodingError:
             return .badRequest("the request body is not the JSON expected: \(decodingErrorText(error))")
         case let e as any HTTPResponseError:

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import MaskImaging
+import MaskQuery
 
 extension MaskServer {
     /// `GET /` and `/index.html`: the page.
@@ -16,6 +18,12 @@ extension MaskServer {
         let name = names.compactMap { $0 }.joined(separator: "/")
         guard let bytes = web.files[name] else { throw APIError.notFound("no such file: static/\(name)") }
         return Reply.bytes(bytes, contentType: Reply.contentType(forFile: name))
+    }
+
+    /// `GET /api/openapi.yaml`: the API's OpenAPI description (Web/openapi.yaml, loaded with the page).
+    func openAPI() throws -> Response {
+        guard let bytes = web.files["openapi.yaml"] else { throw APIError.notFound("this build has no OpenAPI description") }
+        return Reply.bytes(bytes, contentType: "application/yaml; charset=utf-8")
     }
 
     /// `GET /api/images/{image_id}`: `<id>.png`, `.jpg` or `.jpeg` from the image folder,
@@ -49,10 +57,31 @@ extension MaskServer {
         return Reply.bytes(bytes, contentType: Reply.contentType(forFile: path))
     }
 
-    /// A file's bytes, read off the event loop (404 when it cannot be read).
+    /// A file's bytes, read off the event loop (422 when the file is there but cannot be
+    /// read, e.g. no read permission).
     static func readFile(_ path: String) async throws -> [UInt8] {
         let data = try await Blocking.run { FileManager.default.contents(atPath: path) }
-        guard let data else { throw APIError.notFound("cannot read \((path as NSString).lastPathComponent)") }
+        guard let data else { throw APIError.unreadableFile((path as NSString).lastPathComponent, why: "cannot open the file") }
         return Array(data)
+    }
+
+    /// An image file decoded; a file that cannot be opened or decoded (damaged, truncated, no
+    /// read permission, not PNG or JPEG) is the API's 422, never a 500.
+    static func readImage(_ path: String) throws(APIError) -> RasterImage {
+        do {
+            return try ImageFile.read(path: path)
+        } catch {
+            throw APIError.unreadableFile((path as NSString).lastPathComponent, why: error.why)
+        }
+    }
+
+    /// After a failed augment or export: the 422 of the first image of `result` that cannot
+    /// be decoded, or nil when all can (the failure was something else). O(images of the result).
+    func unreadableImage(in result: QueryResult) -> APIError? {
+        for id in imageIDs(of: result) {
+            guard let path = imagePath(id) else { continue }
+            do { _ = try MaskServer.readImage(path) } catch { return error }
+        }
+        return nil
     }
 }

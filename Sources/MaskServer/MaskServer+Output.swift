@@ -38,7 +38,7 @@ extension MaskServer {
         try checkImagesContained(result)
         let (name, dir) = try outputDirectory("augment")
         let db = database, seed = request.seed ?? 0
-        let summary = try await Blocking.run {
+        let summary = try await writingOutput(result) {
             try ResultExport.augment(result: result, database: db, roiSet: roi, method: method, seed: seed,
                                      imageFolder: images.root, to: dir)
         }
@@ -78,7 +78,7 @@ extension MaskServer {
             let (name, dir) = try outputDirectory("export")
             let exportRequest = ExportRequest(masks: files, overlays: request.overlays ?? false, images: request.images ?? false)
             let db = database, folder = images?.root
-            let zip = try await Blocking.run { () throws -> [UInt8] in
+            let zip = try await writingOutput(result) { () throws -> [UInt8] in
                 try ResultExport.export(result: result, request: exportRequest, database: db, imageFolder: folder, to: dir)
                 return try DirectoryZip.bytes(of: dir)
             }
@@ -91,15 +91,30 @@ extension MaskServer {
     /// checks first that each image it would read resolves inside the folder.
     func checkImagesContained(_ result: QueryResult) throws {
         guard let images else { return }
+        let folder = ImageFolder(path: images.root)
+        for id in imageIDs(of: result) where folder.file(imageID: id) != nil && imagePath(id) == nil {
+            throw APIError.badRequest("the file of image \(id) resolves outside the image folder")
+        }
+    }
+
+    /// The distinct image ids of a result (by its mask_id column, else its image_id column), ascending.
+    func imageIDs(of result: QueryResult) -> [Int64] {
         var ids = Set<Int64>()
         if let c = result.columns.firstIndex(where: { $0.lowercased() == "mask_id" }) {
             for row in result.rows { if case .int(let id) = row[c], let r = catalog.lookup.row(maskID: id) { ids.insert(catalog.imageID(r)) } }
         } else if let c = result.columns.firstIndex(where: { $0.lowercased() == "image_id" }) {
             for row in result.rows { if case .int(let id) = row[c] { ids.insert(id) } }
         }
-        let folder = ImageFolder(path: images.root)
-        for id in ids.sorted() where folder.file(imageID: id) != nil && imagePath(id) == nil {
-            throw APIError.badRequest("the file of image \(id) resolves outside the image folder")
+        return ids.sorted()
+    }
+
+    /// Runs an augment or export's writing step; a failure caused by an image file that cannot
+    /// be decoded becomes that image's 422.
+    func writingOutput<T: Sendable>(_ result: QueryResult, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        do {
+            return try await Blocking.run(body)
+        } catch let error as ExportError where error.kind == .io {
+            throw unreadableImage(in: result) ?? error
         }
     }
 

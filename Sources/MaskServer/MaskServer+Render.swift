@@ -20,7 +20,7 @@ extension MaskServer {
                 if let box = options.box { Overlay.outline(box, in: &grey, thickness: grey.width >= 256 ? 2 : 1, colour: OverlayStyle.boxColour) }
                 return try PNGCodec.encode(grey, compression: .fast)
             }
-            let image = try imagePath.map { path throws(ImagingError) in try ImageFile.read(path: path) }
+            let image = try imagePath.map { try MaskServer.readImage($0) }
             let style = OverlayStyle(colormap: colormap, opacity: options.opacity, range: options.range, box: options.box)
             return try PNGCodec.encode(Overlay.render(values, over: image, style: style), compression: .fast)
         }
@@ -56,7 +56,7 @@ extension MaskServer {
         let lookup = catalog.lookup, format = database.pixelFormat
         let png = try await Blocking.run { () throws -> [UInt8] in
             let flags = try request.flags(rows: rows, lookup: lookup, format: format)
-            let image = try imagePath.map { path throws(ImagingError) in try ImageFile.read(path: path) }
+            let image = try imagePath.map { try MaskServer.readImage($0) }
             let style = OverlayStyle(colormap: colormap, opacity: options.opacity, range: 0...1, box: options.box)
             return try PNGCodec.encode(Overlay.render(flags, over: image, style: style), compression: .fast)
         }

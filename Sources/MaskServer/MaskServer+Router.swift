@@ -1,9 +1,6 @@
 import Hummingbird
 
 extension MaskServer {
-    /// The methods answered on each path other than the allowed ones (405, with `Allow`).
-    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .delete, .patch]
-
     /// Every route of the API and the page. Unmatched paths are 404, other methods on a known
     /// path 405; every error is the API's JSON error (`JSONErrorMiddleware`).
     public func router() -> Router<ServerContext> {
@@ -14,6 +11,7 @@ extension MaskServer {
         routes.add(.get, "/") { _, _ in self.page() }
         routes.add(.get, "/index.html") { _, _ in self.page() }
         routes.add(.get, "/static/**") { _, context in try self.staticFile(context.parameters.getCatchAll()) }
+        routes.add(.get, "/api/openapi.yaml") { _, _ in try self.openAPI() }
         routes.add(.get, "/api/info") { _, _ in try await self.info() }
         routes.add(.post, "/api/query") { request, context in
             try await self.query(try await request.decode(as: QueryRequest.self, context: context))
@@ -47,7 +45,8 @@ extension Request {
     }
 }
 
-/// Registers routes and remembers the methods of each path, to answer the others with 405.
+/// Registers routes and remembers the methods of each path, to answer any other method on a
+/// known path with 405 and `Allow` (`MethodNotAllowedMiddleware`).
 struct RouteTable {
     let router: Router<ServerContext>
     private var allowed: [(path: String, methods: [HTTPRequest.Method])] = []
@@ -65,15 +64,35 @@ struct RouteTable {
     }
 
     func finish() {
-        for (path, methods) in allowed {
-            let allow = methods.map(\.rawValue).joined(separator: ", ")
-            for m in MaskServer.otherMethods where !methods.contains(m) {
-                router.on(RouterPath(path), method: m) { request, _ -> Response in
-                    throw APIError(status: .methodNotAllowed, message: "\(request.method) is not allowed here (allowed: \(allow))",
-                                   headers: [.allow: allow])
-                }
-            }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: allowed.map { ($0.path.split(separator: "/").map(String.init), $0.methods) }))
+    }
+}
+
+/// Turns the router's 404 for a path that has routes, but none for the request's method (any
+/// method: PUT, TRACE, QUERY, ...), into 405 with `Allow`. O(routes × path segments) per such miss.
+struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Route patterns as segments (`{name}` any one segment, `**` one or more) and their methods.
+    let routes: [(segments: [String], methods: [HTTPRequest.Method])]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = request.uri.path.split(separator: "/").map(String.init)
+            guard let route = routes.first(where: { MethodNotAllowedMiddleware.matches($0.segments, path) }),
+                  !route.methods.contains(request.method) else { throw error }
+            let allow = route.methods.map(\.rawValue).joined(separator: ", ")
+            throw APIError(status: .methodNotAllowed, message: "\(request.method) is not allowed here (allowed: \(allow))",
+                           headers: [.allow: allow])
         }
+    }
+
+    static func matches(_ pattern: [String], _ path: [String]) -> Bool {
+        if pattern.last == "**" {
+            return path.count >= pattern.count && matches(Array(pattern.dropLast()), Array(path.prefix(pattern.count - 1)))
+        }
+        guard pattern.count == path.count else { return false }
+        return zip(pattern, path).allSatisfy { p, s in p == s || (p.hasPrefix("{") && p.hasSuffix("}")) }
     }
 }
 

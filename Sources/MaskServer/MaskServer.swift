@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import MaskStorage
 
 /// `masksearch serve`: the web UI's HTTP server (CONTRACT.md section 6, helpers' ui-api.md).
@@ -53,6 +55,7 @@ public struct MaskServer: Sendable {
         let host = configuration.host
         return Application(
             router: router(),
+            server: .http1(configuration: httpConfiguration),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "masksearch"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
@@ -60,6 +63,18 @@ public struct MaskServer: Sendable {
                 onRunning("http://\(shown):\(port)/")
             },
             logger: logger)
+    }
+
+    /// The HTTP/1 channel: the request limits (`RequestLimitsHandler`), the idle timeout that
+    /// cuts off a trickled request line or headers, and the parser's size limits.
+    var httpConfiguration: HTTP1Channel.Configuration {
+        let maxBody = ServerConfiguration.maxBodyBytes, bodyTimeout = TimeAmount.seconds(Int64(configuration.bodyTimeoutSeconds))
+        return HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestLimitsHandler(maxBodyBytes: maxBody, bodyTimeout: bodyTimeout)],
+            idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+            httpDecoderConfiguration: .init(maxHeaderFieldSize: ServerConfiguration.maxHeaderFieldBytes,
+                                            maxHeaderListSize: ServerConfiguration.maxHeaderBytes,
+                                            maxHeaderFieldCount: ServerConfiguration.maxHeaderFields))
     }
 
     /// Serves until SIGINT or SIGTERM, then stops gracefully.

@@ -36,6 +36,7 @@ enum Reply {
         case "zip": return "application/zip"
         case "ico": return "image/x-icon"
         case "txt", "md": return "text/plain; charset=utf-8"
+        case "yaml", "yml": return "application/yaml; charset=utf-8"
         default: return "application/octet-stream"
         }
     }

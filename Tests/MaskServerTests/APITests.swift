@@ -67,6 +67,25 @@ import Testing
         }
     }
 
+    /// Any method a known path has no route for, standard or not, is 405 with `Allow` (schemathesis
+    /// sent TRACE and QUERY, which were 404); unknown paths stay 404.
+    @Test func anyOtherMethodIs405() async throws {
+        let f = try ServerFixture()
+        let query = try #require(HTTPRequest.Method("QUERY"))
+        try await f.withClient { client in
+            for (uri, method, allow) in [("/api/info", HTTPRequest.Method.trace, "GET"), ("/api/query", .options, "POST"),
+                                         ("/api/masks/101.png", query, "GET"), ("/api/output/a/b.txt", .trace, "GET"),
+                                         ("/static/app.css", .patch, "GET"), ("/", query, "GET")] {
+                try await client.execute(uri: uri, method: method) { r in
+                    #expect(r.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect(r.headers[.allow] == allow, "\(method) \(uri)")
+                    #expect(errorObject(r)["message"] is String)
+                }
+            }
+            try await client.execute(uri: "/api/nothing", method: query) { r in #expect(r.status == .notFound) }
+        }
+    }
+
     @Test func maskDetails() async throws {
         let f = try ServerFixture()
         try await f.withClient { client in
