@@ -63,6 +63,15 @@ def time_report(path):
     return wall, rss, cpu
 
 
+def io_report(path):
+    """(major page faults, MB read from storage) from /usr/bin/time -v's report: a cold query's
+    I/O ("File system inputs" counts 512-byte blocks)."""
+    text = open(path).read()
+    faults = int(re.search(r"Major \(requiring I/O\) page faults: (\d+)", text).group(1))
+    inputs = int(re.search(r"File system inputs: (\d+)", text).group(1))
+    return faults, inputs * 512 / 1e6
+
+
 def run(cmd, nice, label, log):
     """Runs cmd to the end; (stdout bytes, wall s (time.perf_counter around the process and
     /usr/bin/time, ~1 ms more than the process alone), max RSS MB). A failure raises with stderr."""
@@ -75,6 +84,7 @@ def run(cmd, nice, label, log):
         raise RuntimeError(f"{label} failed (exit {p.returncode}): {err.decode(errors='replace')[-2000:]}")
     _, rss, cpu = time_report(report)
     log["cpu"] = cpu
+    log["faults"], log["read_mb"] = io_report(report)
     return out, wall, rss
 
 
@@ -123,9 +133,11 @@ def ms_queries(a, ms, db, log):
             stdout, wall, rss = run([ms, "query", db, sql, "--format", "json"], a.query_nice, f"query-{fam}-{k}", log)
             j = json.loads(stdout)
             runs.append(dict(cold=k == 0, wall_ms=wall * 1000, engine_ms=j["stats"]["elapsed_ms"], rss_mb=rss, cpu_ms=log["cpu"] * 1000,
+                             major_faults=log["faults"], read_mb=log["read_mb"],
                              stats=j["stats"], rows=j["rows"], load=load, drop=how))
         out[fam] = dict(sql=sql, runs=runs)
-        print(f"[query] {FAMILY_TITLE[fam]}: cold {runs[0]['wall_ms']:.0f} ms wall / {runs[0]['engine_ms']:.0f} ms engine, "
+        print(f"[query] {FAMILY_TITLE[fam]}: cold {runs[0]['wall_ms']:.0f} ms wall / {runs[0]['engine_ms']:.0f} ms engine "
+              f"({runs[0]['cpu_ms']:.0f} ms CPU, {runs[0]['major_faults']} major faults, {runs[0]['read_mb']:.1f} MB read, load {runs[0]['load']}), "
               f"warm {med([r['wall_ms'] for r in runs[1:]]):.0f} / {med([r['engine_ms'] for r in runs[1:]]):.0f} ms, "
               f"verified {runs[0]['stats']['verified']}", flush=True)
     return out
@@ -183,14 +195,15 @@ def report(a, r):
           f"Cold: {r['drop']}, then a fresh process. Warm: {a.repeats} more processes, medians. "
           "wall = process wall time (start-up, opening, printing included); engine = `stats.elapsed_ms`; "
           f"CPU = user + system time of the process (`/usr/bin/time`). Queries and NumPy run at nice {a.query_nice}.", "",
-          f"| query | rows | cold wall ms | cold engine ms | cold CPU ms | warm wall ms | warm engine ms | warm CPU ms | verified | FML | peak RSS MB | NumPy mmap cold / warm ms, scaled ×{scale:.1f} |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          f"| query | rows | cold wall ms | cold engine ms | cold CPU ms | cold major faults / MB read | warm wall ms | warm engine ms | warm CPU ms | verified | FML | peak RSS MB | NumPy mmap cold / warm ms, scaled ×{scale:.1f} |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for fam in FAMILIES:
         q = r["queries"][fam]
         cold, warm = q["runs"][0], q["runs"][1:]
-        npr = r["numpy"]["families"][fam]
-        np_cold, np_warm = npr[0]["engine_ms"] * scale, med([x["engine_ms"] for x in npr[1:]]) * scale
+        npr = r["numpy"]["families"][fam] if r.get("numpy") else None
+        np_cold, np_warm = (npr[0]["engine_ms"] * scale, med([x["engine_ms"] for x in npr[1:]]) * scale) if npr else (float("nan"),) * 2
         L.append(f"| {FAMILY_TITLE[fam]} | {len(cold['rows'])} | {fmt_ms(cold['wall_ms'])} | {fmt_ms(cold['engine_ms'])} | {fmt_ms(cold['cpu_ms'])} | "
+                 f"{cold.get('major_faults', '–')} / {cold.get('read_mb', float('nan')):.1f} | "
                  f"{fmt_ms(med([x['wall_ms'] for x in warm]))} | {fmt_ms(med([x['engine_ms'] for x in warm]))} | {fmt_ms(med([x['cpu_ms'] for x in warm]))} | "
                  f"{cold['stats']['verified']:,} | {cold['stats']['fml']:.4f} | {max(x['rss_mb'] for x in q['runs']):.0f} | "
                  f"{np_cold:,.0f} / {np_warm:,.0f} |")
@@ -199,8 +212,11 @@ def report(a, r):
               ", ".join(f"{FAMILY_TITLE[f].split()[0]} {'equal' if r['check'][f]['equal'] else 'DIFFERENT'} "
                         f"(scan {r['check'][f]['wall_ms'] / 1000:.1f} s wall, peak RSS {r['check'][f]['rss_mb']:.0f} MB)" for f in r["check"]) + "."]
     L += ["", "SQL:", ""] + [f"- {FAMILY_TITLE[f]}: `{r['queries'][f]['sql']}`" for f in FAMILIES]
-    L += ["", f"NumPy: `{r['numpy_command']}` on the first {s:,} masks (masks.npy {r['numpy']['npy_mb']:.0f} MB, "
-          f"memory-mapped), `elapsed_ms` of the baseline (imports excluded) × {scale:.2f}; cold = after the same cache drop."]
+    if r.get("numpy"):
+        L += ["", f"NumPy: `{r['numpy_command']}` on the first {s:,} masks (masks.npy {r['numpy']['npy_mb']:.0f} MB, "
+              f"memory-mapped), `elapsed_ms` of the baseline (imports excluded) × {scale:.2f}; cold = after the same cache drop."]
+    else:
+        L += ["", "NumPy: not run in this invocation (`--steps` without numpy): nan."]
     if r.get("rows_checked") is not None:
         L.append(f"Rows of NumPy and masksearch compared (sample = whole dataset): {'equal' if r['rows_checked'] else 'DIFFERENT'}.")
     L += ["", "## Beside the paper", "",
@@ -293,14 +309,15 @@ def main():
     r["seconds"], r["load"] = time.perf_counter() - started, (load0, loadavg())
     if not a.keep:
         shutil.rmtree(db, ignore_errors=True)
-        shutil.rmtree(r["numpy"]["dir"], ignore_errors=True)
+        if r.get("numpy"):
+            shutil.rmtree(r["numpy"]["dir"], ignore_errors=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         f.write(report(a, r))
     for q in r["queries"].values():
         for x in q["runs"]:
             x["rows"] = len(x["rows"])
-    for runs in r["numpy"]["families"].values():
+    for runs in (r["numpy"]["families"].values() if r.get("numpy") else []):
         for x in runs:
             x["rows"] = len(x["rows"])
     with open(os.path.splitext(a.out)[0] + ".json", "w") as f:
