@@ -63,6 +63,15 @@ def time_report(path):
     return wall, rss, cpu
 
 
+def io_report(path):
+    """(major page faults, MB read from storage) from /usr/bin/time -v's report: a cold query's
+    I/O ("File system inputs" counts 512-byte blocks)."""
+    text = open(path).read()
+    faults = int(re.search(r"Major \(requiring I/O\) page faults: (\d+)", text).group(1))
+    inputs = int(re.search(r"File system inputs: (\d+)", text).group(1))
+    return faults, inputs * 512 / 1e6
+
+
 def run(cmd, nice, label, log):
     """Runs cmd to the end; (stdout bytes, wall s (time.perf_counter around the process and
     /usr/bin/time, ~1 ms more than the process alone), max RSS MB). A failure raises with stderr."""
@@ -75,6 +84,7 @@ def run(cmd, nice, label, log):
         raise RuntimeError(f"{label} failed (exit {p.returncode}): {err.decode(errors='replace')[-2000:]}")
     _, rss, cpu = time_report(report)
     log["cpu"] = cpu
+    log["faults"], log["read_mb"] = io_report(report)
     return out, wall, rss
 
 
@@ -111,6 +121,70 @@ def drop_all_caches(paths):
         return "os.sync() + posix_fadvise(DONTNEED) of the files read"
 
 
+def resident_bytes(path, sections):
+    """Bytes of each (name, offset, length) section of `path` in the page cache (mincore(2) on a
+    read-only mapping; mapping and asking fault nothing in)."""
+    import ctypes
+    import mmap
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    size, page = os.path.getsize(path), mmap.PAGESIZE
+    if size == 0:
+        return {name: 0 for name, _, _ in sections}
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        base = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        vec = ctypes.create_string_buffer((size + page - 1) // page)
+        libc.mincore(ctypes.c_void_p(base), size, vec)
+        libc.munmap(ctypes.c_void_p(base), size)
+    finally:
+        os.close(fd)
+    raw = vec.raw
+    return {name: sum(b & 1 for b in raw[off // page:(off + length + page - 1) // page]) * page for name, off, length in sections}
+
+
+def segment_sections(path):
+    """The sections of a segment file from its footer (Format/segment.md): blocks, metadata
+    columns + column directory, block directory, piece checksum table (version 3), footer."""
+    import struct
+    size = os.path.getsize(path)
+    with open(path, "rb") as f:
+        f.seek(size - 64)
+        foot = f.read(64)
+    cdir, clen, bdir, blen = struct.unpack_from("<4Q", foot, 0)
+    with open(path, "rb") as f:   # the first chunk's offset: where the metadata starts
+        statistics = struct.unpack_from("<H", f.read(12), 10)[0] >= 2   # read version 2+: entries with min/max
+        f.seek(cdir)
+        d = f.read(clen)
+    at, chunks = 4, []
+    for _ in range(struct.unpack_from("<I", d, 0)[0]):
+        n = struct.unpack_from("<H", d, at)[0]
+        chunks.append(struct.unpack_from("<Q", d, at + 6 + n)[0])
+        at += 26 + n + (16 if statistics else 0)
+    meta = min(chunks) if chunks else cdir
+    return [("segment blocks", 0, meta), ("segment metadata + column directory", meta, bdir - meta),
+            ("segment block directory", bdir, blen), ("segment piece table + footer", bdir + blen, size - bdir - blen)]
+
+
+def cold_read_profile(db):
+    """MB of each section of the database's files in the page cache: after a cache drop and
+    one query, what that query read."""
+    out = {}
+    for name in sorted(os.listdir(db)):
+        path = os.path.join(db, name)
+        if name.endswith(".mss"):
+            secs = segment_sections(path)
+        else:
+            kind = {"chi": "index", "msr": "ROI set"}.get(name.rsplit(".", 1)[-1], "other")
+            secs = [(kind, 0, os.path.getsize(path))]
+        for k, v in resident_bytes(path, secs).items():
+            out[k] = out.get(k, 0) + v / 1e6
+    return out
+
+
 def ms_queries(a, ms, db, log):
     """Q1-Q5 cold then warm, each a fresh `masksearch query` process."""
     out = {}
@@ -122,10 +196,14 @@ def ms_queries(a, ms, db, log):
             load = loadavg()
             stdout, wall, rss = run([ms, "query", db, sql, "--format", "json"], a.query_nice, f"query-{fam}-{k}", log)
             j = json.loads(stdout)
+            resident = cold_read_profile(db) if k == 0 else None
             runs.append(dict(cold=k == 0, wall_ms=wall * 1000, engine_ms=j["stats"]["elapsed_ms"], rss_mb=rss, cpu_ms=log["cpu"] * 1000,
+                             major_faults=log["faults"], read_mb=log["read_mb"], cold_read_mb=resident,
                              stats=j["stats"], rows=j["rows"], load=load, drop=how))
         out[fam] = dict(sql=sql, runs=runs)
-        print(f"[query] {FAMILY_TITLE[fam]}: cold {runs[0]['wall_ms']:.0f} ms wall / {runs[0]['engine_ms']:.0f} ms engine, "
+        print("[query] cold read MB by section: " + ", ".join(f"{k} {v:.1f}" for k, v in runs[0]["cold_read_mb"].items()), flush=True)
+        print(f"[query] {FAMILY_TITLE[fam]}: cold {runs[0]['wall_ms']:.0f} ms wall / {runs[0]['engine_ms']:.0f} ms engine "
+              f"({runs[0]['cpu_ms']:.0f} ms CPU, {runs[0]['major_faults']} major faults, {runs[0]['read_mb']:.1f} MB read, load {runs[0]['load']}), "
               f"warm {med([r['wall_ms'] for r in runs[1:]]):.0f} / {med([r['engine_ms'] for r in runs[1:]]):.0f} ms, "
               f"verified {runs[0]['stats']['verified']}", flush=True)
     return out
@@ -183,24 +261,36 @@ def report(a, r):
           f"Cold: {r['drop']}, then a fresh process. Warm: {a.repeats} more processes, medians. "
           "wall = process wall time (start-up, opening, printing included); engine = `stats.elapsed_ms`; "
           f"CPU = user + system time of the process (`/usr/bin/time`). Queries and NumPy run at nice {a.query_nice}.", "",
-          f"| query | rows | cold wall ms | cold engine ms | cold CPU ms | warm wall ms | warm engine ms | warm CPU ms | verified | FML | peak RSS MB | NumPy mmap cold / warm ms, scaled ×{scale:.1f} |",
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+          f"| query | rows | cold wall ms | cold engine ms | cold CPU ms | cold major faults / MB read | warm wall ms | warm engine ms | warm CPU ms | verified | FML | peak RSS MB | NumPy mmap cold / warm ms, scaled ×{scale:.1f} |",
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for fam in FAMILIES:
         q = r["queries"][fam]
         cold, warm = q["runs"][0], q["runs"][1:]
-        npr = r["numpy"]["families"][fam]
-        np_cold, np_warm = npr[0]["engine_ms"] * scale, med([x["engine_ms"] for x in npr[1:]]) * scale
+        npr = r["numpy"]["families"][fam] if r.get("numpy") else None
+        np_cold, np_warm = (npr[0]["engine_ms"] * scale, med([x["engine_ms"] for x in npr[1:]]) * scale) if npr else (float("nan"),) * 2
         L.append(f"| {FAMILY_TITLE[fam]} | {len(cold['rows'])} | {fmt_ms(cold['wall_ms'])} | {fmt_ms(cold['engine_ms'])} | {fmt_ms(cold['cpu_ms'])} | "
+                 f"{cold.get('major_faults', '–')} / {cold.get('read_mb', float('nan')):.1f} | "
                  f"{fmt_ms(med([x['wall_ms'] for x in warm]))} | {fmt_ms(med([x['engine_ms'] for x in warm]))} | {fmt_ms(med([x['cpu_ms'] for x in warm]))} | "
                  f"{cold['stats']['verified']:,} | {cold['stats']['fml']:.4f} | {max(x['rss_mb'] for x in q['runs']):.0f} | "
                  f"{np_cold:,.0f} / {np_warm:,.0f} |")
+    sections = sorted({k for fam in FAMILIES for k in (r["queries"][fam]["runs"][0].get("cold_read_mb") or {})})
+    if sections:
+        L += ["", "What each cold run read, MB by file section (`mincore(2)` of the database's files right after it; "
+              "the cache was dropped before it, so resident = read by the query, read-ahead included):", "",
+              "| query | " + " | ".join(sections) + " |", "|---|" + "---:|" * len(sections)]
+        for fam in FAMILIES:
+            c = r["queries"][fam]["runs"][0].get("cold_read_mb") or {}
+            L.append(f"| {FAMILY_TITLE[fam]} | " + " | ".join(f"{c.get(k, 0):,.1f}" for k in sections) + " |")
     if r.get("check"):
         L += ["", "Rows checked against a full scan (`--no-index`, one warm run each): " +
               ", ".join(f"{FAMILY_TITLE[f].split()[0]} {'equal' if r['check'][f]['equal'] else 'DIFFERENT'} "
                         f"(scan {r['check'][f]['wall_ms'] / 1000:.1f} s wall, peak RSS {r['check'][f]['rss_mb']:.0f} MB)" for f in r["check"]) + "."]
     L += ["", "SQL:", ""] + [f"- {FAMILY_TITLE[f]}: `{r['queries'][f]['sql']}`" for f in FAMILIES]
-    L += ["", f"NumPy: `{r['numpy_command']}` on the first {s:,} masks (masks.npy {r['numpy']['npy_mb']:.0f} MB, "
-          f"memory-mapped), `elapsed_ms` of the baseline (imports excluded) × {scale:.2f}; cold = after the same cache drop."]
+    if r.get("numpy"):
+        L += ["", f"NumPy: `{r['numpy_command']}` on the first {s:,} masks (masks.npy {r['numpy']['npy_mb']:.0f} MB, "
+              f"memory-mapped), `elapsed_ms` of the baseline (imports excluded) × {scale:.2f}; cold = after the same cache drop."]
+    else:
+        L += ["", "NumPy: not run in this invocation (`--steps` without numpy): nan."]
     if r.get("rows_checked") is not None:
         L.append(f"Rows of NumPy and masksearch compared (sample = whole dataset): {'equal' if r['rows_checked'] else 'DIFFERENT'}.")
     L += ["", "## Beside the paper", "",
@@ -293,14 +383,15 @@ def main():
     r["seconds"], r["load"] = time.perf_counter() - started, (load0, loadavg())
     if not a.keep:
         shutil.rmtree(db, ignore_errors=True)
-        shutil.rmtree(r["numpy"]["dir"], ignore_errors=True)
+        if r.get("numpy"):
+            shutil.rmtree(r["numpy"]["dir"], ignore_errors=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     with open(a.out, "w") as f:
         f.write(report(a, r))
     for q in r["queries"].values():
         for x in q["runs"]:
             x["rows"] = len(x["rows"])
-    for runs in r["numpy"]["families"].values():
+    for runs in (r["numpy"]["families"].values() if r.get("numpy") else []):
         for x in runs:
             x["rows"] = len(x["rows"])
     with open(os.path.splitext(a.out)[0] + ".json", "w") as f:

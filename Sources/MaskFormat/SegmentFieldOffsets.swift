@@ -33,7 +33,9 @@ extension SegmentFooter {
         public static let columnDirectoryCRC = 32
         public static let blockDirectoryCRC = 36
         public static let maskCount = 40
+        /// Reserved (0) before read version 3; blocks per piece of the block directory from 3 on.
         public static let reserved = 44
+        public static let blocksPerPiece = 44
         /// CRC-32C of bytes `0..<checksum`.
         public static let checksum = 48
         public static let footerLength = 52

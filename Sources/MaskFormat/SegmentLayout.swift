@@ -1,5 +1,5 @@
-/// The byte layout of a segment file, version 2 (specified in Format/segment.md; version 1,
-/// without column statistics, is read as well).
+/// The byte layout of a segment file, version 3 (specified in Format/segment.md; versions 1,
+/// without column statistics, and 2, with the block directory under one CRC, are read as well).
 ///
 /// ```
 /// +--------------------+ 0
@@ -13,6 +13,8 @@
 /// +--------------------+ 64-aligned
 /// | block directory    |  24 B per block: offset, sizes, flags, band, CRC
 /// +--------------------+
+/// | piece checksums    |  v3: CRC-32C of each piece of the block directory (`BlockDirectoryPieces`)
+/// +--------------------+
 /// | footer (64 B)      |  section offsets and CRCs, footer CRC, footer length, magic
 /// +--------------------+ end
 /// ```
@@ -21,12 +23,18 @@ public enum SegmentLayout {
     /// `\x89MSKSEG\n`: a high byte (catches 7-bit transfers), the name, a newline (catches
     /// newline conversion) — the PNG trick.
     public static let magic: [UInt8] = [0x89, 0x4D, 0x53, 0x4B, 0x53, 0x45, 0x47, 0x0A]
-    /// The version this code writes: 2, column directory entries with statistics.
-    public static let writeVersion: UInt16 = 2
-    /// The newest read version this code understands (version-1 files are read too).
-    public static let readVersion: UInt16 = 2
+    /// The version this code writes: 3, the block directory checksummed in pieces.
+    public static let writeVersion: UInt16 = 3
+    /// The newest read version this code understands (versions 1 and 2 are read too).
+    public static let readVersion: UInt16 = 3
     /// The first read version whose column directory entries carry statistics.
     public static let statisticsReadVersion: UInt16 = 2
+    /// The first read version whose block directory is checksummed in pieces (a table of
+    /// CRC-32Cs after it; the footer holds the blocks per piece and the table's CRC).
+    public static let piecesReadVersion: UInt16 = 3
+    /// Blocks per piece of the block directory a writer uses by default: 128 entries, 3 KB,
+    /// so a query that reads a few masks checks a few kilobytes of directory, not all of it.
+    public static let defaultBlocksPerPiece = 128
     public static let headerSize = 64
     public static let footerSize = 64
     public static let blockHeaderSize = 16
@@ -161,9 +169,9 @@ public struct SegmentHeader: Sendable, Equatable {
 /// | 16 | 8 | block directory offset |
 /// | 24 | 8 | block directory length |
 /// | 32 | 4 | CRC-32C of the column directory |
-/// | 36 | 4 | CRC-32C of the block directory |
+/// | 36 | 4 | CRC-32C of the block directory (read version ≤ 2) or of its piece checksum table (3) |
 /// | 40 | 4 | mask count (repeats the header's) |
-/// | 44 | 4 | reserved, 0 |
+/// | 44 | 4 | reserved, 0 (read version ≤ 2); blocks per piece of the block directory, ≥ 1 (3) |
 /// | 48 | 4 | CRC-32C of bytes 0..<48 |
 /// | 52 | 4 | footer length (64) |
 /// | 56 | 8 | magic |
@@ -173,11 +181,16 @@ public struct SegmentFooter: Sendable, Equatable {
     public var blockDirectoryOffset: UInt64
     public var blockDirectoryLength: UInt64
     public var columnDirectoryCRC: UInt32
+    /// Read version ≤ 2: the CRC-32C of the block directory; 3: of its piece checksum table.
     public var blockDirectoryCRC: UInt32
     public var maskCount: Int
+    /// Read version 3: entries per piece of the block directory (≥ 1); 0 before (the field
+    /// was reserved). Checked against the header's read version by `checkBlocksPerPiece`.
+    public var blocksPerPiece: Int
 
     public init(columnDirectoryOffset: UInt64, columnDirectoryLength: UInt64, blockDirectoryOffset: UInt64,
-                blockDirectoryLength: UInt64, columnDirectoryCRC: UInt32, blockDirectoryCRC: UInt32, maskCount: Int) {
+                blockDirectoryLength: UInt64, columnDirectoryCRC: UInt32, blockDirectoryCRC: UInt32, maskCount: Int,
+                blocksPerPiece: Int = 0) {
         self.columnDirectoryOffset = columnDirectoryOffset
         self.columnDirectoryLength = columnDirectoryLength
         self.blockDirectoryOffset = blockDirectoryOffset
@@ -185,6 +198,7 @@ public struct SegmentFooter: Sendable, Equatable {
         self.columnDirectoryCRC = columnDirectoryCRC
         self.blockDirectoryCRC = blockDirectoryCRC
         self.maskCount = maskCount
+        self.blocksPerPiece = blocksPerPiece
     }
 
     public func encoded() -> [UInt8] {
@@ -196,14 +210,15 @@ public struct SegmentFooter: Sendable, Equatable {
         w.u32(columnDirectoryCRC)
         w.u32(blockDirectoryCRC)
         w.u32(UInt32(maskCount))
-        w.u32(0)
+        w.u32(UInt32(blocksPerPiece))
         w.u32(CRC32C.checksum(w.bytes))
         w.u32(UInt32(SegmentLayout.footerSize))
         w.raw(SegmentLayout.magic)
         return w.bytes
     }
 
-    /// Decodes the footer from the last 64 bytes of a file of `fileSize` bytes.
+    /// Decodes the footer from the last 64 bytes of a file (at `fileOffset`). Field 44 is
+    /// taken as stored: its meaning depends on the header's read version (`checkBlocksPerPiece`).
     public static func decode(_ buffer: UnsafeRawBufferPointer, fileOffset: UInt64) throws(FormatError) -> SegmentFooter {
         let s = "segment footer"
         guard buffer.count == SegmentLayout.footerSize else {
@@ -222,15 +237,27 @@ public struct SegmentFooter: Sendable, Equatable {
         let footer = SegmentFooter(
             columnDirectoryOffset: try r.u64(), columnDirectoryLength: try r.u64(),
             blockDirectoryOffset: try r.u64(), blockDirectoryLength: try r.u64(),
-            columnDirectoryCRC: try r.u32(), blockDirectoryCRC: try r.u32(), maskCount: Int(try r.u32()))
-        let reserved = try r.u32()
-        guard reserved == 0 else { throw FormatError(.invalidField, structure: s, offset: fileOffset + UInt64(Offset.reserved), detail: "reserved bits set") }
+            columnDirectoryCRC: try r.u32(), blockDirectoryCRC: try r.u32(), maskCount: Int(try r.u32()),
+            blocksPerPiece: Int(try r.u32()))
         _ = try r.u32()
         let length = try r.u32()
         guard length == SegmentLayout.footerSize else {
             throw FormatError(.invalidField, structure: s, offset: fileOffset + UInt64(Offset.footerLength), detail: "footer length \(length)")
         }
         return footer
+    }
+
+    /// Checks field 44 against the header's read version: reserved (0) before version 3,
+    /// blocks per piece (≥ 1) from version 3 on.
+    public func checkBlocksPerPiece(readVersion: UInt16, fileOffset: UInt64) throws(FormatError) {
+        let at = fileOffset + UInt64(Offset.blocksPerPiece)
+        if readVersion < SegmentLayout.piecesReadVersion {
+            guard blocksPerPiece == 0 else {
+                throw FormatError(.invalidField, structure: "segment footer", offset: at, detail: "reserved bits set")
+            }
+        } else if blocksPerPiece < 1 {
+            throw FormatError(.invalidField, structure: "segment footer", offset: at, detail: "blocks per piece \(blocksPerPiece)")
+        }
     }
 }
 

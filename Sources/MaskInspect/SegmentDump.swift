@@ -153,15 +153,17 @@ public struct SegmentDump: FileDumper {
         out.write("\nsegment footer: bytes \(fo)..<\(fo + 64) (the last 64; offsets below are relative to \(fo))\n")
         for l in Text.hexLines(rf.bytes, baseOffset: fo) { out.write(l + "\n") }
         let fcrcOK = rf.storedCRC == rf.computedCRC
+        let pieces = rh.readVersion >= SegmentLayout.piecesReadVersion
         let frows: [[String]] = [
             ["0", "8", "column directory offset", "\(rf.columnDirectoryOffset)", ""],
             ["8", "8", "column directory length", "\(rf.columnDirectoryLength)", ""],
             ["16", "8", "block directory offset", "\(rf.blockDirectoryOffset)", ""],
             ["24", "8", "block directory length", "\(rf.blockDirectoryLength)", ""],
             ["32", "4", "column directory CRC-32C", hex32(rf.columnDirectoryCRC), ""],
-            ["36", "4", "block directory CRC-32C", hex32(rf.blockDirectoryCRC), ""],
+            ["36", "4", pieces ? "piece checksum table CRC-32C" : "block directory CRC-32C", hex32(rf.blockDirectoryCRC), ""],
             ["40", "4", "mask count", "\(rf.maskCount)", rf.maskCount == rh.maskCount ? "OK (= header)" : "differs from the header (\(rh.maskCount))"],
-            ["44", "4", "reserved", "\(rf.reserved)", rf.reserved == 0 ? "OK" : "BAD"],
+            pieces ? ["44", "4", "blocks per piece", "\(rf.reserved)", rf.reserved > 0 ? "OK" : "BAD"]
+                : ["44", "4", "reserved", "\(rf.reserved)", rf.reserved == 0 ? "OK" : "BAD"],
             ["48", "4", "CRC-32C of 0..<48", hex32(rf.storedCRC), fcrcOK ? "OK" : "BAD (computed \(hex32(rf.computedCRC)))"],
             ["52", "4", "footer length", "\(rf.footerLength)", rf.footerLength == 64 ? "OK" : "BAD"],
             ["56", "8", "magic", Text.hex(rf.magic), rf.magic == SegmentLayout.magic ? "OK" : "BAD"],

@@ -9,7 +9,8 @@ import MaskStorage
 /// Order: header (offset 0) → footer (last 64 bytes) → column directory → column chunks →
 /// block directory → a walk of the block headers from offset 64 → every block (header vs
 /// directory, band, raw size, CRC-32C, LZ4 decode to its raw size) → layout (packing,
-/// 64-byte alignment, sections in order, footer right after the block directory).
+/// 64-byte alignment, sections in order, footer right after the block directory and, from
+/// read version 3, its piece checksum table).
 ///
 /// - Complexity: O(file size): every byte is checksummed once, every block decoded once.
 public struct SegmentInspection: Sendable {
@@ -191,6 +192,9 @@ public struct SegmentInspection: Sendable {
                                                detail: "mask count \(f.maskCount), header says \(h.maskCount)"))
             }
             if maskCountForColumns == nil { maskCountForColumns = f.maskCount }
+            if let h = header {
+                do throws(FormatError) { try f.checkBlocksPerPiece(readVersion: h.readVersion, fileOffset: UInt64(at)) } catch { corruptions.append(error) }
+            }
         } catch {
             corruptions.append(error)
         }
@@ -311,29 +315,7 @@ public struct SegmentInspection: Sendable {
         walkedBlockCount = walked.count
 
         var directory: [BlockDescriptor]?
-        if let f = footer {
-            let s = "block directory"
-            if let dir = slice(bytes, f.blockDirectoryOffset, f.blockDirectoryLength) {
-                let crc = CRC32C.checksum(dir)
-                if crc != f.blockDirectoryCRC {
-                    corruptions.append(FormatError(.checksumMismatch, structure: s, offset: f.blockDirectoryOffset,
-                                                   detail: "stored \(hex32(f.blockDirectoryCRC)), computed \(hex32(crc))"))
-                } else if dir.count % SegmentLayout.blockDescriptorSize != 0 {
-                    corruptions.append(FormatError(.invalidField, structure: s, offset: f.blockDirectoryOffset,
-                                                   detail: "length \(dir.count) is not a multiple of \(SegmentLayout.blockDescriptorSize)"))
-                } else {
-                    let n = dir.count / SegmentLayout.blockDescriptorSize
-                    directory = (0..<n).map { BlockDescriptor.directoryEntry(dir, index: $0) }
-                    if let h = header, n != h.maskCount * h.bandsPerMask {
-                        corruptions.append(FormatError(.invalidField, structure: s, offset: f.blockDirectoryOffset,
-                                                       detail: "\(n) blocks for \(h.maskCount) masks of \(h.bandsPerMask) bands"))
-                    }
-                }
-            } else {
-                corruptions.append(FormatError(.outOfBounds, structure: s, offset: f.blockDirectoryOffset,
-                                               detail: "\(f.blockDirectoryLength) bytes past the end of the file"))
-            }
-        }
+        if let f = footer { directory = directoryEntries(bytes, f) }
         directoryBlockCount = directory?.count
         // A damaged header: take the bands per mask from the directory and the footer's mask
         // count when they agree with the header's stored field.
@@ -353,6 +335,76 @@ public struct SegmentInspection: Sendable {
                                                detail: "found \(walked.count) blocks, the header implies \(h.maskCount * h.bandsPerMask)"))
             }
         }
+    }
+
+    /// The block directory's entries when it lies inside the file and its checksums hold —
+    /// the one CRC up to read version 2; from 3 the piece table's CRC and each piece's —,
+    /// else nil (the blocks are then walked). Damage is recorded.
+    private mutating func directoryEntries(_ bytes: UnsafeRawBufferPointer, _ f: SegmentFooter) -> [BlockDescriptor]? {
+        let s = "block directory"
+        guard let dir = slice(bytes, f.blockDirectoryOffset, f.blockDirectoryLength) else {
+            corruptions.append(FormatError(.outOfBounds, structure: s, offset: f.blockDirectoryOffset,
+                                           detail: "\(f.blockDirectoryLength) bytes past the end of the file"))
+            return nil
+        }
+        guard dir.count % SegmentLayout.blockDescriptorSize == 0 else {
+            corruptions.append(FormatError(.invalidField, structure: s, offset: f.blockDirectoryOffset,
+                                           detail: "length \(dir.count) is not a multiple of \(SegmentLayout.blockDescriptorSize)"))
+            return nil
+        }
+        let n = dir.count / SegmentLayout.blockDescriptorSize
+        let intact = usesPieces(f) ? checkPieces(bytes, f, dir) : checkWholeDirectory(f, dir)
+        guard intact else { return nil }
+        if let h = header, n != h.maskCount * h.bandsPerMask {
+            corruptions.append(FormatError(.invalidField, structure: s, offset: f.blockDirectoryOffset,
+                                           detail: "\(n) blocks for \(h.maskCount) masks of \(h.bandsPerMask) bands"))
+        }
+        return (0..<n).map { BlockDescriptor.directoryEntry(dir, index: $0) }
+    }
+
+    /// True when the block directory is checksummed in pieces: the header's read version is
+    /// 3 or more, or, the header being damaged, the footer names a piece size.
+    func usesPieces(_ f: SegmentFooter) -> Bool {
+        if let h = header { return h.readVersion >= SegmentLayout.piecesReadVersion }
+        return f.blocksPerPiece > 0
+    }
+
+    private mutating func checkWholeDirectory(_ f: SegmentFooter, _ dir: UnsafeRawBufferPointer) -> Bool {
+        let crc = CRC32C.checksum(dir)
+        guard crc == f.blockDirectoryCRC else {
+            corruptions.append(FormatError(.checksumMismatch, structure: "block directory", offset: f.blockDirectoryOffset,
+                                           detail: "stored \(hex32(f.blockDirectoryCRC)), computed \(hex32(crc))"))
+            return false
+        }
+        return true
+    }
+
+    /// Read version 3: the piece checksum table (inside the file, ending where the footer
+    /// starts, its CRC the footer's) and every piece against it.
+    private mutating func checkPieces(_ bytes: UnsafeRawBufferPointer, _ f: SegmentFooter, _ dir: UnsafeRawBufferPointer) -> Bool {
+        guard f.blocksPerPiece > 0 else { return false }   // reported with the footer
+        let pieces = BlockDirectoryPieces(blocksPerPiece: f.blocksPerPiece, blockCount: dir.count / SegmentLayout.blockDescriptorSize)
+        let at = f.blockDirectoryOffset + f.blockDirectoryLength, s = BlockDirectoryPieces.tableStructure
+        guard let table = slice(bytes, at, UInt64(pieces.tableLength)), Int(at) + pieces.tableLength == fileSize - SegmentLayout.footerSize else {
+            corruptions.append(FormatError(.outOfBounds, structure: s, offset: at, detail: "\(pieces.tableLength) bytes must end where the footer starts"))
+            return false
+        }
+        let crc = CRC32C.checksum(table)
+        guard crc == f.blockDirectoryCRC else {
+            corruptions.append(FormatError(.checksumMismatch, structure: s, offset: at,
+                                           detail: "stored \(hex32(f.blockDirectoryCRC)), computed \(hex32(crc))"))
+            return false
+        }
+        var intact = true
+        for k in 0..<pieces.pieceCount {
+            do throws(FormatError) {
+                try pieces.checkPiece(k, directory: dir, table: table, directoryOffset: f.blockDirectoryOffset)
+            } catch {
+                corruptions.append(error)
+                intact = false
+            }
+        }
+        return intact
     }
 
     /// The raw size band `band` must have.
@@ -477,9 +529,10 @@ public struct SegmentInspection: Sendable {
             cursor = max(cursor, offset &+ length)
         }
         let footerAt = UInt64(fileSize - SegmentLayout.footerSize)
-        if f.blockDirectoryOffset + f.blockDirectoryLength != footerAt {
+        let end = f.blockDirectoryOffset + f.blockDirectoryLength + UInt64(pieceTableLength(f))
+        if end != footerAt {
             warnings.append(FormatError(.invalidField, structure: "segment footer", offset: footerAt,
-                                        detail: "the block directory ends at \(f.blockDirectoryOffset + f.blockDirectoryLength), the footer starts at \(footerAt)"))
+                                        detail: "the block directory ends at \(end), the footer starts at \(footerAt)"))
         }
     }
 
@@ -493,7 +546,7 @@ public struct SegmentInspection: Sendable {
         for c in columns { ranges.append((Int(c.descriptor.offset), Int(c.descriptor.offset + c.descriptor.length))) }
         if let f = footer {
             ranges.append((Int(f.columnDirectoryOffset), Int(f.columnDirectoryOffset + f.columnDirectoryLength)))
-            ranges.append((Int(f.blockDirectoryOffset), Int(f.blockDirectoryOffset + f.blockDirectoryLength)))
+            ranges.append((Int(f.blockDirectoryOffset), Int(f.blockDirectoryOffset + f.blockDirectoryLength) + pieceTableLength(f)))
         }
         ranges = ranges.map { (max(0, min($0.0, fileSize)), max(0, min($0.1, fileSize))) }.sorted { $0.0 < $1.0 }
         var end = 0
@@ -504,6 +557,14 @@ public struct SegmentInspection: Sendable {
             }
             end = max(end, stop)
         }
+    }
+
+    /// Bytes of the piece checksum table after the block directory: 0 up to read version 2.
+    func pieceTableLength(_ f: SegmentFooter) -> Int {
+        guard usesPieces(f), f.blocksPerPiece > 0, f.blockDirectoryLength % UInt64(SegmentLayout.blockDescriptorSize) == 0,
+              f.blockDirectoryLength <= UInt64(fileSize) else { return 0 }
+        return BlockDirectoryPieces(blocksPerPiece: f.blocksPerPiece,
+                                    blockCount: Int(f.blockDirectoryLength) / SegmentLayout.blockDescriptorSize).tableLength
     }
 
     private func slice(_ bytes: UnsafeRawBufferPointer, _ offset: UInt64, _ length: UInt64) -> UnsafeRawBufferPointer? {

@@ -31,6 +31,8 @@ public enum Ingester {
         public var clip = false
         public var raw: MaskInputFile.RawLayout?
         public var bandRows = SegmentLayout.defaultBandRows
+        /// Entries per piece of the segment's block directory (each piece has its own CRC).
+        public var blocksPerPiece = SegmentLayout.defaultBlocksPerPiece
         /// Masks per chunk read and compressed at once.
         public var chunkMasks = 256
         /// The extra metadata columns (names and types) a *new* database takes instead of
@@ -103,6 +105,10 @@ public enum Ingester {
                                       options: Options) throws(StorageError) -> ([MaskInputFile], RowSelection, Int) {
         guard (1...Int(UInt16.max)).contains(options.bandRows) else {
             throw StorageError.invalidInput(file: directory, location: "band rows", reason: "must be in 1...65535, not \(options.bandRows)")
+        }
+        guard (1...Int(UInt32.max)).contains(options.blocksPerPiece) else {
+            throw StorageError.invalidInput(file: directory, location: "blocks per piece",
+                                            reason: "must be in 1...\(UInt32.max), not \(options.blocksPerPiece)")
         }
         guard !sources.isEmpty else {
             throw StorageError.invalidInput(file: directory, location: "", reason: "no input files given")
@@ -236,7 +242,8 @@ public enum Ingester {
         let finalPath = directory + "/" + name
         let tmpPath = finalPath + ".tmp-\(getpid())"
         let (height, width) = (files[0].height, files[0].width)
-        let writer = try SegmentWriter(path: tmpPath, height: height, width: width, pixelFormat: format, bandRows: bandRows)
+        let writer = try SegmentWriter(path: tmpPath, height: height, width: width, pixelFormat: format, bandRows: bandRows,
+                                       blocksPerPiece: options.blocksPerPiece)
         do throws(StorageError) {
             var done = 0, base = 0
             for f in files {

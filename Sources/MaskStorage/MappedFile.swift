@@ -76,6 +76,23 @@ public final class MappedFile: @unchecked Sendable {
         }
     }
 
+    /// Advises byte ranges `ranges` (`willNeed`), a range that starts within `gap` bytes after
+    /// the end of the current run extending it: one sequential read instead of many small
+    /// ones, and one system call. Ranges come in ascending order for the merging to apply.
+    /// - Complexity: O(ranges) plus one `madvise` per merged run (per 2 MB of it).
+    public func willNeed(_ ranges: some Sequence<Range<Int>>, mergingGapsUpTo gap: Int) {
+        var run: Range<Int>?
+        for r in ranges {
+            if let c = run, r.lowerBound >= c.lowerBound, r.lowerBound <= c.upperBound + gap {
+                run = c.lowerBound..<max(c.upperBound, r.upperBound)
+            } else {
+                if let c = run { willNeed(offset: c.lowerBound, length: c.count) }
+                run = r
+            }
+        }
+        if let c = run { willNeed(offset: c.lowerBound, length: c.count) }
+    }
+
     /// The largest range one `MADV_WILLNEED` is given (below common read-ahead windows).
     public static let willNeedPiece = 2 << 20
 

@@ -4,9 +4,10 @@ import MaskFormat
 ///
 /// Opening checks the header, the footer and the column directory (against their CRC-32Cs)
 /// and that every section lies inside the file: O(columns), whatever the number of masks.
-/// What grows with the masks is checked the first time it is read (`FirstReadCheck`): the
-/// block directory's CRC before the first pixel block is decoded, a metadata column chunk's
-/// CRC (and, for TEXT, its offsets and UTF-8) before its first row is read. Pixel blocks are
+/// What grows with the masks is checked the first time it is read: the block directory
+/// (`BlockDirectoryCheck`: whole before the first pixel block is decoded up to read version
+/// 2, piece by piece as its entries are read from version 3), a metadata column chunk's
+/// CRC (and, for TEXT, its offsets and UTF-8) before its first row is read (`FirstReadCheck`). Pixel blocks are
 /// checked (header against directory entry, payload CRC, decoded size) each time they are
 /// read. So damaged pixels or metadata are reported, never returned.
 public final class SegmentReader: @unchecked Sendable {
@@ -19,7 +20,7 @@ public final class SegmentReader: @unchecked Sendable {
     private let chunks: [(bytes: UnsafeRawBufferPointer, view: ColumnChunkView)]
     private let chunkChecks: [FirstReadCheck]
     private let blockDirectory: UnsafeRawBufferPointer
-    private let blockDirectoryCheck = FirstReadCheck()
+    private let blockDirectoryCheck: BlockDirectoryCheck
 
     public var path: String { file.path }
     /// CRC-32C of the footer's 64 bytes: binds an index file to this segment.
@@ -37,7 +38,10 @@ public final class SegmentReader: @unchecked Sendable {
             let descriptors = try SegmentReader.columnDirectory(file, header: header, footer: footer)
             self.header = header
             self.footer = footer
-            blockDirectory = try SegmentReader.blockDirectory(file, header: header, footer: footer)
+            let (directory, pieces, table) = try SegmentReader.blockDirectory(file, header: header, footer: footer)
+            blockDirectory = directory
+            blockDirectoryCheck = BlockDirectoryCheck(directory: directory, directoryOffset: footer.blockDirectoryOffset,
+                                                      storedCRC: footer.blockDirectoryCRC, pieces: pieces, table: table)
             columnDescriptors = descriptors
             chunks = try descriptors.map { (d) throws(FormatError) in try SegmentReader.chunk(file, d, rows: header.maskCount) }
             chunkChecks = descriptors.map { _ in FirstReadCheck() }
@@ -58,11 +62,14 @@ public final class SegmentReader: @unchecked Sendable {
             throw FormatError(.invalidField, structure: "segment footer", offset: UInt64(footerOffset + 40),
                               detail: "mask count \(footer.maskCount), header says \(header.maskCount)")
         }
+        try footer.checkBlocksPerPiece(readVersion: header.readVersion, fileOffset: UInt64(footerOffset))
         return (header, footer)
     }
 
-    /// The block directory, its length checked (its CRC is checked on first read).
-    private static func blockDirectory(_ file: MappedFile, header: SegmentHeader, footer: SegmentFooter) throws(FormatError) -> UnsafeRawBufferPointer {
+    /// The block directory, its length checked (its CRC is checked on first read), and from
+    /// read version 3 its pieces and their checksum table, which must end where the footer starts.
+    private static func blockDirectory(_ file: MappedFile, header: SegmentHeader, footer: SegmentFooter) throws(FormatError)
+        -> (UnsafeRawBufferPointer, BlockDirectoryPieces?, UnsafeRawBufferPointer) {
         guard let bdir = file.slice(offset: footer.blockDirectoryOffset, length: footer.blockDirectoryLength) else {
             throw FormatError(.outOfBounds, structure: "block directory", offset: footer.blockDirectoryOffset)
         }
@@ -71,7 +78,15 @@ public final class SegmentReader: @unchecked Sendable {
             throw FormatError(.invalidField, structure: "block directory", offset: footer.blockDirectoryOffset,
                               detail: "\(bdir.count) bytes for \(expectedBlocks) blocks")
         }
-        return bdir
+        guard header.readVersion >= SegmentLayout.piecesReadVersion else { return (bdir, nil, UnsafeRawBufferPointer(start: nil, count: 0)) }
+        let pieces = BlockDirectoryPieces(blocksPerPiece: footer.blocksPerPiece, blockCount: expectedBlocks)
+        let tableOffset = footer.blockDirectoryOffset + footer.blockDirectoryLength
+        guard let table = file.slice(offset: tableOffset, length: UInt64(pieces.tableLength)),
+              Int(tableOffset) + pieces.tableLength == file.count - SegmentLayout.footerSize else {
+            throw FormatError(.outOfBounds, structure: BlockDirectoryPieces.tableStructure, offset: tableOffset,
+                              detail: "\(pieces.tableLength) bytes must end where the footer starts")
+        }
+        return (bdir, pieces, table)
     }
 
     /// The column directory, checked against its CRC and decoded (with its statistics from
@@ -133,33 +148,17 @@ public final class SegmentReader: @unchecked Sendable {
         try columnDescriptors.indices.map { (i) throws(FormatError) in try column(i).decoded() }
     }
 
-    /// Checks the block directory's CRC, the first time only.
-    @inline(__always)
-    private func ensureBlockDirectory() throws(FormatError) {
-        try blockDirectoryCheck.ensure { () throws(FormatError) in
-            // The check reads the whole directory (24 bytes a block: 224 MB for 1.33 M masks of
-            // 7 bands): ask for it in large reads rather than a fault per page, which on a cold
-            // cache cost 5 s there (query mappings are advised random).
-            file.willNeed(offset: Int(footer.blockDirectoryOffset), length: blockDirectory.count)
-            do throws(FormatError) {
-                try SegmentReader.checkCRC(blockDirectory, stored: footer.blockDirectoryCRC, structure: "block directory",
-                                           offset: footer.blockDirectoryOffset)
-            } catch {
-                throw error.located(in: path)
-            }
-        }
-    }
-
     /// The directory entry of block `index` (mask `index / bandsPerMask`, band `index % bandsPerMask`),
     /// as stored: its CRC is checked by `decodeBlock`, not here (prefetch hints use it unchecked).
     public func block(_ index: Int) -> BlockDescriptor {
         BlockDescriptor.directoryEntry(blockDirectory, index: index)
     }
 
-    /// Checks block `index` (header vs directory, payload CRC; the directory's CRC on the
-    /// first call) and decodes it into `out` (`rawSize` bytes).
+    /// Checks block `index` (its directory entry's checksum the first time — the whole
+    /// directory's up to read version 2, its piece's from 3 —, header vs directory, payload
+    /// CRC) and decodes it into `out` (`rawSize` bytes).
     public func decodeBlock(_ index: Int, into out: UnsafeMutableRawBufferPointer) throws(FormatError) {
-        try ensureBlockDirectory()
+        try blockDirectoryCheck.ensure(block: index, file: file)
         let d = block(index)
         // The structure's name, built only when an error is thrown (this is the hot path).
         var s: String { "block \(index) (mask \(index / header.bandsPerMask), band \(index % header.bandsPerMask))" }
@@ -221,25 +220,37 @@ public final class SegmentReader: @unchecked Sendable {
     /// (`MappedFile.willNeed`), so that the reads of cold blocks overlap each other and the
     /// decoding of earlier ones. Byte ranges of successive requests closer than
     /// `prefetchGap` are merged into one advice (a single sequential read instead of many
-    /// small ones, and one system call).
+    /// small ones, and one system call). The directory entries giving those ranges are
+    /// advised first (`prefetchDirectory`), so that cold ones load together rather than
+    /// one page fault after the other.
     /// - Complexity: O(requests) plus one `madvise` per merged range.
-    public func prefetchBands(_ requests: some Sequence<(mask: Int, rows: Range<Int>)>) {
+    public func prefetchBands(_ requests: some Collection<(mask: Int, rows: Range<Int>)>) {
         let bandRows = header.bandRows, bands = header.bandsPerMask
-        var start = -1, end = -1
-        for (mask, rows) in requests where !rows.isEmpty && mask >= 0 && mask < maskCount {
-            let first = block(mask * bands + rows.lowerBound / bandRows)
-            let last = block(mask * bands + min(rows.upperBound - 1, header.height - 1) / bandRows)
-            let lo = Int(first.offset), hi = Int(last.payloadOffset) + Int(last.storedSize)
-            if start >= 0 && lo >= start && lo <= end + SegmentReader.prefetchGap {
-                end = max(end, hi)
-            } else {
-                if start >= 0 { file.willNeed(offset: start, length: end - start) }
-                start = lo
-                end = hi
-            }
+        prefetchDirectory(requests.lazy.map(\.mask))
+        let ranges = requests.lazy.filter { !$0.rows.isEmpty && $0.mask >= 0 && $0.mask < self.maskCount }.map { (mask, rows) in
+            let first = self.block(mask * bands + rows.lowerBound / bandRows)
+            let last = self.block(mask * bands + min(rows.upperBound - 1, self.header.height - 1) / bandRows)
+            return Int(first.offset)..<(Int(last.payloadOffset) + Int(last.storedSize))
         }
-        if start >= 0 { file.willNeed(offset: start, length: end - start) }
+        file.willNeed(ranges, mergingGapsUpTo: SegmentReader.prefetchGap)
     }
+
+    /// Advises the directory entries of masks `masks` (all their bands), ranges closer than
+    /// `directoryPrefetchGap` merged: with the directory read piece by piece (read version 3), a cold
+    /// query reads the entries of the masks it verifies, and this reads them together.
+    /// Up to read version 2 the first block read checks (and so reads) the whole directory.
+    /// - Complexity: O(masks) plus one `madvise` per merged range.
+    public func prefetchDirectory(_ masks: some Sequence<Int>) {
+        let entryBytes = header.bandsPerMask * SegmentLayout.blockDescriptorSize
+        let base = Int(footer.blockDirectoryOffset)
+        let ranges = masks.lazy.filter { $0 >= 0 && $0 < self.maskCount }.map { base + $0 * entryBytes ..< base + ($0 + 1) * entryBytes }
+        file.willNeed(ranges, mergingGapsUpTo: SegmentReader.directoryPrefetchGap)
+    }
+
+    /// Gaps up to this many bytes between prefetched directory entries are read along: a
+    /// page or two, so a query verifying 1 % of the masks reads about that share of the
+    /// directory, not all of it.
+    public static let directoryPrefetchGap = 8 << 10
 
     /// Gaps up to this many bytes between prefetched blocks are read along.
     public static let prefetchGap = 64 << 10

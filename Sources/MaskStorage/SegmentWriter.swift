@@ -24,10 +24,16 @@ public final class SegmentWriter {
     public private(set) var rawBytes = 0
     public private(set) var storedBytes = 0
 
+    /// Entries per piece of the block directory (Format/segment.md, "Block directory pieces").
+    public let blocksPerPiece: Int
+
     public init(path: String, height: Int, width: Int, pixelFormat: PixelFormat,
-                bandRows: Int = SegmentLayout.defaultBandRows) throws(StorageError) {
+                bandRows: Int = SegmentLayout.defaultBandRows,
+                blocksPerPiece: Int = SegmentLayout.defaultBlocksPerPiece) throws(StorageError) {
         precondition(bandRows >= 1 && bandRows <= Int(UInt16.max), "band rows must be in 1...65535")
+        precondition(blocksPerPiece >= 1 && blocksPerPiece <= Int(UInt32.max), "blocks per piece must be at least 1")
         self.path = path
+        self.blocksPerPiece = blocksPerPiece
         self.header = SegmentHeader(height: height, width: width, pixelFormat: pixelFormat,
                                     bandRows: min(bandRows, height), maskCount: 0)
         fd = try SystemCalls.open(path, O_WRONLY | O_CREAT | O_TRUNC)
@@ -138,11 +144,16 @@ public final class SegmentWriter {
         for b in blocks { b.encodeDirectoryEntry(into: &bw) }
         let blockDirOffset = UInt64(base + w.count)
         w.raw(bw.bytes)
+        // The piece checksum table follows the directory; the footer holds its CRC.
+        let table = bw.bytes.withUnsafeBytes {
+            BlockDirectoryPieces(blocksPerPiece: blocksPerPiece, blockCount: blocks.count).table(of: $0)
+        }
+        w.raw(table)
         let footer = SegmentFooter(
             columnDirectoryOffset: columnDirOffset, columnDirectoryLength: UInt64(columnDir.count),
             blockDirectoryOffset: blockDirOffset, blockDirectoryLength: UInt64(bw.count),
-            columnDirectoryCRC: CRC32C.checksum(columnDir), blockDirectoryCRC: CRC32C.checksum(bw.bytes),
-            maskCount: maskCount)
+            columnDirectoryCRC: CRC32C.checksum(columnDir), blockDirectoryCRC: CRC32C.checksum(table),
+            maskCount: maskCount, blocksPerPiece: blocksPerPiece)
         w.raw(footer.encoded())
         try SystemCalls.writeAll(fd, w.bytes, path: path)
         var h = header

@@ -108,27 +108,7 @@ import Testing
     /// Every single-byte change anywhere in the file is either reported (corruption) or lies
     /// in padding (warning); and the reader never returns different pixels or metadata.
     @Test func everyByteFlipIsNoticed() throws {
-        let original = Fixtures.bytes(Fixtures.segment)
-        let dir = Fixtures.temporaryDirectory()
-        defer { Fixtures.cleanup(dir) }
-        for offset in 0..<original.count {
-            let path = Fixtures.damagedCopy(of: Fixtures.segment, at: offset, xor: 0x01, into: dir, name: "seg-\(offset).mss")
-            defer { try? FileManager.default.removeItem(atPath: path) }
-            let (text, n) = try dump(path)
-            #expect(n > 0 || text.contains("warning: padding:"), "byte \(offset) changed unnoticed")
-            if let reader = try? SegmentReader(path: path) {
-                // Metadata chunks are checked when first read: a damaged one throws, never returns.
-                if let columns = try? reader.decodedColumns() {
-                    #expect(columns == V1Fixture.columns, "byte \(offset): wrong metadata returned")
-                }
-                for mask in 0..<2 {
-                    var buffer = [UInt8](repeating: 0, count: 4 * 32)
-                    if (try? buffer.withUnsafeMutableBytes({ try reader.readRows(mask: mask, rows: 0..<4, into: $0) })) != nil {
-                        #expect(buffer == V1Fixture.pixels[mask], "byte \(offset): wrong pixels returned")
-                    }
-                }
-            }
-        }
+        try expectEveryByteFlipNoticed(Fixtures.segment)
     }
 
     @Test func truncatedAndTinyFilesNeverCrash() throws {

@@ -22,7 +22,15 @@ import Testing
         try make("v2db")
     }
 
-    func make(_ name: String) throws {
+    /// `Fixtures/v3db`, the version-3 fixture (block directory in pieces), from the same
+    /// inputs with 3 blocks per piece (its 4 blocks: a piece of 3 and a piece of 1):
+    ///     MASKINSPECT_MAKE_V3_FIXTURE=1 swift test --filter FixtureMaker
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["MASKINSPECT_MAKE_V3_FIXTURE"] == "1"))
+    func makeV3Database() throws {
+        try make("v3db", blocksPerPiece: 3)
+    }
+
+    func make(_ name: String, blocksPerPiece: Int = SegmentLayout.defaultBlocksPerPiece) throws {
         let src = Fixtures.sourceDirectory
         let tmp = Fixtures.temporaryDirectory()
         defer { Fixtures.cleanup(tmp) }
@@ -30,6 +38,7 @@ import Testing
         var options = Ingester.Options()
         options.metaPath = src + "/tiny-meta.csv"
         options.bandRows = 2
+        options.blocksPerPiece = blocksPerPiece
         _ = try Ingester.ingest(into: db, inputs: [src + "/tiny.npy"], options: options)
         _ = try ROISetLoader.load(into: db, name: "object", csvPath: src + "/tiny-rois.csv")
         let out = src + "/" + name

@@ -73,3 +73,31 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
     let golden = String(decoding: Fixtures.bytes(Fixtures.directory + "/" + name), as: UTF8.self)
     #expect(text == golden, "dump differs from \(name); regenerate with MASKINSPECT_REGENERATE_GOLDEN=1 if intended", sourceLocation: sourceLocation)
 }
+
+/// Flips each byte of `segment` in turn (xor 0x01), in a copy: the dumper must report the
+/// change (or warn about padding, which no checksum covers), and a reader that opens the copy
+/// must never return other metadata or pixels than the fixture's (`V1Fixture`: every committed
+/// segment fixture holds the same masks). `also` checks more on each reader that opened.
+func expectEveryByteFlipNoticed(_ segment: String, also: (SegmentReader, Int) throws -> Void = { _, _ in },
+                                sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let original = Fixtures.bytes(segment)
+    let dir = Fixtures.temporaryDirectory()
+    defer { Fixtures.cleanup(dir) }
+    for offset in 0..<original.count {
+        let path = Fixtures.damagedCopy(of: segment, at: offset, xor: 0x01, into: dir, name: "seg-\(offset).mss")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (text, n) = try dump(path)
+        #expect(n > 0 || text.contains("warning: padding:"), "byte \(offset) changed unnoticed", sourceLocation: sourceLocation)
+        guard let reader = try? SegmentReader(path: path) else { continue }
+        try also(reader, offset)
+        if let columns = try? reader.decodedColumns() {
+            #expect(columns == V1Fixture.columns, "byte \(offset): wrong metadata returned", sourceLocation: sourceLocation)
+        }
+        for mask in 0..<2 {
+            var buffer = [UInt8](repeating: 0, count: 4 * 32)
+            if (try? buffer.withUnsafeMutableBytes({ try reader.readRows(mask: mask, rows: 0..<4, into: $0) })) != nil {
+                #expect(buffer == V1Fixture.pixels[mask], "byte \(offset): wrong pixels returned", sourceLocation: sourceLocation)
+            }
+        }
+    }
+}

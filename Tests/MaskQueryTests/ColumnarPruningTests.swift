@@ -106,7 +106,7 @@ final class SummarisedMaskTable: MaskTable, @unchecked Sendable {
             _ = try Ingester.ingest(into: dir + "/db", inputs: [dir + "/m\(i).npy"], options: Ingester.Options())
         }
         let db = try Database(path: dir + "/db")
-        #expect(db.segments.map(\.header.writeVersion) == [2, 2])
+        #expect(db.segments.map(\.header.writeVersion) == [3, 3])
         #expect(db.columnChunkSummaries(0) == [
             ColumnChunkSummary(rows: 1500, statistics: try ColumnStatistics(type: .int64, minimumBits: 0, maximumBits: 1499, structure: "")),
             ColumnChunkSummary(rows: 1200, statistics: try ColumnStatistics(type: .int64, minimumBits: 1500, maximumBits: 2699, structure: "")),

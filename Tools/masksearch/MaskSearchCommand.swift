@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MaskFormat
 import MaskQuery
 import MaskStorage
 
@@ -13,7 +14,7 @@ struct MaskSearchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "masksearch",
         abstract: "Store image masks and query them fast with a Cumulative Histogram Index.",
-        version: "masksearch 0.10.0 (segment format 2)",
+        version: "masksearch 0.10.0 (segment format \(SegmentLayout.writeVersion))",
         subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, DumpCommand.self, ShardCommand.self,
                       ServeCommand.self, GenerateCommand.self, DemoCommand.self])
 
