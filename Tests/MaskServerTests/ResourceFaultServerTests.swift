@@ -9,9 +9,9 @@ import MaskTestSupport
 import Testing
 
 /// Resource faults under the server (issue 14, item 4):
-/// - a segment truncated under the running `masksearch serve` (its mapping then raises SIGBUS on
-///   the lost pages): the process stops with exit 1 and a message naming the segment, and the
-///   client gets no answer — never a wrong one;
+/// - a segment truncated under the running `masksearch serve`: an error naming the segment
+///   (SIGBUS on lost pages stops the process with exit 1; zeros read past the end fail the
+///   block checks) — never a wrong answer;
 /// - an export to an output folder on a full file system (a tmpfs, when one can be mounted):
 ///   an error naming the folder, and the output folder as it was.
 @Suite(.serialized) struct ResourceFaultServerTests {
@@ -47,7 +47,12 @@ import Testing
         }
     }
 
-    @Test func aSegmentTruncatedUnderTheServerStopsItWithAnError() async throws {
+    /// Cut to 0 bytes, every page of the mapping is lost: the scan's read raises SIGBUS and the
+    /// server stops (exit 1, the message naming the segment). Cut to 64 bytes, the first page
+    /// stays mapped and reads zeros past the end: the block checks find the damage and the
+    /// query answers with an error naming the segment (the server stays up). Never a 200.
+    @Test(arguments: [0, 64])
+    func aSegmentTruncatedUnderTheServerIsAnError(length: Int) async throws {
         let f = try ServerFixture()
         let (p, url, err) = try Self.start([f.db, "--port", "0", "--images", f.images, "--output", f.output])
         defer { if p.isRunning { p.terminate() } }
@@ -57,13 +62,18 @@ import Testing
         let (first, _) = await Self.post(base + "api/query", ["sql": sql, "use_index": false])
         #expect(first == 200)
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: f.db).first { $0.hasPrefix("seg-") })
-        #expect(truncate(f.db + "/" + segment, 64) == 0)
+        #expect(truncate(f.db + "/" + segment, off_t(length)) == 0)
         let (status, body) = await Self.post(base + "api/query", ["sql": sql, "use_index": false])
+        if status != 0 { p.terminate() }
         p.waitUntilExit()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(status == 0, "an answer after the truncation: \(status) \(body)")
-        #expect(p.terminationReason == .exit && p.terminationStatus == 1)
-        #expect(message.contains("error: reading \(f.db)/\(segment)") && message.contains("SIGBUS"), "\(message)")
+        if length == 0 {
+            #expect(status == 0, "an answer after the truncation: \(status) \(body)")
+            #expect(p.terminationReason == .exit && p.terminationStatus == 1)
+            #expect(message.contains("error: reading \(f.db)/\(segment)") && message.contains("SIGBUS"), "\(message)")
+        } else {
+            #expect(status == 500 && body.contains(segment), "\(status) \(body)")
+        }
     }
 
     @Test func anExportOnAFullDiskFailsAndLeavesTheOutputFolder() async throws {

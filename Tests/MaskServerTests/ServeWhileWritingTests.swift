@@ -10,7 +10,8 @@ import Testing
 
 /// The server answering while another writer changes the database (issue 14, item 3d): a
 /// thread ingests 200 masks, builds the index and replaces the ROI set `object` through the
-/// library while the client sends `/api/query` in a loop. Every answer is 200 and its rows
+/// library (each step after the client got 3 more answers) while the client sends
+/// `/api/query` in a loop. Every answer is 200 and its rows
 /// equal the brute-force rows of one committed state (computed on a twin), never going back;
 /// once the writer is done, queries, `/api/info` and the new masks' details show the new state
 /// (the server reopens its sessions and catalog when the MANIFEST changes).
@@ -76,9 +77,14 @@ import Testing
         let f = try ServerFixture()
         let answers = Answers()
         try await f.withClient { client in
+            try await client.execute(uri: "/api/masks/312", method: .get) { r in #expect(r.status == .notFound) }
+            // Before each step the writer waits for 3 more answers: every state is queried.
             let writer = Task.detached {
                 defer { answers.finish() }
-                for step in 1...3 { try Self.write(f, step: step) }
+                for step in 1...3 {
+                    answers.wait(forCount: answers.all.count + 3)
+                    try Self.write(f, step: step)
+                }
             }
             // Until the writer is done, then one more round of every query.
             var i = 0, after = 0
@@ -97,8 +103,8 @@ import Testing
                 #expect(json(r)["masks"] as? Int == ServerFixture.count + Self.added)
                 #expect(json(r)["index"] is [String: Any])
             }
-            try await client.execute(uri: "/api/masks/312.json", method: .get) { r in
-                #expect(r.status == .ok, "\(String(buffer: r.body))")
+            try await client.execute(uri: "/api/masks/312", method: .get) { r in
+                #expect(r.status == .ok && json(r)["mask_id"] as? Int == 312, "\(String(buffer: r.body))")
             }
         }
         let report = StateCheck.check([answers.all], states: states)
@@ -111,11 +117,26 @@ import Testing
 
 /// Answers collected by the client, and whether the writer finished.
 final class Answers: @unchecked Sendable {
-    private let lock = NSLock()
+    private let condition = NSCondition()
     private var list: [ReaderLoop.Answer] = []
     private var done = false
-    func add(_ a: ReaderLoop.Answer) { lock.lock(); list.append(a); lock.unlock() }
-    func finish() { lock.lock(); done = true; lock.unlock() }
-    var finished: Bool { lock.lock(); defer { lock.unlock() }; return done }
-    var all: [ReaderLoop.Answer] { lock.lock(); defer { lock.unlock() }; return list }
+
+    func add(_ a: ReaderLoop.Answer) {
+        condition.lock()
+        list.append(a)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish() { condition.lock(); done = true; condition.unlock() }
+    var finished: Bool { condition.lock(); defer { condition.unlock() }; return done }
+    var all: [ReaderLoop.Answer] { condition.lock(); defer { condition.unlock() }; return list }
+
+    /// Waits until `n` answers were added (at most 5 minutes: then the test's checks fail).
+    func wait(forCount n: Int) {
+        condition.lock()
+        let deadline = Date().addingTimeInterval(300)
+        while list.count < n && condition.wait(until: deadline) {}
+        condition.unlock()
+    }
 }
