@@ -69,15 +69,9 @@ import Testing
             let r = try Self.answer(db, sql, index: thread == 0 || i % 2 == 0)
             return ReaderLoop.Answer(query: i % Self.queries.count, status: r.status, text: r.status == 0 ? r.stdout : r.stderr)
         }
-        readers.waitForAnswers(each: 2)
-        var overlapped = 0
-        for step in Self.steps(s, db) {
-            let before = readers.completed
-            let r = try CLI.run(step)
-            #expect(r.status == 0, "\(step[0]): \(r.stderr)")
-            overlapped += readers.completed - before
-            readers.waitForAnswers(each: 2)
-        }
+        let overlapped = try readers.interleave(Self.steps(s, db).map { step in
+            { let r = try CLI.run(step); #expect(r.status == 0, "\(step[0]): \(r.stderr)") }
+        })
         let answers = readers.stop()
         let report = StateCheck.check(answers, states: states)
         #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")

@@ -28,19 +28,9 @@ import Testing
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    /// Runs the binary with `extra` added to its environment.
-    static func run(_ args: [String], environment extra: [String: String]) throws -> CLI.Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLI.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    /// Runs the binary, with the fault hook failing `calls` when given (`FullDiskTests.run`).
+    static func run(_ args: [String], failing calls: String?) throws -> CLI.Result {
+        try calls.map { try FullDiskTests().run(args, failing: $0) } ?? CLI.run(args)
     }
 
     /// A database of 30 noise masks (32×32) with ROI set obj, on a 6 MB tmpfs when one can be
@@ -66,7 +56,7 @@ import Testing
         let before = try directorySnapshot(db)
         let answer = try CLI.run(["query", db, Self.query, "--format", "csv", "--no-index"]).stdout
         fs?.fill(leaving: room)
-        let r = try Self.run(args.map { $0 == "DB" ? db : $0 }, environment: fs == nil ? ["MASKSEARCH_FAIL_ENOSPC": calls] : [:])
+        let r = try Self.run(args.map { $0 == "DB" ? db : $0 }, failing: fs == nil ? calls : nil)
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stderr.contains("No space left on device") && r.stderr.contains(db + "/"), "\(r.stderr)")
         #expect(named.contains { r.stderr.contains("error: \($0)(") }, "\(r.stderr)")
@@ -102,7 +92,7 @@ import Testing
         let answer = try CLI.run(["query", db, Self.query, "--format", "csv", "--no-index"]).stdout
         fs?.fill(leaving: 0)
         let before = try directorySnapshot(db)
-        let r = try Self.run(["query", db, Self.query, "--format", "csv"], environment: fs == nil ? ["MASKSEARCH_FAIL_ENOSPC": "fallocate"] : [:])
+        let r = try Self.run(["query", db, Self.query, "--format", "csv"], failing: fs == nil ? "fallocate" : nil)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == answer)
         #expect(r.stderr.contains("warning"), "\(r.stderr)")

@@ -84,14 +84,7 @@ import Testing
                 return ReaderLoop.Answer(query: q, status: 1, text: "\(error)")
             }
         }
-        readers.waitForAnswers(each: 2)
-        var overlapped = 0
-        for step in 1...3 {
-            let before = readers.completed
-            try Self.write(db, step: step)
-            overlapped += readers.completed - before
-            readers.waitForAnswers(each: 2)
-        }
+        let overlapped = try readers.interleave((1...3).map { step in { try Self.write(db, step: step) } })
         let answers = readers.stop()
         let report = StateCheck.check(answers, states: states)
         #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")

@@ -66,6 +66,21 @@ public final class ReaderLoop: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Runs `steps` (writers) one after another while the readers run: before the first and
+    /// after each, waits until every reader completed 2 more answers (so every state between
+    /// steps is read). Returns how many answers completed while a step ran.
+    public func interleave(_ steps: [() throws -> Void]) throws -> Int {
+        waitForAnswers(each: 2)
+        var overlapped = 0
+        for step in steps {
+            let before = completed
+            try step()
+            overlapped += completed - before
+            waitForAnswers(each: 2)
+        }
+        return overlapped
+    }
+
     /// Stops the threads, waits for them, and returns each thread's answers in order.
     public func stop() -> [[Answer]] {
         condition.lock()
