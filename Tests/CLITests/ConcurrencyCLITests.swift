@@ -75,7 +75,7 @@ import Testing
         let answers = readers.stop()
         let report = StateCheck.check(answers, states: states)
         #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")
-        // The last answers of each reader show the last state.
+        // The last answers of each reader (started after the last writer returned) show the last state.
         #expect(report.finalStates.allSatisfy { $0 == states.count - 1 }, "\(report.finalStates)")
         print("concurrency(cli): \(answers.joined().count) queries, \(overlapped) completed while a writer ran, "
               + "states seen \(report.seen), errors \(report.failures.count)")

@@ -67,16 +67,18 @@ public final class ReaderLoop: @unchecked Sendable {
     }
 
     /// Runs `steps` (writers) one after another while the readers run: before the first and
-    /// after each, waits until every reader completed 2 more answers (so every state between
-    /// steps is read). Returns how many answers completed while a step ran.
+    /// after each, waits until every reader completed 3 more answers — the one it may have
+    /// started before the step ended, then 2 started after it — so every state between steps
+    /// is read by 2 consecutive answers of each reader. Returns how many answers completed
+    /// while a step ran.
     public func interleave(_ steps: [() throws -> Void]) throws -> Int {
-        waitForAnswers(each: 2)
+        waitForAnswers(each: 3)
         var overlapped = 0
         for step in steps {
             let before = completed
             try step()
             overlapped += completed - before
-            waitForAnswers(each: 2)
+            waitForAnswers(each: 3)
         }
         return overlapped
     }
