@@ -71,7 +71,7 @@ import Testing
         }
         let overlapped = try readers.interleave(Self.steps(s, db).map { step in
             { let r = try CLI.run(step); #expect(r.status == 0, "\(step[0]): \(r.stderr)") }
-        })
+        }, each: Self.queries.count)
         let answers = readers.stop()
         let report = StateCheck.check(answers, states: states)
         #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")

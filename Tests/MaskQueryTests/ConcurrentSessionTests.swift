@@ -84,7 +84,7 @@ import Testing
                 return ReaderLoop.Answer(query: q, status: 1, text: "\(error)")
             }
         }
-        let overlapped = try readers.interleave((1...3).map { step in { try Self.write(db, step: step) } })
+        let overlapped = try readers.interleave((1...3).map { step in { try Self.write(db, step: step) } }, each: Self.queries.count)
         let answers = readers.stop()
         let report = StateCheck.check(answers, states: states)
         #expect(report.failures.isEmpty, "\(report.failures.prefix(3))")

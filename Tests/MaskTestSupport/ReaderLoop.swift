@@ -67,18 +67,18 @@ public final class ReaderLoop: @unchecked Sendable {
     }
 
     /// Runs `steps` (writers) one after another while the readers run: before the first and
-    /// after each, waits until every reader completed 3 more answers — the one it may have
-    /// started before the step ended, then 2 started after it — so every state between steps
-    /// is read by 2 consecutive answers of each reader. Returns how many answers completed
-    /// while a step ran.
-    public func interleave(_ steps: [() throws -> Void]) throws -> Int {
-        waitForAnswers(each: 3)
+    /// after each, waits until every reader completed `each` + 1 more answers — the one it may
+    /// have started before the step returned, then `each` started after it — so every state
+    /// between steps is read by `each` consecutive answers of each reader (with `each` queries
+    /// in rotation, by every query). Returns how many answers completed while a step ran.
+    public func interleave(_ steps: [() throws -> Void], each: Int) throws -> Int {
+        waitForAnswers(each: each + 1)
         var overlapped = 0
         for step in steps {
             let before = completed
             try step()
             overlapped += completed - before
-            waitForAnswers(each: 3)
+            waitForAnswers(each: each + 1)
         }
         return overlapped
     }
