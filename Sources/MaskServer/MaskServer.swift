@@ -7,9 +7,9 @@ import MaskStorage
 ///
 /// The database is opened at start and reopened after every commit another process makes:
 /// metadata lookups use the catalog of the current snapshot (`LiveCatalog`), queries fixed
-/// numbers of slots (`QueryPool`) on sessions of the same snapshots (`SnapshotPool`). Everything blocking —
-/// queries, mask reads, image encoding, file reads — runs on Dispatch worker threads, never on
-/// an event loop. The server writes only index entries (as queries do) and files under the
+/// numbers of slots (`QueryPool`) on sessions of the same snapshots (`SnapshotPool`).
+/// Everything blocking — queries, mask reads, image encoding, file reads — runs on Dispatch
+/// worker threads, never on an event loop. The server writes only index entries (as queries do) and files under the
 /// output folder.
 public struct MaskServer: Sendable {
     public let configuration: ServerConfiguration
