@@ -5,7 +5,7 @@ import PackageDescription
 // posix_fallocate, madvise(MADV_POPULATE_WRITE), /proc boot ids), so no other platform is declared.
 //
 // Layers, each depending only on those below it:
-//   CLZ4, CMaskKernels  (C leaves)
+//   CLZ4, CMaskKernels, CMaskGuard  (C leaves)
 //   MaskFormat          on-disk constants, little-endian coding, checksums, value semantics
 //   MaskStorage         mapped files, segments, manifest, ingest (the only library importing CLZ4;
 //                       masksearch-bench also calls liblz4 directly to measure its limits)
@@ -46,9 +46,12 @@ let package = Package(
         // libsimde-dev is installed: ISA level 4, see Sources/CMaskKernels/internal.h.
         .target(name: "CMaskKernels", cSettings: [.define("CMK_EMULATE_AVX512", .when(configuration: .debug))]),
         .target(name: "MaskFormat", dependencies: ["CMaskKernels"]),
+        // SIGBUS on a mapped file (an I/O error, a file truncated under its mapping) → an error
+        // naming the file, exit 1 (MappedFile registers its mappings; the CLI installs the handler).
+        .target(name: "CMaskGuard"),
         .target(
             name: "MaskStorage",
-            dependencies: ["MaskFormat", "CLZ4", "CMaskKernels", .product(name: "SwiftCSV", package: "SwiftCSV")]
+            dependencies: ["MaskFormat", "CLZ4", "CMaskKernels", "CMaskGuard", .product(name: "SwiftCSV", package: "SwiftCSV")]
         ),
         .target(name: "MaskIndex", dependencies: ["MaskStorage", "MaskFormat", "CMaskKernels"]),
         .target(name: "MaskQuery", dependencies: ["MaskIndex", "MaskStorage", "MaskFormat", "CMaskKernels"]),

@@ -165,8 +165,8 @@ public final class IndexWriter: @unchecked Sendable {
     /// Creates (and commits) the index files of segments `missing` and opens them into
     /// `targets` — unless another process built an index with other parameters meanwhile.
     private func openCreatedFiles(for missing: [Int], into targets: inout [CHIFile?]) throws(StorageError) {
-        // Committed under the lock by `IndexFileCreation`, before the flush takes it: the lock is
-        // a POSIX record lock, which any release by the process would drop.
+        // Committed under the lock by `IndexFileCreation`, before the flush takes it: the lock
+        // is not reentrant.
         let names = try IndexFileCreation.createMissingFiles(database: database, parameters: parameters)
         created.store(true, ordering: .relaxed)
         for s in missing {

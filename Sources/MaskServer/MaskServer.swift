@@ -7,15 +7,16 @@ import MaskStorage
 
 /// `masksearch serve`: the web UI's HTTP server (CONTRACT.md section 6, helpers' ui-api.md).
 ///
-/// The database is opened once, at start, and stays open: metadata lookups use one snapshot
-/// (`MaskCatalog`), queries fixed pools of runners (`QueryPool`). Everything blocking —
-/// queries, mask reads, image encoding, file reads — runs on Dispatch worker threads, never on
-/// an event loop. The server writes only index entries (as queries do) and files under the
+/// The database is opened at start and reopened after every commit another process makes:
+/// metadata lookups use the catalog of the current snapshot (`LiveCatalog`), queries fixed
+/// numbers of slots (`QueryPool`) on sessions of the same snapshots (`SnapshotPool`).
+/// Everything blocking — queries, mask reads, image encoding, file reads — runs on Dispatch
+/// worker threads, never on an event loop. The server writes only index entries (as queries do) and files under the
 /// output folder.
 public struct MaskServer: Sendable {
     public let configuration: ServerConfiguration
-    let catalog: MaskCatalog
-    /// Indexed queries, and full scans (`use_index: false`), each on their own runners.
+    let live: LiveCatalog
+    /// Indexed queries, and full scans (`use_index: false`), each on their own slots.
     let queries: QueryPool
     let scans: QueryPool
     /// The image folder (the configuration's, else the one recorded by `ingest --images`).
@@ -26,13 +27,12 @@ public struct MaskServer: Sendable {
     /// when the image folder given does not exist.
     public init(configuration: ServerConfiguration, web: StaticFiles? = nil) throws {
         self.configuration = configuration
-        let database = try Database(path: configuration.databasePath)
-        database.adviseRandomAccess()
-        catalog = MaskCatalog(database: database, labelColumn: configuration.labelColumn, predColumn: configuration.predColumn)
-        // The catalog read every metadata column: damage found there stops the start.
-        try database.checkIntegrity()
-        queries = try QueryPool(path: configuration.databasePath, runners: configuration.queryRunners)
-        scans = try QueryPool(path: configuration.databasePath, runners: 1)
+        // The catalog reads every metadata column: damage found there stops the start.
+        live = try LiveCatalog(path: configuration.databasePath, labelColumn: configuration.labelColumn,
+                               predColumn: configuration.predColumn)
+        let database = live.current.database
+        queries = QueryPool(sessions: live.sessions, runners: configuration.queryRunners)
+        scans = QueryPool(sessions: live.sessions, runners: 1)
         if let folder = configuration.imageFolder {
             guard let images = ContainedFolder(path: folder) else {
                 throw ServerError("--images \(folder): no such directory")
@@ -45,6 +45,8 @@ public struct MaskServer: Sendable {
         self.web = web ?? StaticFiles()
     }
 
+    /// The catalog and database of the current snapshot (see `LiveCatalog`).
+    var catalog: MaskCatalog { live.current }
     var database: Database { catalog.database }
 
     /// The application listening on the configured host and port; `onRunning` gets the URL

@@ -2,37 +2,47 @@ import Dispatch
 import MaskQuery
 import MaskStorage
 
-/// A fixed set of `QueryRunner`s shared by all requests: a query takes a free runner (or
-/// waits for one, in arrival order), runs on a Dispatch worker thread — never on an event
-/// loop — and gives the runner back. Each runner runs one query at a time.
+/// A fixed number of query slots shared by all requests: a query takes a free slot (or waits
+/// for one, in arrival order), runs on a Dispatch worker thread — never on an event loop — on a
+/// session of the current snapshot (`SnapshotPool`: a commit by another process is seen by the
+/// next query, and a query running across it finishes on its old snapshot), and frees the slot.
 actor QueryPool {
-    private var idle: [QueryRunner]
-    private var waiting: [CheckedContinuation<QueryRunner, Never>] = []
+    private let sessions: SnapshotPool<MaskCatalog>
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(path: String, runners: Int) throws(StorageError) {
-        var made: [QueryRunner] = []
-        for _ in 0..<max(1, runners) { made.append(try QueryRunner(path: path)) }
-        idle = made
+    /// `runners` queries at most run at once (at least 1).
+    init(sessions: SnapshotPool<MaskCatalog>, runners: Int) {
+        self.sessions = sessions
+        free = max(1, runners)
     }
 
-    private func acquire() async -> QueryRunner {
-        if let runner = idle.popLast() { return runner }
-        return await withCheckedContinuation { waiting.append($0) }
+    private func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
     }
 
-    private func release(_ runner: QueryRunner) {
+    private func release() {
         if waiting.isEmpty {
-            idle.append(runner)
+            free += 1
         } else {
-            waiting.removeFirst().resume(returning: runner)
+            waiting.removeFirst().resume()
         }
     }
 
-    /// Runs `sql` on a free runner, off the event loops.
+    /// Runs `sql` in a free slot, off the event loops; `useIndex: false` reads every targeted
+    /// mask and writes nothing (`--no-index`). Damage found in the metadata the query read is
+    /// its error, as in `QuerySession`.
     func run(_ sql: String, useIndex: Bool, explain: ExplainRequest?) async throws -> QueryResult {
-        let runner = await acquire()
-        defer { release(runner) }
-        return try await Blocking.run { try runner.run(sql, useIndex: useIndex, explain: explain) }
+        await acquire()
+        defer { release() }
+        let sessions = self.sessions
+        return try await Blocking.run {
+            try sessions.withSession(useIndex: useIndex) { try $0.run(sql, explain: explain) }
+        }
     }
 }
 

@@ -67,22 +67,58 @@ public final class Database: MaskTable, @unchecked Sendable {
 
     /// Opens the database at `path`: the manifest, each segment's framing, the ROI set mappings.
     /// - Complexity: O(files + columns); no per-mask work.
+    ///
+    /// Opening races with writers: a commit (by another process) may replace the manifest after
+    /// it was read and its writer then deletes the files the new one no longer names (a replaced
+    /// ROI set). A file of the manifest that is missing when the MANIFEST changed meanwhile is
+    /// therefore not damage: the open starts again on the new manifest (`Database.openFiles`).
     public init(path: String) throws(StorageError) {
         self.path = path
-        let manifest = try Database.readManifest(path)
-        self.manifest = manifest
-        guard let format = manifest.format else {
-            throw StorageError.corrupt(FormatError(.invalidField, structure: "manifest", file: Database.manifestPath(path), detail: "pixel format"))
-        }
+        let opened = try Database.openFiles(path)
+        manifest = opened.manifest
         height = manifest.height
         width = manifest.width
-        pixelFormat = format
-        columns = try Database.schema(manifest, path: path)
-        (segments, segmentStarts) = try Database.openSegments(manifest, path: path, columns: columns, format: format)
+        pixelFormat = opened.format
+        columns = opened.columns
+        segments = opened.segments
+        segmentStarts = opened.starts
         views = segments.flatMap { s in s.columnDescriptors.indices.map { s.uncheckedColumn($0) } }
-        var rois: [String: MappedFile] = [:]
-        for entry in manifest.roiSets { rois[entry.name] = try MappedFile(path: path + "/" + entry.file) }
-        roiFiles = rois
+        roiFiles = opened.rois
+    }
+
+    /// What `openFiles` opened: one manifest and the files it names.
+    private struct OpenedFiles {
+        var manifest: Manifest
+        var format: PixelFormat
+        var columns: [ColumnDescriptor]
+        var segments: [SegmentReader]
+        var starts: [Int]
+        var rois: [String: MappedFile]
+    }
+
+    /// Reads the manifest and opens the files it names; when one is missing (ENOENT) while the
+    /// MANIFEST's stamp changed since it was read, a writer replaced it: starts again (at most
+    /// 16 times; a missing file under an unchanged MANIFEST is damage, thrown at once).
+    /// - Complexity: O(files + columns) per attempt.
+    private static func openFiles(_ path: String) throws(StorageError) -> OpenedFiles {
+        var attempt = 0
+        while true {
+            let stamp = ManifestStamp(directory: path)
+            let manifest = try readManifest(path)
+            guard let format = manifest.format else {
+                throw StorageError.corrupt(FormatError(.invalidField, structure: "manifest", file: manifestPath(path), detail: "pixel format"))
+            }
+            do throws(StorageError) {
+                let columns = try schema(manifest, path: path)
+                let (segments, starts) = try openSegments(manifest, path: path, columns: columns, format: format)
+                var rois: [String: MappedFile] = [:]
+                for entry in manifest.roiSets { rois[entry.name] = try MappedFile(path: path + "/" + entry.file) }
+                return OpenedFiles(manifest: manifest, format: format, columns: columns, segments: segments, starts: starts, rois: rois)
+            } catch {
+                guard case .system(_, _, ENOENT) = error, attempt < 16, ManifestStamp(directory: path) != stamp else { throw error }
+                attempt += 1
+            }
+        }
     }
 
     /// The table's columns: the builtins, then the manifest's extra columns.

@@ -2,8 +2,11 @@
 import Glibc
 #endif
 
-/// The writer lock of a database directory: an exclusive POSIX record lock on `DIR/LOCK`,
-/// held for the whole of a write (ingest, roi, index). Released on `release()`, or by the
+/// The writer lock of a database directory: an exclusive open-file-description lock on
+/// `DIR/LOCK` (`SystemCalls.lockExclusive`), held for the whole of a write (ingest, roi, index,
+/// a query's index flush). Writers wait for each other, whether in other processes or in other
+/// threads of this one: two writers at once are serialised, never refused. Not reentrant: a
+/// holder must not take it again for the same directory. Released on `release()`, or by the
 /// kernel when the process exits, even by kill -9. Writers also use it to sweep files left
 /// by an interrupted writer: any `seg-`/`roi-`/`chi-` file or `.tmp-` file the manifest
 /// does not name.

@@ -3,9 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CMaskGuard
 
 /// A read-only memory mapping of a whole file (`mmap(PROT_READ, MAP_SHARED)`), unmapped on
 /// deinit. swift-system has no mmap wrapper; this follows its style.
+///
+/// A read through a mapping cannot fail like a call: an I/O error on the page, or a file
+/// truncated under the mapping, raises SIGBUS. Every mapping is registered with `CMaskGuard`,
+/// so that a process that installed its handler (`MappedFile.guardReads`, the CLI does) stops
+/// with an error naming the file (exit 1), never with a wrong answer or an unexplained crash.
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
@@ -29,6 +35,15 @@ public final class MappedFile: @unchecked Sendable {
             throw StorageError.system(call: "mmap", path: path, errno: errno)
         }
         bytes = UnsafeRawBufferPointer(start: p, count: size)
+        _ = cmg_register(p, size, path)
+    }
+
+    /// Installs the SIGBUS handler of `CMaskGuard` for the whole process (idempotent): a fault
+    /// on a mapped file writes `error: reading FILE: ...` to standard error and exits with
+    /// status 1. For executables; a library loaded by another program (the C ABI) does not
+    /// install process-wide signal handlers.
+    public static func guardReads() {
+        _ = cmg_install("")
     }
 
     public var count: Int { bytes.count }
@@ -132,6 +147,9 @@ public final class MappedFile: @unchecked Sendable {
     public static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        if let base = bytes.baseAddress {
+            cmg_unregister(base)
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
     }
 }

@@ -26,6 +26,7 @@ enum SystemCalls {
 
     /// Writes all of `buffer` at the current position.
     static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(StorageError) {
+        if injectedFailure("write") { throw StorageError.system(call: "write", path: path, errno: ENOSPC) }
         var done = 0
         while done < buffer.count {
             let n = try retrying("write", path) { Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done) }
@@ -50,6 +51,7 @@ enum SystemCalls {
     /// Writes the buffers of `iovecs` in order (`writev`, at most IOV_MAX at a time),
     /// resuming after short writes.
     static func writeAll(_ fd: Int32, _ iovecs: [iovec], path: String) throws(StorageError) {
+        if injectedFailure("writev") { throw StorageError.system(call: "writev", path: path, errno: ENOSPC) }
         var pending = iovecs[...]
         while !pending.isEmpty {
             let batch = Array(pending.prefix(1024))
@@ -143,11 +145,23 @@ enum SystemCalls {
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
-    /// Takes the exclusive POSIX record lock (`lockf(F_LOCK)`) on a whole file, waiting
-    /// for it; released when the descriptor is closed or the process exits (even by kill -9).
+    /// Takes an exclusive open-file-description lock on a whole file (`fcntl(F_OFD_SETLKW)`),
+    /// waiting for it; released when the descriptor is closed or the process exits (even by
+    /// kill -9). Unlike a process-associated record lock (`lockf`, `F_SETLKW`), it also excludes
+    /// the other descriptors of the same process, so two threads of one process (two handles
+    /// of the C ABI, a query's index flush beside an ingest) are serialised too, and closing one
+    /// descriptor never drops another's lock. It conflicts with `lockf` locks (older binaries).
     static func lockExclusive(_ fd: Int32, path: String) throws(StorageError) {
-        try retrying("lockf", path) { Glibc.lockf(fd, F_LOCK, 0) }
+        var region = flock()
+        region.l_type = Int16(F_WRLCK)
+        region.l_whence = Int16(SEEK_SET)
+        region.l_start = 0
+        region.l_len = 0  // to the end of the file, however it grows
+        try retrying("fcntl(F_OFD_SETLKW)", path) { Glibc.fcntl(fd, ofdSetLockWait, &region) }
     }
+
+    /// `F_OFD_SETLKW` (Linux 3.15+), defined by glibc only under `_GNU_SOURCE`.
+    private static let ofdSetLockWait: Int32 = 38
 
     /// Drops the page cache for a file (POSIX_FADV_DONTNEED): for cold benchmarks.
     static func dropCache(_ path: String) {
@@ -174,8 +188,8 @@ enum SystemCalls {
 
 extension SystemCalls {
     /// Test-only fault injection: true when the environment variable `MASKSEARCH_FAIL_ENOSPC`
-    /// lists `call` (comma-separated: `fallocate`, `pwrite`), which then fails with ENOSPC as on
-    /// a full file system. Unset in normal use.
+    /// lists `call` (comma-separated: `fallocate`, `pwrite`, `write`, `writev`), which then
+    /// fails with ENOSPC as on a full file system. Unset in normal use.
     static func injectedFailure(_ call: String) -> Bool {
         guard let value = getenv("MASKSEARCH_FAIL_ENOSPC") else { return false }
         return String(cString: value).split(separator: ",").contains { $0 == call }

@@ -20,6 +20,8 @@ struct MaskSearchCommand: AsyncParsableCommand {
 
     /// Parses, then runs the subcommand (awaiting it when it is async, as `serve` is).
     static func main() async {
+        // A read error on a mapped database file is a SIGBUS: an error naming the file, exit 1.
+        MappedFile.guardReads()
         do {
             if let query = parseQuery() {
                 try query.run()
