@@ -134,6 +134,19 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: f.out) == ["mine.txt"])
     }
 
+    @Test func shardedDatabasesAreRefused() throws {
+        let f = try Fixture()
+        let sharded = f.scratch.path + "/sharded"
+        try f.must(["shard", "create", sharded, "--shards", "2"])
+        try f.must(["ingest", sharded, f.data + "/masks.npy", "--meta", f.data + "/meta.csv", "--images", f.data + "/images"])
+        for args in [["export", sharded, Self.sql, "--to", f.out],
+                     ["augment", sharded, "SELECT mask_id FROM masks", "--to", f.out, "--roi", "object"]] {
+            let r = try CLI.run(args)
+            #expect(r.status == 2 && r.stderr.contains("sharded"), "\(args): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: f.out))
+        }
+    }
+
     @Test func imagesWithoutAFolderAreRefused() throws {
         let f = try Fixture()
         let bare = f.scratch.path + "/bare"

@@ -159,5 +159,11 @@ import Testing
         let mixed = try Self.ingest([s.path + "/db", dir + "/1.png", s.path + "/none.npy"])
         #expect(mixed.status == 2)
         #expect(try Self.snapshot(s.path + "/db") == before)
+        // Sharded databases take .npy only: refused, every shard as it was.
+        #expect(try CLI.run(["shard", "create", s.path + "/sharded", "--shards", "2"]).status == 0)
+        let shardedBefore = try Self.snapshot(s.path + "/sharded")
+        let sharded = try Self.ingest([s.path + "/sharded", dir + "/1.png"])
+        #expect(sharded.status == 2 && sharded.stderr.contains("sharded"), "\(sharded.stderr)")
+        #expect(try Self.snapshot(s.path + "/sharded") == shardedBefore)
     }
 }
