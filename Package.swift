@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "masksearch",
             dependencies: [
-                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer",
+                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer", "MaskExport", "MaskImaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/masksearch"

@@ -45,6 +45,39 @@ public enum IngestSource: Sendable, Equatable {
     /// the header first, then the data; no seek). `name` is what errors call it.
     case stream(fd: Int32, name: String)
 
+    /// Masks made on demand, a chunk at a time (image files decoded by the CLI): only one
+    /// chunk is held in memory, whatever the count.
+    case producer(MaskProducer)
+
     /// The process's standard input as an `.npy` stream (`masksearch ingest DB -`).
     public static let standardInput = IngestSource.stream(fd: 0, name: "standard input")
+}
+
+/// Masks the caller makes on demand: `count` masks of `height` × `width` elements of
+/// `elementType`. `Ingester` calls `fill(first, k, buffer)` for consecutive chunks, in order,
+/// with a buffer of `k · height · width · elementType.size` bytes to fill with masks
+/// `first..<first + k`, C order, little-endian. An error `fill` throws stops the ingest, which
+/// then commits nothing. Memory: one chunk (`Ingester.Options.chunkMasks` masks) at a time.
+public final class MaskProducer: @unchecked Sendable, Equatable {
+    public typealias Fill = (_ first: Int, _ count: Int, _ buffer: UnsafeMutableRawBufferPointer) throws(StorageError) -> Void
+
+    public let count: Int
+    public let height: Int
+    public let width: Int
+    public let elementType: NpyHeader.ElementType
+    /// What errors call the input.
+    public let name: String
+    public let fill: Fill
+
+    public init(count: Int, height: Int, width: Int, elementType: NpyHeader.ElementType, name: String, fill: @escaping Fill) {
+        self.count = count
+        self.height = height
+        self.width = width
+        self.elementType = elementType
+        self.name = name
+        self.fill = fill
+    }
+
+    /// Producers are equal when they are the same object.
+    public static func == (a: MaskProducer, b: MaskProducer) -> Bool { a === b }
 }

@@ -5,7 +5,7 @@ import Glibc
 
 /// One input of `ingest`: an `.npy` file (2-D: one mask; 3-D: a stack), a raw dump
 /// described by `--raw-shape`/`--raw-dtype`, masks in memory (`MaskBuffer`), or an `.npy`
-/// stream (standard input). Resolution reads only headers and file sizes, so every input is
+/// stream (standard input), or masks a `MaskProducer` makes. Resolution reads only headers and file sizes, so every input is
 /// checked before any pixel is read.
 public struct MaskInputFile: @unchecked Sendable, Equatable {
     /// Where the pixels are read from.
@@ -16,6 +16,8 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
         case buffer(UnsafeRawPointer)
         /// A descriptor positioned at the data (its header already read), read sequentially.
         case stream(fd: Int32)
+        /// Made on demand by the caller, a chunk at a time.
+        case producer(MaskProducer)
     }
 
     /// The file's path, or the name of a buffer or stream: what errors call the input.
@@ -61,6 +63,9 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
                 continue
             case .stream(let fd, let name):
                 files.append(try stream(fd: fd, name: name))
+                continue
+            case .producer(let p):
+                files.append(try producer(p))
                 continue
             case .path(let p):
                 path = p
@@ -133,6 +138,17 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
                              height: b.height, width: b.width, dataOffset: 0, origin: .buffer(b.base))
     }
 
+    /// A producer's input, after checking its shape (as a buffer's).
+    static func producer(_ p: MaskProducer) throws(StorageError) -> MaskInputFile {
+        guard p.count >= 0, p.height > 0, p.width > 0,
+              p.height.multipliedReportingOverflow(by: p.width * p.elementType.size).overflow == false else {
+            throw StorageError.invalidInput(file: p.name, location: "shape",
+                                            reason: "(\(p.count), \(p.height), \(p.width)) is not a stack of masks (N >= 0, H > 0, W > 0)")
+        }
+        return MaskInputFile(path: p.name, elementType: p.elementType, bigEndian: false, count: p.count,
+                             height: p.height, width: p.width, dataOffset: 0, origin: .producer(p))
+    }
+
     /// Reads an `.npy` header from the stream `fd` (exactly the header's bytes: the 12-byte
     /// preamble window, then the rest of the header it declares), leaving it at the data.
     static func stream(fd: Int32, name: String) throws(StorageError) -> MaskInputFile {
@@ -168,8 +184,8 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
     }
 
     /// Streams the masks in chunks of up to `chunk` masks: `body(firstMaskIndex, count, bytes)`.
-    /// A buffer's chunks are slices of it (no copy); files and streams are read into one
-    /// chunk-sized buffer.
+    /// A buffer's chunks are slices of it (no copy); files and streams are read, and a
+    /// producer's masks made, into one chunk-sized buffer.
     public func forEachChunk(chunk: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
         switch origin {
         case .buffer(let base):
@@ -181,6 +197,8 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
             }
         case .stream(let fd):
             try readChunks(fd: fd, chunk: chunk, body)
+        case .producer(let p):
+            try bufferedChunks(chunk: chunk, fill: p.fill, body)
         case .file:
             let fd = try SystemCalls.open(path, O_RDONLY)
             defer { SystemCalls.close(fd) }
@@ -194,17 +212,26 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
 
     /// Reads the masks sequentially from `fd` (positioned at the data) a chunk at a time.
     private func readChunks(fd: Int32, chunk: Int, _ body: (Int, Int, UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
+        try bufferedChunks(chunk: chunk, fill: { (first, _, want) throws(StorageError) in
+            let got = try SystemCalls.readFully(fd, want, path: path)
+            guard got == want.count else {
+                throw StorageError.invalidInput(file: path, location: "mask \(first + got / maskBytes)", reason: "file ended early (truncated)")
+            }
+        }, body)
+    }
+
+    /// Passes the masks to `body` a chunk at a time through one chunk-sized buffer, which
+    /// `fill(first, k, part)` fills with masks `first..<first + k` before each call.
+    private func bufferedChunks(chunk: Int, fill: MaskProducer.Fill,
+                                _ body: (Int, Int, UnsafeRawBufferPointer) throws(StorageError) -> Void) throws(StorageError) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, chunk * maskBytes), alignment: 64)
         defer { buffer.deallocate() }
         var first = 0
         while first < count {
             let k = min(chunk, count - first)
-            let want = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(k * maskBytes)])
-            let got = try SystemCalls.readFully(fd, want, path: path)
-            guard got == want.count else {
-                throw StorageError.invalidInput(file: path, location: "mask \(first + got / maskBytes)", reason: "file ended early (truncated)")
-            }
-            try body(first, k, UnsafeRawBufferPointer(want))
+            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(k * maskBytes)])
+            try fill(first, k, part)
+            try body(first, k, UnsafeRawBufferPointer(part))
             first += k
         }
     }

@@ -15,7 +15,7 @@ struct MaskSearchCommand: AsyncParsableCommand {
         commandName: "masksearch",
         abstract: "Store image masks and query them fast with a Cumulative Histogram Index.",
         version: "masksearch 0.10.0 (segment format \(SegmentLayout.writeVersion))",
-        subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, DumpCommand.self, ShardCommand.self,
+        subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, ExportCommand.self, AugmentCommand.self, DumpCommand.self, ShardCommand.self,
                       ServeCommand.self, GenerateCommand.self, DemoCommand.self])
 
     /// Parses, then runs the subcommand (awaiting it when it is async, as `serve` is).
