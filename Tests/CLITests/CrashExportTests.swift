@@ -4,8 +4,8 @@ import FoundationNetworking
 #endif
 import Testing
 
-/// Export and augmentation (CONTRACT.md section 7, through `masksearch serve`: the CLI has no
-/// export command) crashed at every write event and cut at every sync: the output folder then
+/// Export and augmentation (CONTRACT.md section 7, through `masksearch serve`; `masksearch
+/// export` and `augment` write through the same `ResultExport` and `StagingDirectory`) crashed at every write event and cut at every sync: the output folder then
 /// holds the complete target directory or nothing — no partial target, no staging leftover —
 /// and the database (whose index the request's query may extend) passes the checks of
 /// CrashSweepTests. A power cut after the request was answered keeps the complete directory.
