@@ -17,9 +17,13 @@ struct MaskSearchCommand: AsyncParsableCommand {
         subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, DumpCommand.self, ShardCommand.self,
                       ServeCommand.self, GenerateCommand.self, DemoCommand.self])
 
-    /// Parses, then runs the subcommand (awaiting it when it is async, as `serve` is).
+    /// Parses, then runs the subcommand (awaiting it when it is async). `serve` is handed to
+    /// `masksearch-server` before any parsing: its help and usage errors are the server's.
     static func main() async {
         do {
+            if CommandLine.arguments.dropFirst().first == ServeCommand.configuration.commandName {
+                try ServeCommand.execServer(Array(CommandLine.arguments.dropFirst(2)))
+            }
             if let query = parseQuery() {
                 try query.run()
                 return
