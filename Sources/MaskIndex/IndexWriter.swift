@@ -81,7 +81,7 @@ public final class IndexWriter: @unchecked Sendable {
     }
 
     /// What storing mask `row`'s entry first touches (`IndexingBudget`): in a file with a delta
-    /// region (version 3, and every file `flush` creates), the pages of its own record — the
+    /// region (versions 3 and 4, and every file `flush` creates), the pages of its own record — the
     /// group is the mask itself; in an older file, one page of every key column, shared by the
     /// page group of `pageSize / entryWidth` consecutive masks (0 pages when a mask of the group
     /// is valid already: its pages exist). A merge of a full delta region into the columns is

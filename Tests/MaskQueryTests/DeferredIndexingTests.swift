@@ -13,6 +13,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try IncrementalDeltaTests().databases(dir, names: ["deferred", "sync"])
+        // Index version 3's delta capacity (one mask in 16), so that the region fills and merges.
+        for name in ["deferred", "sync"] {
+            _ = try DatabaseIndex.createEmptyFiles(database: try Database(path: dir + "/" + name), deltaCapacity: { ($0 + 15) / 16 })
+        }
         func indexed(_ name: String) throws -> [Bool] {
             guard let d = try? Database(path: dir + "/" + name), d.manifest.segments.contains(where: { $0.indexFile != nil }) else {
                 return Array(repeating: false, count: 300)
