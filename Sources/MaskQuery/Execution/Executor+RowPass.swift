@@ -83,7 +83,10 @@ extension Executor {
     }
 
     /// Narrows term `t` of `rows` (states `0...area`) by the bounds source: a constant ROI's
-    /// bounds of every row from one column pass (`allRowBounds`), a named ROI's row by row.
+    /// bounds of every row from one column pass (`allRowBounds`) when `rows` are at least one
+    /// in 8 of the table, else (and for a named ROI) row by row — the same bounds; a column
+    /// pass also checks every delta record of the index (a CRC of its whole entries), which
+    /// for a query of a few hundred rows costs more than their own bounds.
     func applySourceBounds(_ t: Int, rows: [Int]) {
         guard let source = boundsSource else { return }
         let term = plan.cpTerms[t]
@@ -95,7 +98,7 @@ extension Executor {
         case .full, .box: constantBox = states.box(row: rows[0], roi: term.roi)
         case .named: constantBox = nil
         }
-        if let box = constantBox, let all = allRowBounds(box: box, codes: term.codes) {
+        if let box = constantBox, rows.count * 8 >= table.count, let all = allRowBounds(box: box, codes: term.codes) {
             for row in rows {
                 guard let b = all[row] else { continue }
                 widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
