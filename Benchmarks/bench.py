@@ -203,7 +203,14 @@ def warm_cache(*paths):
 
 
 def dir_bytes(path, suffix=None):
-    return sum(os.path.getsize(f) for f in files_under(path) if suffix is None or f.endswith(suffix))
+    """Bytes of the files under `path` (ending with `suffix`); index files (`.chi`) count the
+    bytes they occupy on disk, not their apparent size (version 4's delta records are sparse)."""
+    def size(f):
+        if not f.endswith(".chi"):
+            return os.path.getsize(f)
+        st = os.stat(f)
+        return min(st.st_size, st.st_blocks * 512)
+    return sum(size(f) for f in files_under(path) if suffix is None or f.endswith(suffix))
 
 
 class Runner:

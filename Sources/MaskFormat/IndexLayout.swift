@@ -1,4 +1,4 @@
-/// The byte layout of a Cumulative Histogram Index file (`chi-NNNNNN.chi`), version 3,
+/// The byte layout of a Cumulative Histogram Index file (`chi-NNNNNN.chi`), version 4,
 /// one per segment (specified in Format/index.md).
 ///
 /// ```
@@ -11,11 +11,12 @@
 /// +-----------------------+
 /// | entries               |  one column per key, `columnStride` bytes apart, 64-aligned;
 /// |                       |  column k holds key k of every mask (u16 or u32, little-endian)
-/// +-----------------------+ deltaOffset (version 3)
-/// | delta header (64 B)   |  u32 published records, u32 generation, zeros
+/// +-----------------------+ deltaOffset (version 3 and later)
+/// | delta header (64 B)   |  u32 published records, u32 generation, u32 capacity (v4; v3: 0), zeros
 /// | delta directory       |  u32 mask number per slot, 64-aligned
 /// | delta records         |  `deltaCapacity` records of `deltaRecordSize` bytes, mask-major:
 /// |                       |  u32 mask, u32 CRC-32C, the mask's entries in key order
+/// |                       |  (v4: not reserved at creation — sparse until written)
 /// +-----------------------+
 /// ```
 /// Key k = ((iy * cornerCols) + ix) * (bins - 1) + (b - 1), for corner row iy, corner
@@ -37,8 +38,12 @@ public enum IndexLayout {
     /// Version 3 added the mask-major delta region after the key columns (small queries store
     /// a mask's entries contiguously there; Format/index.md): a version-2 writer would repair a
     /// file without clearing it, so version-3 files need a version-3 reader.
-    public static let writeVersion: UInt16 = 3
-    public static let readVersion: UInt16 = 3
+    /// Version 4 stores the delta capacity in the delta header (u32 at `deltaCapacityOffset`)
+    /// instead of deriving it from the mask count, and new files get room for every mask
+    /// (`defaultDeltaCapacity`), left sparse: a version-3 reader would take the formula's
+    /// capacity and misplace the records, so version-4 files need a version-4 reader.
+    public static let writeVersion: UInt16 = 4
+    public static let readVersion: UInt16 = 4
     /// Offsets of the mutable header fields, not covered by the header checksum: the boot tag
     /// (u64, 0 = every valid entry is durable) and the time it was set (u32, Unix seconds).
     public static let unsyncedBootOffset = 48
@@ -50,11 +55,20 @@ public enum IndexLayout {
     public static let deltaHeaderSize = 64
     public static let deltaCountOffset = 0
     public static let deltaGenerationOffset = 4
+    /// Version 4: the region's capacity in records (u32, set at creation, never changed; it
+    /// fixes the file's size, which readers check). Zero in version 3 (capacity by formula).
+    public static let deltaCapacityOffset = 8
     /// A delta record: u32 mask number, u32 CRC-32C of the mask number's 4 bytes followed by
     /// the entries, then the entries (key order, at the entry width), padded to 64 bytes.
     public static let deltaRecordEntriesOffset = 8
-    /// The delta region holds at most this many bytes of records (and at most one mask in 16).
+    /// Version 3: the delta region holds at most this many bytes of records (and at most one
+    /// mask in 16).
     public static let deltaBytesLimit = 8 << 20
+
+    /// The delta capacity of new (version-4) files: every mask of the segment, so that
+    /// exploring queries append and never merge (merges happen in `masksearch index`). The
+    /// records' bytes are not reserved: only written records take disk space.
+    public static func defaultDeltaCapacity(maskCount: Int) -> Int { max(1, maskCount) }
     /// The default number of value bins. 20: every multiple of 0.05 — the thresholds people
     /// type (0.2, 0.5, 0.8) — is a bin edge, so ranges on them are bounded without a partial
     /// bin; chosen from the evaluation's Figure 10 (BENCHMARKS.md).
@@ -99,11 +113,15 @@ public struct IndexHeader: Sendable, Equatable {
     public var maskCount: Int
     public var segmentFooterCRC: UInt32
     /// The file's read version: 1 for files of version 1 (whose uint8 bins are equal width over
-    /// the codes), 2 for files without a delta region, else `IndexLayout.readVersion` (what
-    /// `encoded` writes).
+    /// the codes), 2 for files without a delta region, 3 for a delta capacity by formula, else
+    /// `IndexLayout.readVersion` (what `encoded` writes).
     public var readVersion: UInt16 = IndexLayout.readVersion
+    /// Version 4: the delta capacity stored in the delta header (`decode` reads it; new headers
+    /// take `deltaCapacity` or `IndexLayout.defaultDeltaCapacity`). Unused before version 4.
+    public var storedDeltaCapacity: Int
 
-    public init(height: Int, width: Int, pixelFormat: PixelFormat, bins: Int, cell: Int, maskCount: Int, segmentFooterCRC: UInt32) {
+    public init(height: Int, width: Int, pixelFormat: PixelFormat, bins: Int, cell: Int, maskCount: Int, segmentFooterCRC: UInt32,
+                deltaCapacity: Int? = nil) {
         self.height = height
         self.width = width
         self.pixelFormat = pixelFormat
@@ -111,6 +129,7 @@ public struct IndexHeader: Sendable, Equatable {
         self.cell = cell
         self.maskCount = maskCount
         self.segmentFooterCRC = segmentFooterCRC
+        storedDeltaCapacity = max(1, deltaCapacity ?? IndexLayout.defaultDeltaCapacity(maskCount: maskCount))
     }
 
     public var entryWidth: Int { height * width <= 65535 ? 2 : 4 }
@@ -127,10 +146,12 @@ public struct IndexHeader: Sendable, Equatable {
     public var deltaOffset: Int { entriesOffset + keyCount * columnStride }
     /// Bytes of one delta record: mask number, checksum, entries, padded to a multiple of 64.
     public var deltaRecordSize: Int { IndexLayout.align64(IndexLayout.deltaRecordEntriesOffset + keyCount * entryWidth) }
-    /// Records the delta region holds: one mask in 16, at most `IndexLayout.deltaBytesLimit`
-    /// bytes of records, at least 1; 0 without a delta region.
+    /// Records the delta region holds: version 4, the capacity stored in its header; version 3,
+    /// one mask in 16, at most `IndexLayout.deltaBytesLimit` bytes of records, at least 1; 0
+    /// without a delta region.
     public var deltaCapacity: Int {
         guard hasDelta else { return 0 }
+        if readVersion >= 4 { return storedDeltaCapacity }
         return max(1, min((maskCount + 15) / 16, IndexLayout.deltaBytesLimit / deltaRecordSize))
     }
     /// The delta directory: u32 mask number of each slot's record, `deltaCapacity` of them.
@@ -138,6 +159,20 @@ public struct IndexHeader: Sendable, Equatable {
     public var deltaRecordsOffset: Int { deltaDirectoryOffset + IndexLayout.align64(deltaCapacity * 4) }
     public var fileSize: Int {
         hasDelta ? deltaRecordsOffset + deltaCapacity * deltaRecordSize : deltaOffset
+    }
+    /// The bytes whose blocks are reserved at creation: the whole file before version 4, else
+    /// everything up to the delta records (which stay sparse until written).
+    public var reservedSize: Int { readVersion >= 4 ? deltaRecordsOffset : fileSize }
+
+    /// The delta header of a new, empty region (64 bytes): no record, generation 0, and from
+    /// version 4 the capacity.
+    public func encodedDeltaHeader() -> [UInt8] {
+        var w = ByteWriter(capacity: IndexLayout.deltaHeaderSize)
+        w.u32(0)
+        w.u32(0)
+        w.u32(readVersion >= 4 ? UInt32(deltaCapacity) : 0)
+        w.zeros(IndexLayout.deltaHeaderSize - 12)
+        return w.bytes
     }
 
     public func encoded() -> [UInt8] {
@@ -203,6 +238,25 @@ public struct IndexHeader: Sendable, Equatable {
             throw FormatError(.invalidField, structure: s, offset: 25, detail: "entry width or column stride")
         }
         // Bytes 48..<60: the unsynced mark (version 2 and later; zero in version 1), read by `CHIFile`.
+        if readVersion >= 4 { h.storedDeltaCapacity = try decodeDeltaCapacity(buffer, header: h) }
         return h
+    }
+
+    /// Version 4: the capacity stored in the delta header of `buffer` (the whole file), in
+    /// 1...max(1, mask count). Not covered by a checksum: the file's size, which it fixes, is
+    /// checked by the reader, and each record's checksum includes its mask number.
+    static func decodeDeltaCapacity(_ buffer: UnsafeRawBufferPointer, header h: IndexHeader) throws(FormatError) -> Int {
+        let s = "index delta header"
+        let (columns, o1) = h.keyCount.multipliedReportingOverflow(by: h.columnStride)
+        let (at, o2) = h.entriesOffset.addingReportingOverflow(columns)
+        guard !o1, !o2, at <= buffer.count - IndexLayout.deltaHeaderSize else {
+            throw FormatError(.outOfBounds, structure: s, offset: UInt64(buffer.count), detail: "file ends before the delta header")
+        }
+        let capacity = Int(loadLittleEndian(UInt32.self, from: buffer, at: at + IndexLayout.deltaCapacityOffset))
+        guard capacity >= 1, capacity <= max(1, h.maskCount) else {
+            throw FormatError(.invalidField, structure: s, offset: UInt64(at + IndexLayout.deltaCapacityOffset),
+                              detail: "delta capacity \(capacity) for \(h.maskCount) masks")
+        }
+        return capacity
     }
 }

@@ -5,7 +5,7 @@ import MaskFormat
 import MaskStorage
 import Synchronization
 
-/// Writing the delta region of a version-3 index file (Format/index.md, "Delta region"). The
+/// Writing the delta region of a version-3 or -4 index file (Format/index.md, "Delta region"). The
 /// caller holds the database lock for every function here.
 extension CHIFile {
     /// What `storeEntries` did with a set of masks.
@@ -19,8 +19,9 @@ extension CHIFile {
     /// Stores the entries of `masks` (ascending, distinct, none valid; `rows[i]`: the entries of
     /// `masks[i]` in key order at the entry width) and publishes them: appended to the delta
     /// region when they fit in its free slots, else stored into the key columns together with
-    /// the delta's records, which empties the region (`mergeDelta`). Files without a delta
-    /// region store into the columns.
+    /// the delta's records, which empties the region (`mergeDelta`) — also when appending
+    /// fails for want of space (version-4 records are sparse). Files without a delta region
+    /// store into the columns.
     /// - Complexity: O(masks × keys) entry moves; a merge adds O(records × keys).
     @discardableResult
     public func storeEntries(masks: [Int], rows: [UnsafeRawPointer]) throws(StorageError) -> StoreOutcome {
@@ -36,8 +37,14 @@ extension CHIFile {
         let live = liveDeltaDirectory(delta, verify: false)
         let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
         if live.storedCount + fresh.count <= delta.capacity {
-            try appendToDelta(delta, masks: fresh.map { masks[$0] }, rows: fresh.map { rows[$0] }, at: live.storedCount)
-            return .delta
+            do throws(StorageError) {
+                try appendToDelta(delta, masks: fresh.map { masks[$0] }, rows: fresh.map { rows[$0] }, at: live.storedCount)
+                return .delta
+            } catch {
+                // Version-4 records are not reserved: on a full disk the masks go into the
+                // columns, whose blocks are (nothing was published: the count is unchanged).
+                guard error.isOutOfSpace else { throw error }
+            }
         }
         return .columns(mergedFromDelta: try mergeDelta(delta, live: liveDeltaDirectory(delta, verify: true), adding: masks, rows: rows))
     }
@@ -73,9 +80,9 @@ extension CHIFile {
 
     /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
     /// and their mask numbers into the directory array — built in memory, then a `pwrite` each
-    /// (into blocks reserved at creation: a fault per page through the mapping costs several
-    /// times more on a fresh file, and the page cache makes the bytes visible to the mapping at
-    /// once) — then publishes them: with a boot tag, this boot's unsynced mark first, then the
+    /// (never a store through the mapping: version-4 records are holes until written, and a
+    /// `pwrite` reports ENOSPC where a store would raise SIGBUS; the page cache makes the bytes
+    /// visible to the mapping at once) — then publishes them: with a boot tag, this boot's unsynced mark first, then the
     /// count; without one, the records are synced, then the count set and synced.
     private func appendToDelta(_ delta: DeltaRegion, masks: [Int], rows: [UnsafeRawPointer], at first: Int) throws(StorageError) {
         guard !masks.isEmpty else { return }

@@ -9,7 +9,7 @@ import Synchronization
 /// One segment's Cumulative Histogram Index file (Format/index.md), memory-mapped.
 ///
 /// Entries are read in place: from the key columns (`entry(key:mask:)`) for masks whose
-/// validity bit is set, else from the mask-major delta region (`DeltaRegion`, version 3) when
+/// validity bit is set, else from the mask-major delta region (`DeltaRegion`, versions 3 and 4) when
 /// it holds an intact record of the mask (`indexedBounds`). A writable mapping also takes new
 /// masks' entries — into the columns (`store`) then their validity bits (`publish`), or as
 /// delta records then the region's count (`appendToDelta`, `mergeDelta`). Until its bit is set
@@ -30,21 +30,38 @@ public final class CHIFile: @unchecked Sendable {
     let entries: UnsafeRawPointer
     let stride: Int
     let wide: Bool
-    /// The mask-major delta region (version 3 files), nil in older files.
+    /// The mask-major delta region (files of version 3 and later), nil in older files.
     public let delta: DeltaRegion?
 
     public var path: String { file.path }
     public var maskCount: Int { header.maskCount }
 
-    /// Creates an empty index file (no mask valid, delta region empty) for a segment, its
-    /// blocks reserved (`createZeroFilledFile`); on failure no file is left at `path`.
+    /// Creates an empty index file (no mask valid, delta region empty) for a segment, the
+    /// blocks of `header.reservedSize` bytes reserved (`createZeroFilledFile`: everything before
+    /// the delta records); from version 4 the delta header (with the capacity) is written and
+    /// the file extended to its full size, the records left sparse. On failure no file is left
+    /// at `path`.
     public static func create(path: String, directory: String, header: IndexHeader) throws(StorageError) {
         do throws(StorageError) {
-            try createZeroFilledFile(path, size: header.fileSize, prefix: header.encoded(), directory: directory)
+            try createZeroFilledFile(path, size: header.reservedSize, prefix: header.encoded(), directory: directory)
+            if header.reservedSize < header.fileSize { try extendSparse(path: path, header: header) }
         } catch {
             unlink(path)
             throw error
         }
+    }
+
+    /// Writes the delta header of a new version-4 file, extends the file to `header.fileSize`
+    /// without reserving the records' blocks (`ftruncate`: a hole), and syncs it.
+    private static func extendSparse(path: String, header: IndexHeader) throws(StorageError) {
+        let fd = open(path, O_RDWR)
+        guard fd >= 0 else { throw StorageError.system(call: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        let bytes = header.encodedDeltaHeader()
+        let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, off_t(header.deltaOffset)) }
+        guard n == bytes.count else { throw StorageError.system(call: "pwrite", path: path, errno: n < 0 ? errno : EIO) }
+        guard ftruncate(fd, off_t(header.fileSize)) == 0 else { throw StorageError.system(call: "ftruncate", path: path, errno: errno) }
+        guard fsync(fd) == 0 else { throw StorageError.system(call: "fsync", path: path, errno: errno) }
     }
 
     /// Opens an index file, checking its header and its binding to `segment`.

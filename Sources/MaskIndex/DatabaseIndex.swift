@@ -11,7 +11,8 @@ import Synchronization
 /// observer of the masks a query reads whole, which keeps their entries pending and stores
 /// them at `flush` (CONTRACT.md section 4: "a mask without an index entry that a query reads
 /// is indexed then, and the entry is kept on disk"); `observe`, `wantsWholeMask`,
-/// `storePages`, `hasPendingEntries` and `flush` forward to it.
+/// `storePages`, `hasPendingEntries`, `flush` and the deferred calls (`defersIndexing`,
+/// `deferIndexing`, `indexDeferred`) forward to it.
 public final class DatabaseIndex: @unchecked Sendable {
     public let database: Database
     public let grid: CHIGrid
@@ -100,4 +101,18 @@ public final class DatabaseIndex: @unchecked Sendable {
 
     /// Stores the entries kept by `observe` (`IndexWriter.flush`).
     public func flush() throws(StorageError) { try writer?.flush() }
+
+    /// True when the masks a query would read whole are noted during the query and indexed after
+    /// its answer (`IndexWriter.defersIndexing`); false without a writer.
+    public var defersIndexing: Bool {
+        get { writer?.defersIndexing ?? false }
+        set { writer?.defersIndexing = newValue }
+    }
+
+    /// Notes mask `row` for `indexDeferred` (`IndexWriter.deferIndexing`).
+    public func deferIndexing(row: Int) -> Bool { writer?.deferIndexing(row: row) ?? false }
+
+    /// Reads the noted masks whole and builds their entries (`IndexWriter.indexDeferred`);
+    /// `flush` stores them. The number of masks built.
+    public func indexDeferred() throws(StorageError) -> Int { try writer?.indexDeferred() ?? 0 }
 }

@@ -21,8 +21,8 @@ public struct DeltaDirectory: Sendable {
     public var generation: UInt32 = 0
 }
 
-/// The mask-major delta region of a version-3 index file (Format/index.md, "Delta region"):
-/// up to `capacity` records, each a whole mask's entries in key order with its mask number and
+/// The mask-major delta region of a version-3 or -4 index file (Format/index.md, "Delta
+/// region"): up to `capacity` records (version 4: stored in its header; every mask of new files), each a whole mask's entries in key order with its mask number and
 /// CRC-32C, listed by mask number in a directory array, so that storing a mask touches about its own bytes (7.5 KB for 224×224 masks at
 /// cell 16 and 20 bins) instead of one page of every key column. Records `0..<count` are
 /// published; `count` and `generation` are set only under the database lock.
@@ -49,7 +49,7 @@ public final class DeltaRegion: @unchecked Sendable {
         self.header = header
         self.file = file
         base = file.bytes.baseAddress! + header.deltaOffset
-        checked = Mutex([UInt8](repeating: 0, count: header.deltaCapacity))
+        checked = Mutex([])
     }
 
     /// The published count as stored now (another process may raise it).
@@ -63,11 +63,13 @@ public final class DeltaRegion: @unchecked Sendable {
     }
 
     /// The directory as read the first time it was asked for (one read per instance), from the
-    /// records' mask numbers: their checksums are checked as they are used (`isIntact`).
+    /// directory array (4 bytes per published record, nothing of the records): their checksums
+    /// are checked as they are used (`isIntact`).
     /// - Complexity: first call O(published records) loads, then O(1).
     public func directory() -> DeltaDirectory {
         if let d = cached.withLock({ $0 }) { return d }
         let d = DeltaRegion.scan(region, header: header, verify: false)
+        checked.withLock { $0 = [UInt8](repeating: 0, count: d.slots.isEmpty ? 0 : d.storedCount) }
         cached.withLock { $0 = d }
         return d
     }
@@ -81,12 +83,12 @@ public final class DeltaRegion: @unchecked Sendable {
     /// the first time it is asked, then remembered.
     /// - Complexity: first call per slot O(entries) (CRC-32C of 7.5 KB for 224×224 masks), then O(1).
     public func isIntact(slot: Int) -> Bool {
-        let known = checked.withLock { $0[slot] }
+        let known = checked.withLock { slot < $0.count ? $0[slot] : 0 }
         if known != 0 { return known == 1 }
         let at = header.deltaRecordsOffset - header.deltaOffset + slot * header.deltaRecordSize
         let listed = Int(loadLittleEndian(UInt32.self, from: region, at: header.deltaDirectoryOffset - header.deltaOffset + slot * 4))
         let ok = DeltaRegion.checkedMask(UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)]), header: header) == listed
-        checked.withLock { $0[slot] = ok ? 1 : 2 }
+        checked.withLock { if slot < $0.count { $0[slot] = ok ? 1 : 2 } }
         return ok
     }
 
@@ -94,12 +96,12 @@ public final class DeltaRegion: @unchecked Sendable {
     /// the region): the next `directory()` reads it again.
     func forgetDirectory() {
         cached.withLock { $0 = nil }
-        checked.withLock { $0 = [UInt8](repeating: 0, count: $0.count) }
+        checked.withLock { $0 = [] }
     }
 
     /// Reads the directory of a delta region (`region`: its bytes from the delta header on):
-    /// the mask number of each published slot from the directory array (4.5 KB for 1,120
-    /// slots), checked to be in range and, when `verify`, to equal its record's mask number with
+    /// the mask number of each published slot from the directory array (4 bytes per published
+    /// slot: 160 KB for 40,000), checked to be in range and, when `verify`, to equal its record's mask number with
     /// the record's checksum right (none is used when the count exceeds the capacity). Used by
     /// readers (not verifying: `isIntact` checks each record as it is used), writers (under the
     /// lock, for the current state) and `masksearch dump`.

@@ -23,6 +23,8 @@ public enum IndexBuilder {
         public var built: Int
         public var alreadyIndexed: Int
         public var parameters: Manifest.IndexParameters
+        /// Bytes of the index files without their delta records (version 4: sparse, empty
+        /// after a build), as `du` reports them.
         public var indexBytes: Int
         public var seconds: Double
         public var replacedParameters: Manifest.IndexParameters?
@@ -57,7 +59,7 @@ public enum IndexBuilder {
         }
         lock.sweep(keeping: manifest)
         return Summary(built: built, alreadyIndexed: rebuild ? 0 : database.count - built, parameters: wanted,
-                       indexBytes: files.reduce(0) { $0 + $1.header.fileSize }, seconds: Date().timeIntervalSince(start),
+                       indexBytes: files.reduce(0) { $0 + $1.header.reservedSize }, seconds: Date().timeIntervalSince(start),
                        replacedParameters: rebuild ? current : nil, replacedDamaged: damaged)
     }
 

@@ -5,15 +5,18 @@ import MaskFormat
 import MaskStorage
 
 /// Creating index files (Format/index.md, write protocol step 1): each at its full size with
-/// its blocks reserved (`createZeroFilledFile`: nothing is ever stored through the mapping
-/// into a block that is not reserved, which would raise SIGBUS on a full disk), header written
-/// and synced, then named by the manifest in one commit. On any failure the files this call
+/// the blocks of everything but the delta records reserved (`CHIFile.create`: nothing is ever
+/// stored through the mapping into a block that is not reserved, which would raise SIGBUS on a
+/// full disk; the records are written with `pwrite`), headers written and synced, then named by the manifest in one commit. On any failure the files this call
 /// created and the manifest does not name are removed: the database is as before.
 enum IndexFileCreation {
     /// Creates empty index files for the segments that have none, and commits them, under the
     /// database lock. Returns the index file of every segment of `database` (unchanged when
     /// another process built an index with other parameters meanwhile).
-    static func createMissingFiles(database: Database, parameters: Manifest.IndexParameters) throws(StorageError) -> [String?] {
+    /// `deltaCapacity(maskCount)`: the records of each new file's delta region (default
+    /// `IndexLayout.defaultDeltaCapacity`).
+    static func createMissingFiles(database: Database, parameters: Manifest.IndexParameters,
+                                   deltaCapacity: ((Int) -> Int)? = nil) throws(StorageError) -> [String?] {
         let lock = try DatabaseLock(directory: database.path)
         defer { lock.release() }
         var manifest = try Database.readManifest(database.path)
@@ -28,7 +31,8 @@ enum IndexFileCreation {
                 let name = Manifest.fileName(prefix: "chi", number: manifest.nextFileNumber, ext: "chi")
                 manifest.nextFileNumber += 1
                 created.append(name)
-                try create(database: database, name: name, segment: s, parameters: parameters)
+                try create(database: database, name: name, segment: s, parameters: parameters,
+                           deltaCapacity: deltaCapacity?(s.maskCount))
                 manifest.segments[i].indexFile = name
             }
             try lock.commit(manifest)
@@ -42,10 +46,10 @@ enum IndexFileCreation {
 
     /// Creates the empty index file `name` of `segment` (no mask valid, delta region empty).
     static func create(database: Database, name: String, segment: SegmentReader,
-                       parameters: Manifest.IndexParameters) throws(StorageError) {
+                       parameters: Manifest.IndexParameters, deltaCapacity: Int? = nil) throws(StorageError) {
         let header = IndexHeader(height: database.height, width: database.width, pixelFormat: database.pixelFormat,
                                  bins: parameters.bins, cell: parameters.cell, maskCount: segment.maskCount,
-                                 segmentFooterCRC: segment.footerChecksum)
+                                 segmentFooterCRC: segment.footerChecksum, deltaCapacity: deltaCapacity)
         try CHIFile.create(path: database.path + "/" + name, directory: database.path, header: header)
     }
 
@@ -55,5 +59,17 @@ enum IndexFileCreation {
     static func removeUnreferenced(_ names: [String], in directory: String) {
         let named = Set((try? Database.readManifest(directory))?.segments.compactMap(\.indexFile) ?? [])
         for name in names where !named.contains(name) { unlink(directory + "/" + name) }
+    }
+}
+
+extension DatabaseIndex {
+    /// Creates (and commits) empty index files for the segments of `database` that have none,
+    /// with the index parameters of its manifest (else the defaults) and delta regions of
+    /// `deltaCapacity(maskCount)` records — what a query's first flush would create, with
+    /// another capacity (tests use it to make regions that fill and merge). Returns the index
+    /// file of every segment.
+    public static func createEmptyFiles(database: Database, deltaCapacity: @escaping (Int) -> Int) throws(StorageError) -> [String?] {
+        let parameters = database.manifest.index ?? .defaults(height: database.height, width: database.width)
+        return try IndexFileCreation.createMissingFiles(database: database, parameters: parameters, deltaCapacity: deltaCapacity)
     }
 }

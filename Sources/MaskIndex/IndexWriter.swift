@@ -26,13 +26,16 @@ public final class IndexWriter: @unchecked Sendable {
     private let lazyHeaders: [IndexHeader?]
     private let parameters: Manifest.IndexParameters
 
-    private struct State {
+    struct State {
         var builders: [CHIBuilder] = []
         var pending: PendingEntries
         var newlyIndexed = 0
+        /// Masks noted by `deferIndexing` (rows), read whole and indexed by `indexDeferred`.
+        var deferred = DeferredMasks()
     }
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let created = Atomic(false)
+    let deferring = Atomic(false)
 
     /// A writer for `files` (one per segment of `database`); `creatable`: segments without a
     /// file get one at their first flush.
@@ -58,7 +61,7 @@ public final class IndexWriter: @unchecked Sendable {
     /// Where a new entry of mask `local` of segment `s` goes: the grid it is built on and the
     /// header of its file (existing or to be created); nil when the mask has entries already
     /// or its segment cannot be indexed by this writer.
-    private func target(_ s: Int, _ local: Int) -> (grid: CHIGrid, header: IndexHeader)? {
+    func target(_ s: Int, _ local: Int) -> (grid: CHIGrid, header: IndexHeader)? {
         if let f = files[s] {
             guard f.file.writable, !f.hasEntries(local) else { return nil }
             return (f.grid, f.header)
@@ -71,11 +74,14 @@ public final class IndexWriter: @unchecked Sendable {
         let (s, local) = database.locate(row: row)
         guard let t = target(s, local) else { return false }
         let bytes = t.header.keyCount * t.header.entryWidth
-        return state.withLock { !$0.pending.contains(segment: s, mask: local) && $0.pending.hasRoom(for: bytes) }
+        return state.withLock {
+            !$0.pending.contains(segment: s, mask: local) && !$0.deferred.contains(row)
+                && $0.pending.hasRoom(for: bytes + $0.deferred.bytes)
+        }
     }
 
     /// What storing mask `row`'s entry first touches (`IndexingBudget`): in a file with a delta
-    /// region (version 3, and every file `flush` creates), the pages of its own record — the
+    /// region (versions 3 and 4, and every file `flush` creates), the pages of its own record — the
     /// group is the mask itself; in an older file, one page of every key column, shared by the
     /// page group of `pageSize / entryWidth` consecutive masks (0 pages when a mask of the group
     /// is valid already: its pages exist). A merge of a full delta region into the columns is
@@ -119,8 +125,8 @@ public final class IndexWriter: @unchecked Sendable {
     /// Masks indexed by `observe` since the writer was made.
     public var newlyIndexed: Int { state.withLock { $0.newlyIndexed } }
 
-    /// True when observed masks wait for `flush`.
-    public var hasPendingEntries: Bool { state.withLock { $0.pending.count > 0 } }
+    /// True when observed (or noted) masks wait for `flush` (or `indexDeferred`).
+    public var hasPendingEntries: Bool { state.withLock { $0.pending.count > 0 || $0.deferred.count > 0 } }
 
     /// Stores the entries kept by `observe`: creates the missing index files they need, then,
     /// under the database lock, stores each segment's masks (`CHIFile.storeEntries`) and settles

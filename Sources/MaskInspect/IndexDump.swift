@@ -5,7 +5,7 @@ import MaskStorage
 /// The dump of a Cumulative Histogram Index file (`chi-NNNNNN.chi`, Format/index.md): the
 /// header (checked by `IndexHeader.decode`), the layout it implies against the file size,
 /// the validity bitmap, the checksum of every valid mask's entries recomputed from the
-/// entry columns, and (version 3) the delta region: its count against its capacity and every
+/// entry columns, and (versions 3 and 4) the delta region: its count against its capacity and every
 /// published record's mask number and checksum (`DeltaRegion.scan`). `--blocks` lists the
 /// masks. Corruption of one mask or record is reported and the dump goes on with the next.
 public struct IndexDump: FileDumper {
@@ -24,7 +24,7 @@ public struct IndexDump: FileDumper {
     /// The header's unsynced-boot mark and when it was set (Format/index.md, write protocol).
     public let unsyncedBoot: UInt64
     public let unsyncedSince: UInt32
-    /// The delta region as read (version 3 files whose size is right), else nil.
+    /// The delta region as read (files of version 3 and later whose size is right), else nil.
     public let delta: DeltaDirectory?
     let head: [UInt8]
 
@@ -136,7 +136,8 @@ public struct IndexDump: FileDumper {
             line("segment", "footer CRC \(hex32(h.segmentFooterCRC))")
             line("durability", durability)
             if let d = delta {
-                line("delta", "\(d.storedCount) of \(h.deltaCapacity) records (\(d.slots.count) intact, \(h.deltaRecordSize) bytes each) @\(h.deltaOffset), generation \(d.generation)")
+                let capacity = h.readVersion >= 4 ? "stored; records sparse from @\(h.deltaRecordsOffset)" : "by formula"
+                line("delta", "\(d.storedCount) of \(h.deltaCapacity) records (capacity \(capacity); \(d.slots.count) intact, \(h.deltaRecordSize) bytes each) @\(h.deltaOffset), generation \(d.generation)")
             }
         }
         if options.header {

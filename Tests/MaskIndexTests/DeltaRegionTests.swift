@@ -6,9 +6,11 @@ import MaskTestSupport
 import Testing
 @testable import MaskIndex
 
-/// The delta region of index version 3 (Format/index.md, "Delta region"): small queries'
-/// masks are kept as mask-major records, merged into the key columns when the region fills or
-/// by `masksearch index`; a damaged or untrusted region loses entries, never gives a wrong bound.
+/// The delta region of index versions 3 and 4 (Format/index.md, "Delta region"): small
+/// queries' masks are kept as mask-major records, merged into the key columns when the region
+/// fills or by `masksearch index`; a damaged or untrusted region loses entries, never gives a
+/// wrong bound. Tests of merging create their files with version 3's capacity (one mask in 16:
+/// 8 records) through `DatabaseIndex.createEmptyFiles`; new files hold every mask.
 @Suite struct DeltaRegionTests {
     static let (height, width, count) = (48, 40, 120)
 
@@ -51,6 +53,12 @@ import Testing
         try index.flush()
     }
 
+    /// Creates the index file of `path` as a query would, with version 3's delta capacity (one
+    /// mask in 16), so that small queries fill the region and merge.
+    func withSmallDelta(_ path: String) throws {
+        _ = try DatabaseIndex.createEmptyFiles(database: try Database(path: path), deltaCapacity: { ($0 + 15) / 16 })
+    }
+
     func reopened(_ path: String) throws -> DatabaseIndex {
         try DatabaseIndex(database: try Database(path: path), incremental: false)
     }
@@ -89,6 +97,7 @@ import Testing
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try databases(dir)
+        try withSmallDelta(dir + "/a")
         _ = try IndexBuilder.build(databasePath: dir + "/b", bins: nil, cell: nil)
         var rng = SplitMix64(seed: 7)
         var indexed = Set<Int>()
@@ -177,6 +186,7 @@ import Testing
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try databases(dir)
+        try withSmallDelta(dir + "/a")
         try observe([10, 11, 12, 13, 14], in: dir + "/a")
         #expect(try reopened(dir + "/a").files[0]!.delta!.storedCount == 5)
         // A run of 40 consecutive masks (written column by column) and scattered ones.

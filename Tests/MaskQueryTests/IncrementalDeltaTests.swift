@@ -35,6 +35,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try databases(dir, names: ["ii", "bulk"])
+        // Index version 3's delta capacity (one mask in 16), so that the region fills and merges.
+        _ = try DatabaseIndex.createEmptyFiles(database: try Database(path: dir + "/ii"), deltaCapacity: { ($0 + 15) / 16 })
         _ = try IndexBuilder.build(databasePath: dir + "/bulk", bins: nil, cell: nil)
         // Each query in a fresh session, as each `masksearch query` process (a session's
         // database is a snapshot: it does not see index files created after it opened).

@@ -22,6 +22,13 @@ public protocol IndexObserver: Sendable {
     /// share their page of every key column) and the number of `pages` (key columns) that the
     /// group's first stored mask touches. nil: storing has no such cost. Default: nil.
     func storePages(row: Int) -> (group: Int, pages: Int)?
+    /// True when the observer indexes after the answer (`QuerySession.deferIndexing`): a pass
+    /// then reads only the rows its consumer needs and hands the masks it would have read whole
+    /// to `defer(row:)` instead of `observe`. Default: false.
+    var defersIndexing: Bool { get }
+    /// Notes mask `row` for indexing after the answer (the observer reads it whole then);
+    /// true when it was noted (not indexed, pending or noted already). Default: false.
+    func deferIndexing(row: Int) -> Bool
 }
 
 extension IndexObserver {
@@ -30,4 +37,8 @@ extension IndexObserver {
     public var hasPendingEntries: Bool { false }
 
     public func storePages(row: Int) -> (group: Int, pages: Int)? { nil }
+
+    public var defersIndexing: Bool { false }
+
+    public func deferIndexing(row: Int) -> Bool { false }
 }

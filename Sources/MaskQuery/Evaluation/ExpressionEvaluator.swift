@@ -2,21 +2,39 @@ import MaskFormat
 import MaskStorage
 
 /// Per-mask state of one query run: each targeted mask's clipped boxes (one per bound ROI) and
-/// the current knowledge of each CP term (exact, bounded, or NULL). Flat arrays indexed by
-/// `row * roiCount + roi` and `row * termCount + term`.
+/// the current knowledge of each CP term (exact, bounded, or NULL). A constant ROI (`full`, a
+/// literal box) has one box for every row, kept once (`constantBoxes`); a named ROI's boxes are
+/// per row in a flat buffer indexed by `row * perRowCount + slot`; CP states by
+/// `row * termCount + term`. (Per-row boxes of constant ROIs would cost 40 bytes per row and
+/// ROI — 390 freshly faulted pages for 40,000 rows — to repeat one value.)
 final class RowStates: @unchecked Sendable {
     let roiCount: Int
     let termCount: Int
+    /// Per ROI: its box when it is the same for every row (a constant ROI), nil for a named one.
+    let constantBoxes: [PixelBox?]
+    /// Per ROI: its slot in `boxes` (named ROIs only; 0 for a constant one, never read).
+    private let slots: [Int]
+    /// Named ROIs per row in `boxes`.
+    let perRowCount: Int
     /// nil: the mask has no box in the named set (CP and AREA are NULL).
     /// Unsafe buffers, not arrays: the row loops read and write them per row from several
     /// places, and array storage in a class pays a dynamic exclusivity check per access.
     let boxes: UnsafeMutableBufferPointer<PixelBox?>
     let cp: UnsafeMutableBufferPointer<IntervalValue>
 
-    init(rows: Int, roiCount: Int, termCount: Int) {
-        self.roiCount = roiCount
+    /// States of `rows` rows for ROIs whose constant boxes are `constantBoxes` (nil: a named ROI,
+    /// boxes per row, initially none) and `termCount` CP terms (initially unbounded).
+    init(rows: Int, constantBoxes: [PixelBox?], termCount: Int) {
+        roiCount = constantBoxes.count
         self.termCount = termCount
-        boxes = .allocate(capacity: rows * roiCount)
+        self.constantBoxes = constantBoxes
+        var next = 0
+        slots = constantBoxes.map { c in
+            defer { if c == nil { next += 1 } }
+            return c == nil ? next : 0
+        }
+        perRowCount = next
+        boxes = .allocate(capacity: rows * perRowCount)
         boxes.initialize(repeating: nil)
         cp = .allocate(capacity: rows * termCount)
         cp.initialize(repeating: .unbounded)
@@ -27,7 +45,14 @@ final class RowStates: @unchecked Sendable {
         cp.deinitialize().deallocate()
     }
 
-    @inline(__always) func box(row: Int, roi: Int) -> PixelBox? { boxes[row * roiCount + roi] }
+    @inline(__always) func box(row: Int, roi: Int) -> PixelBox? {
+        if let c = constantBoxes[roi] { return c }
+        return boxes[row * perRowCount + slots[roi]]
+    }
+
+    /// Sets a named ROI's box of `row`.
+    @inline(__always) func setBox(_ box: PixelBox?, row: Int, roi: Int) { boxes[row * perRowCount + slots[roi]] = box }
+
     @inline(__always) func cpState(row: Int, term: Int) -> IntervalValue { cp[row * termCount + term] }
 }
 

@@ -19,26 +19,19 @@ extension Executor {
         return refineUndecided(filterOnBounds(targeted))
     }
 
-    /// Every row's clipped box per bound ROI (nil where a named set has no box for it).
-    /// Boxes come first: AREA(named) may appear in the metadata filter. - Complexity: O(rows × ROIs).
+    /// Every row's clipped box per named ROI (nil where the set has no box for it); constant
+    /// ROIs have theirs in `RowStates.constantBoxes` (`Executor.constantBoxes`). Boxes come
+    /// first: AREA(named) may appear in the metadata filter. - Complexity: O(rows × named ROIs).
     func assignBoxes() {
         let width = table.width, height = table.height, rowCount = table.count
-        let roiCount = plan.rois.count, boxes = states.boxes
-        guard roiCount > 0 else { return }
+        guard states.perRowCount > 0 else { return }
         let maskIDs = table.builtinColumn(0), imageIDs = table.builtinColumn(1)
         for (r, roi) in plan.rois.enumerated() {
-            switch roi {
-            case .full:
-                let full = PixelBox.full(width: width, height: height)
-                for row in 0..<rowCount { boxes[row * roiCount + r] = full }
-            case .box(let b):
-                for row in 0..<rowCount { boxes[row * roiCount + r] = b }
-            case .named(let set):
-                let byImage = set.key == .imageID, setBoxes = set.boxes
-                for row in 0..<rowCount {
-                    let key = byImage ? imageIDs[row] : maskIDs[row]
-                    boxes[row * roiCount + r] = setBoxes[key]?.clipped(width: width, height: height)
-                }
+            guard case .named(let set) = roi else { continue }
+            let byImage = set.key == .imageID, setBoxes = set.boxes
+            for row in 0..<rowCount {
+                let key = byImage ? imageIDs[row] : maskIDs[row]
+                states.setBox(setBoxes[key]?.clipped(width: width, height: height), row: row, roi: r)
             }
         }
     }
@@ -64,13 +57,12 @@ extension Executor {
     /// - Complexity: O(rows) plus one bounds call.
     func boundTerm(_ t: Int, rows: [Int]) {
         let term = plan.cpTerms[t]
-        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
-        let boxes = states.boxes, cp = states.cp
+        let termCount = plan.cpTerms.count, cp = states.cp
         let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
         var pending: [Int] = []
         for row in rows {
             let state: IntervalValue
-            if let box = boxes[row * roiCount + term.roi] {
+            if let box = states.box(row: row, roi: term.roi) {
                 let area = box.area
                 if area == 0 || term.codes.isEmpty {
                     state = .exact(.int(0))
@@ -91,27 +83,29 @@ extension Executor {
     }
 
     /// Narrows term `t` of `rows` (states `0...area`) by the bounds source: a constant ROI's
-    /// bounds of every row from one column pass (`allRowBounds`), a named ROI's row by row.
+    /// bounds of every row from one column pass (`allRowBounds`) when `rows` are at least one
+    /// in 8 of the table, else (and for a named ROI) row by row — the same bounds; a column
+    /// pass also checks every delta record of the index (a CRC of its whole entries), which
+    /// for a query of a few hundred rows costs more than their own bounds.
     func applySourceBounds(_ t: Int, rows: [Int]) {
         guard let source = boundsSource else { return }
         let term = plan.cpTerms[t]
-        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
-        let boxes = states.boxes, cp = states.cp
+        let termCount = plan.cpTerms.count, cp = states.cp
         var widths = boundWidths
         defer { boundWidths = widths }
         let constantBox: PixelBox?
         switch plan.rois[term.roi] {
-        case .full, .box: constantBox = boxes[rows[0] * roiCount + term.roi]
+        case .full, .box: constantBox = states.box(row: rows[0], roi: term.roi)
         case .named: constantBox = nil
         }
-        if let box = constantBox, let all = allRowBounds(box: box, codes: term.codes) {
+        if let box = constantBox, rows.count * 8 >= table.count, let all = allRowBounds(box: box, codes: term.codes) {
             for row in rows {
                 guard let b = all[row] else { continue }
                 widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
             }
             return
         }
-        let found = RowBounds(source.bounds(rows: rows, boxes: rows.map { boxes[$0 * roiCount + term.roi]! }, codes: term.codes))
+        let found = RowBounds(source.bounds(rows: rows, boxes: rows.map { states.box(row: $0, roi: term.roi)! }, codes: term.codes))
         for (i, row) in rows.enumerated() {
             guard let b = found[i] else { continue }
             widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
@@ -158,16 +152,15 @@ extension Executor {
     /// when the source has none. - Complexity: O(rows × terms × refined-plan size).
     func refine(rows: [Int]) -> Bool {
         guard let source = boundsSource, !rows.isEmpty else { return false }
-        let roiCount = plan.rois.count, termCount = plan.cpTerms.count
-        let boxes = states.boxes, cp = states.cp
+        let termCount = plan.cpTerms.count, cp = states.cp
         var refined = false
         for (t, term) in plan.cpTerms.enumerated() {
             let pending = rows.filter { row in
-                if case .range = cp[row * termCount + t], boxes[row * roiCount + term.roi] != nil { return true }
+                if case .range = cp[row * termCount + t], states.box(row: row, roi: term.roi) != nil { return true }
                 return false
             }
             guard !pending.isEmpty,
-                  let raw = source.refinedBounds(rows: pending, boxes: pending.map { boxes[$0 * roiCount + term.roi]! }, codes: term.codes)
+                  let raw = source.refinedBounds(rows: pending, boxes: pending.map { states.box(row: $0, roi: term.roi)! }, codes: term.codes)
             else { continue }
             refined = true
             let found = RowBounds(raw)

@@ -96,9 +96,20 @@ final class Executor {
         self.observer = observer
         explainRequest = explain
         self.explainMaskRow = explainMaskRow
-        states = RowStates(rows: table.count, roiCount: plan.rois.count, termCount: plan.cpTerms.count)
+        states = RowStates(rows: table.count, constantBoxes: Executor.constantBoxes(plan.rois, table: table), termCount: plan.cpTerms.count)
         evaluator = ExpressionEvaluator(table: table, states: states)
         (outcomes, outcomesFromCalloc) = Executor.untargetedOutcomes(count: table.count)
+    }
+
+    /// Per ROI, the box every row has: `full` (the mask) or a literal box; nil for a named ROI.
+    static func constantBoxes(_ rois: [BoundROI], table: any MaskTable) -> [PixelBox?] {
+        rois.map { roi in
+            switch roi {
+            case .full: return PixelBox.full(width: table.width, height: table.height)
+            case .box(let b): return b
+            case .named: return nil
+            }
+        }
     }
 
     deinit {

@@ -60,7 +60,9 @@ extension PixelConsumer {
 /// (`IndexObserver.wantsWholeMask`, asked once, in item order) and each chunk's extra cost is
 /// admitted or not by `IndexingBudget.admitted`. The chunks then run in parallel, each with its
 /// own scratch and `ReadAhead`: a read covers the rows its consumer needs, or the whole mask when
-/// the observer wants it and its chunk is admitted, in which case the observer `observe`s it.
+/// the observer wants it and its chunk is admitted, in which case the observer `observe`s it —
+/// or, when the observer indexes after the answer (`IndexObserver.defersIndexing`), the rows
+/// needed only, the mask being noted for the observer to read whole later (`deferIndexing`).
 /// A chunk stops at its first failed read; the pass throws the failure of the first chunk (in
 /// item order) that had one, so the error does not depend on scheduling either.
 /// - Complexity: O(reads) planning, plus the reads and the consumer's work.
@@ -85,11 +87,18 @@ struct VerificationPass {
         var wanted: [Bool]
         /// Per chunk: its wanted reads are taken whole.
         var admitted: [Bool]
+        /// The observer indexes after the answer: admitted reads are noted, not read whole.
+        var deferred: Bool
 
-        func whole(read: Int, chunk: Int) -> Bool { admitted[chunk] && wanted[read] }
+        /// The read is admitted for the index (read whole now, or noted when `deferred`).
+        func indexed(read: Int, chunk: Int) -> Bool { admitted[chunk] && wanted[read] }
+
+        /// The read is taken whole now.
+        func whole(read: Int, chunk: Int) -> Bool { !deferred && indexed(read: read, chunk: chunk) }
     }
 
-    /// Runs the pass over `reads` and returns the number of masks newly indexed.
+    /// Runs the pass over `reads` and returns the number of masks newly indexed (or noted for
+    /// indexing after the answer).
     func run<Consumer: PixelConsumer>(_ reads: MaskReadList, _ consumer: Consumer) throws(QueryError) -> Int {
         let chunks = ParallelChunks.ranges(count: reads.itemCount, minimumChunk: minimumChunk)
         guard !chunks.isEmpty, !reads.reads.isEmpty else { return 0 }
@@ -128,7 +137,7 @@ struct VerificationPass {
             }
         }
         let admitted = IndexingBudget.admitted(demands, fresh: !(observer?.hasPendingEntries ?? false))
-        return Admission(wanted: wanted, admitted: admitted)
+        return Admission(wanted: wanted, admitted: admitted, deferred: observer?.defersIndexing ?? false)
     }
 
     /// One chunk: its items in order, with read-ahead, whole-mask observation and the consumer.
@@ -162,6 +171,8 @@ struct VerificationPass {
                 }
                 if whole, let observer,
                    observer.observe(row: read.row, pixels: UnsafeRawBufferPointer(rebasing: scratch[0..<(height * rowBytes)])) {
+                    indexed += 1
+                } else if admission.deferred, admission.indexed(read: k, chunk: chunk), observer?.deferIndexing(row: read.row) == true {
                     indexed += 1
                 }
                 consumer.consume(item: item, pixels: pixels, worker: &worker)

@@ -23,6 +23,12 @@ public final class QuerySession: @unchecked Sendable {
     public let useIndex: Bool
     public private(set) var index: DatabaseIndex?
 
+    /// Index after the answer: `run` notes the masks it would index (reading only the rows it
+    /// needs) and returns without storing anything; `finishIndexing` then reads those masks
+    /// whole, builds and stores their entries. `masksearch query` sets it (it prints the answer,
+    /// then finishes); false (the default): `run` indexes and publishes before it returns.
+    public var deferIndexing = false
+
     /// Serialises index publishing across the sessions of this process.
     private static let indexWrites = NSLock()
 
@@ -93,12 +99,36 @@ public final class QuerySession: @unchecked Sendable {
         }
         // A read-only index gives bounds but takes no entries.
         let observer = index.flatMap { $0.incremental ? $0 : nil }
+        index?.defersIndexing = deferIndexing
         let result = try body(QueryEngine(table: database, bounds: index, observer: observer))
+        if deferIndexing { return (result, 0) }
+        let ms = try Self.milliseconds { () throws(StorageError) in if let index { try publish(index) } }
+        return (result, ms)
+    }
+
+    /// With `deferIndexing`: reads the masks the last `run` noted whole, builds their entries and
+    /// stores them (with the settling a query's end does). Returns the masks built and the time
+    /// taken. Damage found reading them is thrown (the answer, computed from what the query
+    /// read and checked, stands).
+    public func finishIndexing() throws -> (masks: Int, milliseconds: Double) {
+        guard let index else { return (0, 0) }
+        let snapshot = database
+        var built = 0
+        let ms = try Self.milliseconds { () throws(StorageError) in
+            built = try index.indexDeferred()
+            try publish(index)
+        }
+        try snapshot.checkIntegrity()
+        return (built, ms)
+    }
+
+    /// Runs `body`; the wall time it took, in milliseconds.
+    private static func milliseconds(_ body: () throws(StorageError) -> Void) throws(StorageError) -> Double {
         let clock = ContinuousClock()
         let start = clock.now
-        if let index { try publish(index) }
-        let flush = clock.now - start
-        return (result, Double(flush.components.seconds) * 1000 + Double(flush.components.attoseconds) / 1e15)
+        try body()
+        let d = clock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     /// Stores the entries the query indexed; reopens the snapshot when that created index files.

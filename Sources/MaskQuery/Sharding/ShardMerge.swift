@@ -90,7 +90,7 @@ public enum ShardMerge {
                 for r in plan.rois.indices { merged[i].boxes[r] = merged[i].boxes[r].merged(g.boxes[r]) }
             }
         }
-        let evaluator = ExpressionEvaluator(table: schema, states: RowStates(rows: 0, roiCount: plan.rois.count,
+        let evaluator = ExpressionEvaluator(table: schema, states: RowStates(rows: 0, constantBoxes: plan.rois.map { _ in nil },
                                                                             termCount: plan.cpTerms.count))
         var rows: [ResultRow] = []
         for g in merged {
