@@ -20,13 +20,10 @@ import PackageDescription
 //   MaskDatasets        the synthetic dataset generator (no storage dependency; images via MaskImaging)
 //   MaskServer          `masksearch serve`: the HTTP API and the page (Hummingbird 2)
 //   masksearch          the command-line tool (Tools/masksearch)
-//   masksearch-server   the server `masksearch serve` execs (Tools/masksearch-server)
 let package = Package(
     name: "masksearch",
     products: [
         .executable(name: "masksearch", targets: ["masksearch"]),
-        // `masksearch serve` runs it (exec, from masksearch's directory): build both.
-        .executable(name: "masksearch-server", targets: ["masksearch-server"]),
         .library(name: "MaskQuery", targets: ["MaskQuery"]),
         // The C ABI (include/masksearch.h) the Python package loads: libMaskSearchABI.so.
         .library(name: "MaskSearchABI", type: .dynamic, targets: ["MaskSearchABI"]),
@@ -84,17 +81,10 @@ let package = Package(
         .executableTarget(
             name: "masksearch",
             dependencies: [
-                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskExport", "MaskImaging",
+                "MaskQuery", "MaskInspect", "MaskDatasets", "MaskStorage", "MaskIndex", "MaskServer", "MaskExport", "MaskImaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/masksearch"
-        ),
-        // The server behind `masksearch serve`, apart so that the other commands start without
-        // SwiftNIO and Hummingbird.
-        .executableTarget(
-            name: "masksearch-server",
-            dependencies: ["MaskServer", "MaskStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            path: "Tools/masksearch-server"
         ),
         .target(name: "MaskTestSupport", dependencies: ["MaskInspect"], path: "Tests/MaskTestSupport"),
         .executableTarget(
@@ -124,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "MaskServerTests",
             dependencies: [
-                "MaskServer", "MaskQuery", "MaskStorage", "MaskImaging", "MaskTestSupport", "masksearch", "masksearch-server",
+                "MaskServer", "MaskQuery", "MaskStorage", "MaskImaging", "MaskTestSupport", "masksearch",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -6,5 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Tools/ensure-deps.sh
 swift build -c release --static-swift-stdlib --product masksearch
-swift build -c release --static-swift-stdlib --product masksearch-server  # `masksearch serve` runs it
 exec .build/release/masksearch demo "$@"

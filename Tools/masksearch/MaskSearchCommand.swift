@@ -18,15 +18,11 @@ struct MaskSearchCommand: AsyncParsableCommand {
         subcommands: [IngestCommand.self, ROICommand.self, IndexCommand.self, QueryCommand.self, ExportCommand.self, AugmentCommand.self, DumpCommand.self, ShardCommand.self,
                       ServeCommand.self, GenerateCommand.self, DemoCommand.self])
 
-    /// Parses, then runs the subcommand (awaiting it when it is async). `serve` is handed to
-    /// `masksearch-server` before any parsing: its help and usage errors are the server's.
+    /// Parses, then runs the subcommand (awaiting it when it is async, as `serve` is).
     static func main() async {
         // A read error on a mapped database file is a SIGBUS: an error naming the file, exit 1.
         MappedFile.guardReads()
         do {
-            if CommandLine.arguments.dropFirst().first == ServeCommand.configuration.commandName {
-                try ServeCommand.execServer(Array(CommandLine.arguments.dropFirst(2)))
-            }
             if let query = parseQuery() {
                 try query.run()
                 return
