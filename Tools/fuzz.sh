@@ -11,7 +11,8 @@
 # `all` builds every target first, then runs each for SECONDS in turn (the CI step). Prints each
 # run's final line (executions, coverage, corpus) and its stat:: lines; the full log is
 # .build-fuzz/logs/TARGET.log. Leak detection is off: a leak is not a crash, and the Swift
-# runtime's caches would be reported as leaks.
+# runtime's caches would be reported as leaks. Swift's own backtracer is off: it crashes under
+# AddressSanitizer, hiding the trap; libFuzzer then prints the trap's stack itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,7 +69,7 @@ for t in "${targets[@]}"; do
   [ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=1)
   echo "fuzz: fuzz-$t for $seconds s (corpus $corpus, $(ls "$corpus" | wc -l) inputs)" >&2
   set +e
-  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$build_dir/debug/fuzz-$t" "$corpus" \
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 "$build_dir/debug/fuzz-$t" "$corpus" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len="$(max_len "$t")" \
     -timeout=30 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" "${fork[@]}" >"$log" 2>&1
   rc=$?

@@ -256,7 +256,7 @@ public struct SegmentDump: FileDumper {
             let id = maskID(b)
             return .object([
                 ("index", .int(b.index)), ("mask", .optional(b.mask)), ("band", .int(Int(d.band))),
-                ("offset", .int(Int64(d.offset))), ("stored_size", .int(Int(d.storedSize))), ("raw_size", .int(Int(d.rawSize))),
+                ("offset", .unsigned(d.offset)), ("stored_size", .int(Int(d.storedSize))), ("raw_size", .int(Int(d.rawSize))),
                 ("raw", .bool(d.isRaw)), ("mask_id", Int64(id).map { .int($0) } ?? .null),
                 ("crc", .string(hex32(d.crc))), ("checksum_ok", b.checksumOK.map { .bool($0) } ?? .null),
                 ("decode_ok", b.decodeOK.map { .bool($0) } ?? .null),

@@ -477,9 +477,10 @@ public struct SegmentInspection: Sendable {
             cursor = max(cursor, offset &+ length)
         }
         let footerAt = UInt64(fileSize - SegmentLayout.footerSize)
-        if f.blockDirectoryOffset + f.blockDirectoryLength != footerAt {
+        let (directoryEnd, overflow) = f.blockDirectoryOffset.addingReportingOverflow(f.blockDirectoryLength)
+        if overflow || directoryEnd != footerAt {
             warnings.append(FormatError(.invalidField, structure: "segment footer", offset: footerAt,
-                                        detail: "the block directory ends at \(f.blockDirectoryOffset + f.blockDirectoryLength), the footer starts at \(footerAt)"))
+                                        detail: "the block directory ends at \(overflow ? "more than 2^64" : "\(directoryEnd)"), the footer starts at \(footerAt)"))
         }
     }
 
@@ -488,14 +489,22 @@ public struct SegmentInspection: Sendable {
     /// nonzero padding is a warning (the data is intact).
     private mutating func inspectPadding(_ bytes: UnsafeRawBufferPointer) {
         guard footer != nil else { return }
-        var ranges: [(Int, Int)] = [(0, SegmentLayout.headerSize), (fileSize - SegmentLayout.footerSize, fileSize)]
-        for b in blocks { ranges.append((Int(b.descriptor.offset), Int(b.descriptor.payloadOffset) + Int(b.descriptor.storedSize))) }
-        for c in columns { ranges.append((Int(c.descriptor.offset), Int(c.descriptor.offset + c.descriptor.length))) }
-        if let f = footer {
-            ranges.append((Int(f.columnDirectoryOffset), Int(f.columnDirectoryOffset + f.columnDirectoryLength)))
-            ranges.append((Int(f.blockDirectoryOffset), Int(f.blockDirectoryOffset + f.blockDirectoryLength)))
+        // Offsets and lengths are the file's (checksummed, but possibly forged): any UInt64, so
+        // each range is clipped to the file before it becomes an Int.
+        func range(_ offset: UInt64, _ length: UInt64) -> (Int, Int) {
+            let start = min(offset, UInt64(fileSize))
+            return (Int(start), Int(start + min(length, UInt64(fileSize) - start)))
         }
-        ranges = ranges.map { (max(0, min($0.0, fileSize)), max(0, min($0.1, fileSize))) }.sorted { $0.0 < $1.0 }
+        var ranges: [(Int, Int)] = [(0, SegmentLayout.headerSize), (fileSize - SegmentLayout.footerSize, fileSize)]
+        for b in blocks {
+            ranges.append(range(b.descriptor.offset, UInt64(SegmentLayout.blockHeaderSize) + UInt64(b.descriptor.storedSize)))
+        }
+        for c in columns { ranges.append(range(c.descriptor.offset, c.descriptor.length)) }
+        if let f = footer {
+            ranges.append(range(f.columnDirectoryOffset, f.columnDirectoryLength))
+            ranges.append(range(f.blockDirectoryOffset, f.blockDirectoryLength))
+        }
+        ranges.sort { $0.0 < $1.0 }
         var end = 0
         for (start, stop) in ranges {
             if start > end, let i = (end..<start).first(where: { bytes[$0] != 0 }) {

@@ -221,15 +221,19 @@ public final class SegmentReader: @unchecked Sendable {
     /// (`MappedFile.willNeed`), so that the reads of cold blocks overlap each other and the
     /// decoding of earlier ones. Byte ranges of successive requests closer than
     /// `prefetchGap` are merged into one advice (a single sequential read instead of many
-    /// small ones, and one system call).
+    /// small ones, and one system call). The directory entries are unchecked here: a request
+    /// whose entries point outside the file gets no advice (`decodeBlock` reports the damage).
     /// - Complexity: O(requests) plus one `madvise` per merged range.
     public func prefetchBands(_ requests: some Sequence<(mask: Int, rows: Range<Int>)>) {
         let bandRows = header.bandRows, bands = header.bandsPerMask
+        let fileSize = UInt64(file.count)
         var start = -1, end = -1
         for (mask, rows) in requests where !rows.isEmpty && mask >= 0 && mask < maskCount {
             let first = block(mask * bands + rows.lowerBound / bandRows)
             let last = block(mask * bands + min(rows.upperBound - 1, header.height - 1) / bandRows)
-            let lo = Int(first.offset), hi = Int(last.payloadOffset) + Int(last.storedSize)
+            guard first.offset <= fileSize, last.offset <= fileSize else { continue }
+            let lo = Int(first.offset)
+            let hi = min(Int(last.offset) + SegmentLayout.blockHeaderSize + Int(last.storedSize), file.count)
             if start >= 0 && lo >= start && lo <= end + SegmentReader.prefetchGap {
                 end = max(end, hi)
             } else {
