@@ -7,7 +7,8 @@
 # fuzz executables exist only with MASKSEARCH_FUZZ set, see Package.swift), copies the committed
 # seeds (Tests/Fuzz/Corpus/TARGET) into the working corpus .build-fuzz/corpus/TARGET (runs grow it
 # there, git stays clean) and fuzzes for SECONDS; with --jobs N, N processes in libFuzzer's fork
-# mode. A crashing input is written to .build-fuzz/artifacts/TARGET/ and the script exits 1.
+# mode. A crashing input is written to .build-fuzz/crashes/TARGET/ (not artifacts/: SwiftPM
+# prunes that folder on every build) and the script exits 1.
 # `all` builds every target first, then runs each for SECONDS in turn (the CI step). Prints each
 # run's final line (executions, coverage, corpus) and its stat:: lines; the full log is
 # .build-fuzz/logs/TARGET.log. Leak detection is off: a leak is not a crash, and the Swift
@@ -62,7 +63,7 @@ done
 
 status=0
 for t in "${targets[@]}"; do
-  corpus="$build_dir/corpus/$t"; artifacts="$build_dir/artifacts/$t"; log="$build_dir/logs/$t.log"
+  corpus="$build_dir/corpus/$t"; artifacts="$build_dir/crashes/$t"; log="$build_dir/logs/$t.log"
   mkdir -p "$corpus" "$artifacts" "$build_dir/logs"
   cp -n Tests/Fuzz/Corpus/"$t"/* "$corpus"/ 2>/dev/null || true
   fork=()
