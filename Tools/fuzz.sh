@@ -51,6 +51,7 @@ build_dir=.build-fuzz
 # driver keeps only the last one: so the Swift code gets its sanitizers from the combined
 # -sanitize=fuzzer,address that -Xswiftc puts after SwiftPM's; C code gets -fsanitize=address too.
 sanitize=(--sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=address)
+mkdir -p "$build_dir"
 for t in "${targets[@]}"; do
   if ! MASKSEARCH_FUZZ=1 nice swift build --build-path "$build_dir" "${sanitize[@]}" --product "fuzz-$t" \
       >"$build_dir/build-$t.log" 2>&1; then
