@@ -76,8 +76,8 @@ for t in "${targets[@]}"; do
     -timeout=30 -detect_leaks=0 -print_final_stats=1 -artifact_prefix="$artifacts/" "${fork[@]}" >"$log" 2>&1
   rc=$?
   set -e
-  grep -E "^#[0-9]+ +(DONE|pulse)|^stat::|ERROR: (libFuzzer|AddressSanitizer)|SUMMARY|Test unit written" "$log" \
-    | grep -v pulse | tail -12 | sed "s/^/fuzz-$t: /"
+  grep -E "^#[0-9]+[[:space:]]+DONE|^stat::|ERROR: (libFuzzer|AddressSanitizer)|SUMMARY|Test unit written" "$log" \
+    | tail -12 | sed "s/^/fuzz-$t: /"
   [ -z "$(ls -A "$artifacts")" ] || echo "fuzz-$t: artifacts: $(ls "$artifacts" | tr '\n' ' ')"
   if [ $rc -ne 0 ]; then echo "fuzz-$t: FAILED (exit $rc), log $log" >&2; status=1; fi
 done
