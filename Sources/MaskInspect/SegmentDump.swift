@@ -177,8 +177,8 @@ public struct SegmentDump: FileDumper {
     private func columnJSON(_ c: SegmentInspection.Column) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("name", .string(c.descriptor.name)), ("type", .string(c.descriptor.type.description)),
-            ("nulls", .optional(c.nulls)), ("offset", .int(Int64(c.descriptor.offset))),
-            ("length", .int(Int64(c.descriptor.length))), ("checksum_ok", c.checksumOK.map { .bool($0) } ?? .null),
+            ("nulls", .optional(c.nulls)), ("offset", .unsigned(c.descriptor.offset)),
+            ("length", .unsigned(c.descriptor.length)), ("checksum_ok", c.checksumOK.map { .bool($0) } ?? .null),
         ]
         if let s = c.descriptor.statistics {
             fields += [("min", Self.json(s.minimum)), ("max", Self.json(s.maximum))]
