@@ -119,6 +119,35 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CLITests", dependencies: ["masksearch", "MaskTestSupport"], resources: [.copy("Fixtures")]),
+        // What each fuzz target does with one input (Tests/Fuzz/README.md): an ordinary library, so
+        // the normal build compiles it and FuzzRegressionTests replays the committed crash inputs
+        // and seeds through exactly the code the fuzzers run.
+        .target(
+            name: "MaskFuzzHarness",
+            dependencies: ["MaskQuery", "MaskInspect", "MaskImaging", "MaskIndex", "MaskStorage", "MaskFormat"],
+            path: "Tests/Fuzz/Harness"
+        ),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["MaskFuzzHarness"], path: "Tests/Fuzz/RegressionTests"),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer executables (Tools/fuzz.sh, Tests/Fuzz/README.md), declared only when MASKSEARCH_FUZZ
+// is set. Why this way and not a separate package under Tests/Fuzz: the fuzzers' entry point is
+// `LLVMFuzzerTestOneInput` (libFuzzer supplies `main`), so they cannot link in an ordinary `swift
+// build`, which builds every executable; gated here they are invisible to `swift build` / `swift
+// test`, while Tools/fuzz.sh builds them into .build-fuzz with libFuzzer and AddressSanitizer
+// (see there for the flags), instrumenting every module they link — the engine, the C kernels and
+// SwiftCSV — from one package graph with no second Package.resolved.
+// `-parse-as-library`: the files have no top-level code and no @main.
+if Context.environment["MASKSEARCH_FUZZ"] != nil {
+    for name in ["sql", "npy", "image", "database"] {
+        package.targets.append(.executableTarget(
+            name: "fuzz-\(name)",
+            dependencies: ["MaskFuzzHarness"],
+            path: "Tests/Fuzz/Targets/\(name)",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
+        package.products.append(.executable(name: "fuzz-\(name)", targets: ["fuzz-\(name)"]))
+    }
+}

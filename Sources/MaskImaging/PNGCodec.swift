@@ -135,8 +135,34 @@ public enum PNGCodec {
             var ihdr = spng_ihdr()
             if status == 0 { status = spng_get_ihdr(ctx, &ihdr) }
             guard status == 0 else { throw ImagingError(.invalidImage, what: what, why: message(status)) }
+            try checkCanHoldPixels(ihdr, fileBytes: raw.count, what: what)
             return try decodePixels(ctx, ihdr: ihdr, what: what)
         } }.get()
+    }
+
+    /// Deflate expands at most 1032:1 (RFC 1951: a 2-bit code per 258-byte match), so a file of
+    /// `fileBytes` cannot hold more than 1032 · `fileBytes` bytes of pixel data.
+    static let maxDeflateRatio = 1032
+
+    /// Refuses a file too small to hold the pixels its header declares (the stored bits, without
+    /// filter bytes: a lower bound, so no valid PNG is refused) — a truncated or forged header,
+    /// which would otherwise make `decodePixels` allocate and clear up to `maxDecodedBytes` only
+    /// to fail (found by fuzz-image: 30 bytes declaring 4103 × 7941 RGB16). - Complexity: O(1).
+    static func checkCanHoldPixels(_ ihdr: spng_ihdr, fileBytes: Int, what: String) throws(ImagingError) {
+        let samples: Int
+        switch ihdr.color_type {
+        case 2: samples = 3
+        case 4: samples = 2
+        case 6: samples = 4
+        default: samples = 1
+        }
+        // width, height ≤ RasterImage.maxSide (spng_set_image_limits): no overflow.
+        let pixelBytes = Int(ihdr.width) * Int(ihdr.height) * samples * Int(ihdr.bit_depth) / 8
+        guard fileBytes * maxDeflateRatio >= pixelBytes else {
+            throw ImagingError(.invalidImage, what: what,
+                               why: "truncated: \(ihdr.width)×\(ihdr.height) pixels need \(pixelBytes) bytes, "
+                                   + "more than \(fileBytes) bytes of deflate data can hold")
+        }
     }
 
     /// Decodes the pixels once the header is known valid, in the output layout `decode` documents.

@@ -125,7 +125,7 @@ public enum FileDump {
     static func json(_ e: FormatError) -> JSONValue {
         .object([
             ("structure", .string(e.structure)), ("code", .string(e.code.rawValue)),
-            ("offset", e.offset.map { .int(Int64($0)) } ?? .null), ("detail", .string(e.detail)),
+            ("offset", e.offset.map { .unsigned($0) } ?? .null), ("detail", .string(e.detail)),
         ])
     }
 }

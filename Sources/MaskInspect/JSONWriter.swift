@@ -10,6 +10,12 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
+    /// A UInt64 field of a file (an offset): a number when it fits Int64, as it always does in
+    /// an undamaged file, else its decimal text — a forged field must not stop the dump.
+    static func unsigned(_ value: UInt64) -> JSONValue {
+        Int64(exactly: value).map { .int($0) } ?? .string(String(value))
+    }
+
     public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true

@@ -179,8 +179,8 @@ public struct SegmentDump: FileDumper {
     private func columnJSON(_ c: SegmentInspection.Column) -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("name", .string(c.descriptor.name)), ("type", .string(c.descriptor.type.description)),
-            ("nulls", .optional(c.nulls)), ("offset", .int(Int64(c.descriptor.offset))),
-            ("length", .int(Int64(c.descriptor.length))), ("checksum_ok", c.checksumOK.map { .bool($0) } ?? .null),
+            ("nulls", .optional(c.nulls)), ("offset", .unsigned(c.descriptor.offset)),
+            ("length", .unsigned(c.descriptor.length)), ("checksum_ok", c.checksumOK.map { .bool($0) } ?? .null),
         ]
         if let s = c.descriptor.statistics {
             fields += [("min", Self.json(s.minimum)), ("max", Self.json(s.maximum))]
@@ -258,7 +258,7 @@ public struct SegmentDump: FileDumper {
             let id = maskID(b)
             return .object([
                 ("index", .int(b.index)), ("mask", .optional(b.mask)), ("band", .int(Int(d.band))),
-                ("offset", .int(Int64(d.offset))), ("stored_size", .int(Int(d.storedSize))), ("raw_size", .int(Int(d.rawSize))),
+                ("offset", .unsigned(d.offset)), ("stored_size", .int(Int(d.storedSize))), ("raw_size", .int(Int(d.rawSize))),
                 ("raw", .bool(d.isRaw)), ("mask_id", Int64(id).map { .int($0) } ?? .null),
                 ("crc", .string(hex32(d.crc))), ("checksum_ok", b.checksumOK.map { .bool($0) } ?? .null),
                 ("decode_ok", b.decodeOK.map { .bool($0) } ?? .null),

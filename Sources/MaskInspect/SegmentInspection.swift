@@ -529,10 +529,11 @@ public struct SegmentInspection: Sendable {
             cursor = max(cursor, offset &+ length)
         }
         let footerAt = UInt64(fileSize - SegmentLayout.footerSize)
-        let end = f.blockDirectoryOffset + f.blockDirectoryLength + UInt64(pieceTableLength(f))
-        if end != footerAt {
+        let (directoryEnd, overflow) = f.blockDirectoryOffset.addingReportingOverflow(f.blockDirectoryLength)
+        let (end, tableOverflow) = directoryEnd.addingReportingOverflow(UInt64(pieceTableLength(f)))
+        if overflow || tableOverflow || end != footerAt {
             warnings.append(FormatError(.invalidField, structure: "segment footer", offset: footerAt,
-                                        detail: "the block directory ends at \(end), the footer starts at \(footerAt)"))
+                                        detail: "the block directory ends at \(overflow || tableOverflow ? "more than 2^64" : "\(end)"), the footer starts at \(footerAt)"))
         }
     }
 
@@ -541,14 +542,23 @@ public struct SegmentInspection: Sendable {
     /// nonzero padding is a warning (the data is intact).
     private mutating func inspectPadding(_ bytes: UnsafeRawBufferPointer) {
         guard footer != nil else { return }
-        var ranges: [(Int, Int)] = [(0, SegmentLayout.headerSize), (fileSize - SegmentLayout.footerSize, fileSize)]
-        for b in blocks { ranges.append((Int(b.descriptor.offset), Int(b.descriptor.payloadOffset) + Int(b.descriptor.storedSize))) }
-        for c in columns { ranges.append((Int(c.descriptor.offset), Int(c.descriptor.offset + c.descriptor.length))) }
-        if let f = footer {
-            ranges.append((Int(f.columnDirectoryOffset), Int(f.columnDirectoryOffset + f.columnDirectoryLength)))
-            ranges.append((Int(f.blockDirectoryOffset), Int(f.blockDirectoryOffset + f.blockDirectoryLength) + pieceTableLength(f)))
+        // Offsets and lengths are the file's (checksummed, but possibly forged): any UInt64, so
+        // each range is clipped to the file before it becomes an Int.
+        func range(_ offset: UInt64, _ length: UInt64) -> (Int, Int) {
+            let start = min(offset, UInt64(fileSize))
+            return (Int(start), Int(start + min(length, UInt64(fileSize) - start)))
         }
-        ranges = ranges.map { (max(0, min($0.0, fileSize)), max(0, min($0.1, fileSize))) }.sorted { $0.0 < $1.0 }
+        var ranges: [(Int, Int)] = [(0, SegmentLayout.headerSize), (fileSize - SegmentLayout.footerSize, fileSize)]
+        for b in blocks {
+            ranges.append(range(b.descriptor.offset, UInt64(SegmentLayout.blockHeaderSize) + UInt64(b.descriptor.storedSize)))
+        }
+        for c in columns { ranges.append(range(c.descriptor.offset, c.descriptor.length)) }
+        if let f = footer {
+            ranges.append(range(f.columnDirectoryOffset, f.columnDirectoryLength))
+            let (directoryAndTable, overflow) = f.blockDirectoryLength.addingReportingOverflow(UInt64(pieceTableLength(f)))
+            ranges.append(range(f.blockDirectoryOffset, overflow ? UInt64.max : directoryAndTable))
+        }
+        ranges.sort { $0.0 < $1.0 }
         var end = 0
         for (start, stop) in ranges {
             if start > end, let i = (end..<start).first(where: { bytes[$0] != 0 }) {

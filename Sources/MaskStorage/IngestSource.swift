@@ -24,6 +24,12 @@ public struct MaskBuffer: @unchecked Sendable, Equatable {
     /// The buffer's size in bytes, or nil when a dimension is not positive (count may be 0)
     /// or the product overflows.
     public var byteCount: Int? {
+        MaskBuffer.byteCount(count: count, height: height, width: width, elementType: elementType)
+    }
+
+    /// The size in bytes of `count` masks of `height` × `width` elements of `elementType`, or nil
+    /// when a dimension is not positive (count may be 0) or the product overflows. - Complexity: O(1).
+    static func byteCount(count: Int, height: Int, width: Int, elementType: NpyHeader.ElementType) -> Int? {
         guard count >= 0, height > 0, width > 0 else { return nil }
         var total = elementType.size
         for factor in [height, width, count] {

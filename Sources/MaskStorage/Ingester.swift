@@ -270,16 +270,22 @@ public enum Ingester {
         return writer
     }
 
+    /// The most input bytes a chunk holds when masks are large (a chunk has at least one mask).
+    static let chunkBytes = 256 << 20
+
     /// Streams the masks of `f` in chunks into `writer`: uint8 into a uint8 database as given,
     /// anything else checked and converted by `PixelEncoder`. `advanced(k)` after each chunk.
     /// - Complexity: O(pixels); memory O(chunk).
     private static func appendPixels(of f: MaskInputFile, selected: [Int]?, to writer: SegmentWriter, format: PixelFormat,
                                      options: Options, advanced: (Int) -> Void) throws(StorageError) {
         let pixels = f.height * f.width
-        let codes = UnsafeMutableRawBufferPointer.allocate(byteCount: options.chunkMasks * pixels * format.bytesPerPixel, alignment: 64)
+        // At most `chunkMasks` masks, as many as there are, and no more than `chunkBytes` of input
+        // (at least one mask): memory follows the data, not a count a header declares.
+        let chunk = max(1, min(options.chunkMasks, f.count, Ingester.chunkBytes / max(1, f.maskBytes)))
+        let codes = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * pixels * format.bytesPerPixel, alignment: 64)
         defer { codes.deallocate() }
         let encoder = PixelEncoder(input: f.elementType, bigEndian: f.bigEndian, output: format, clip: options.clip)
-        try f.forEachSelectedChunk(chunk: options.chunkMasks, selected: selected) { (indices, bytes) throws(StorageError) in
+        try f.forEachSelectedChunk(chunk: chunk, selected: selected) { (indices, bytes) throws(StorageError) in
             let k = indices.count
             if f.elementType == .uint8 && format == .uint8 {
                 // Stored as given: no check or conversion needed, compress in place.

@@ -107,6 +107,10 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
         return file
     }
 
+    /// The largest mask an `.npy` input may declare, in bytes of its element type (4 GiB):
+    /// ingest, indexing and queries each hold one whole mask in memory.
+    public static let maxMaskBytes = 1 << 32
+
     /// The input an `.npy` header describes: (H, W) is one mask, (N, H, W) a stack.
     static func described(by h: NpyHeader, name: String, origin: Origin) throws(StorageError) -> MaskInputFile {
         let (n, height, width): (Int, Int, Int)
@@ -119,6 +123,17 @@ public struct MaskInputFile: @unchecked Sendable, Equatable {
         }
         guard height > 0, width > 0 else {
             throw StorageError.invalidInput(file: name, location: "npy header", reason: "empty mask shape \(h.shape)")
+        }
+        // Sides are 32-bit fields of a segment; the data's size (plus its offset) must be an Int.
+        // A stream's header is all there is before reading: without these, a forged shape made
+        // ingest allocate (or compute) sizes beyond the address space (found by fuzz-npy).
+        guard height <= Int(UInt32.max), width <= Int(UInt32.max),
+              let bytes = MaskBuffer.byteCount(count: n, height: height, width: width, elementType: h.elementType),
+              bytes <= Int.max - h.dataOffset,
+              let one = MaskBuffer.byteCount(count: 1, height: height, width: width, elementType: h.elementType),
+              one <= maxMaskBytes else {
+            throw StorageError.invalidInput(file: name, location: "npy header",
+                                            reason: "shape \(h.shape) of \(h.elementType) is too large: ingest holds a mask in memory, at most \(maxMaskBytes) bytes")
         }
         return MaskInputFile(path: name, elementType: h.elementType, bigEndian: h.bigEndian, count: n,
                              height: height, width: width, dataOffset: h.dataOffset, origin: origin)

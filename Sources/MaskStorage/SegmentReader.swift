@@ -223,14 +223,20 @@ public final class SegmentReader: @unchecked Sendable {
     /// small ones, and one system call). The directory entries giving those ranges are
     /// advised first (`prefetchDirectory`), so that cold ones load together rather than
     /// one page fault after the other.
+    /// Block entries are unchecked here: one pointing outside the file gets no advice
+    /// (`decodeBlock` reports the damage).
     /// - Complexity: O(requests) plus one `madvise` per merged range.
     public func prefetchBands(_ requests: some Collection<(mask: Int, rows: Range<Int>)>) {
         let bandRows = header.bandRows, bands = header.bandsPerMask
         prefetchDirectory(requests.lazy.map(\.mask))
-        let ranges = requests.lazy.filter { !$0.rows.isEmpty && $0.mask >= 0 && $0.mask < self.maskCount }.map { (mask, rows) in
+        let fileSize = UInt64(file.count)
+        let ranges = requests.lazy.filter { !$0.rows.isEmpty && $0.mask >= 0 && $0.mask < self.maskCount }.compactMap { (mask, rows) -> Range<Int>? in
             let first = self.block(mask * bands + rows.lowerBound / bandRows)
             let last = self.block(mask * bands + min(rows.upperBound - 1, self.header.height - 1) / bandRows)
-            return Int(first.offset)..<(Int(last.payloadOffset) + Int(last.storedSize))
+            guard first.offset <= fileSize, last.offset <= fileSize else { return nil }
+            let lo = Int(first.offset)
+            let hi = min(Int(last.offset) + SegmentLayout.blockHeaderSize + Int(last.storedSize), self.file.count)
+            return lo..<max(lo, hi)
         }
         file.willNeed(ranges, mergingGapsUpTo: SegmentReader.prefetchGap)
     }

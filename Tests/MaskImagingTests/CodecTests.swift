@@ -145,6 +145,21 @@ struct CodecTests {
         #expect(throws: ImagingError.self) { try PNGCodec.decode(PNGCodec.signature + ihdr) }
     }
 
+    @Test("a PNG too short for the pixels its header declares is refused as truncated before decoding")
+    func truncatedHugePNGIsRefusedEarly() throws {
+        // fuzz-image: a 30-byte file (signature, IHDR, 2 bytes more) declaring 4103 × 7941 RGB16.
+        let bytes: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+                              0x00, 0x00, 0x10, 0x07, 0x00, 0x00, 0x1F, 0x05, 0x10, 0x02, 0x00, 0x00, 0x00, 0x02]
+        let error = #expect(throws: ImagingError.self) { try PNGCodec.decode(bytes) }
+        #expect(error?.kind == .invalidImage)
+        #expect(error?.why.contains("truncated: 4103×7941 pixels") == true)
+        // The bound is a lower one: a valid, highly compressible image is not refused.
+        let flat = try RasterImage(width: 2048, height: 2048, channels: 1, repeating: 0)
+        let encoded = try PNGCodec.encode(flat)
+        #expect(encoded.count * PNGCodec.maxDeflateRatio >= 2048 * 2048)
+        #expect(try PNGCodec.decode(encoded).samples.count == 2048 * 2048)
+    }
+
     @Test("ImageFile reads PNG and JPEG by magic number, optionally as RGB; missing files are io errors")
     func imageFile() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("imaging-\(UUID().uuidString)")

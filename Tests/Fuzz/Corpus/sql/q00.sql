@@ -1,0 +1,1 @@
+SELECT mask_id FROM masks WHERE CP(mask, (8, 6, 24, 18), (0.8, 1.0)) > 10

@@ -1,0 +1,1 @@
+SELECT mask_id, image_id FROM masks WHERE CP(mask, object, 0.5, 1.0) < 40

@@ -1,0 +1,1 @@
+SELECT mask_id, CP(mask, object, 0.85, 1.0) / CP(mask, full, 0.85, 1.0) AS r FROM masks WHERE model_id = 2 ORDER BY r DESC LIMIT 4

@@ -1,0 +1,1 @@
+SELECT mask_id, CP(mask, full, 0.8, 1.0) AS a, CP(mask, full, 0.8000000000000002, 1.0) AS b FROM masks WHERE mask_id < 6

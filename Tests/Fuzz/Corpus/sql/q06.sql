@@ -1,0 +1,1 @@
+SELECT mask_id, CP(mask, full, 0, 1) AS all_px, CP(mask, full, 1.0, 1.0) AS ones FROM masks WHERE mask_id IN (0, 2, 5)

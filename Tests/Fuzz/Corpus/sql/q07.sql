@@ -1,0 +1,1 @@
+SELECT image_id, AVG(CP(mask, object, 0.8, 1.0)) AS a, COUNT(*) AS n FROM masks WHERE mask_type = 1 GROUP BY image_id HAVING a > 20 ORDER BY a DESC

@@ -1,0 +1,1 @@
+SELECT image_id, CP(INTERSECT(mask > 0.5), full, 0.5, 1) / CP(UNION(mask > 0.5), full, 0.5, 1) AS iou FROM masks WHERE mask_type IN (1, 2) GROUP BY image_id ORDER BY iou ASC LIMIT 5

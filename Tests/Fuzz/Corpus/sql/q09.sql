@@ -1,0 +1,1 @@
+SELECT mask_id, label, pred FROM masks WHERE label != pred AND (CP(mask, full, 0.9, 1.0) > 5 OR model_id = 0)

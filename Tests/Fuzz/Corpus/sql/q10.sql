@@ -1,0 +1,1 @@
+SELECT * FROM masks WHERE image_id = 3

@@ -1,0 +1,1 @@
+SELECT mask_id, CP(mask, object, 0.8, 1.0) AS v FROM masks ORDER BY v DESC LIMIT 10

@@ -1,0 +1,1 @@
+SELECT mask_id FROM masks WHERE nosuch > 1

@@ -1,0 +1,1 @@
+SELECT image_id, CP(AVG(mask), full, 0.25, 0.75) AS a, CP(MIN(mask), object, 0.1, 0.9) AS b, CP(MAX(mask >= 0.5), full, 0.5, 1) AS c FROM masks GROUP BY image_id

@@ -1,0 +1,1 @@
+SELECT kind, SUM(CP(mask, full, 0.5, 1.0)) AS s, MIN(mask_id) AS lo, MAX(-mask_id * 2 + 1) AS hi, COUNT(label) FROM masks WHERE NOT (kind = 'focused') GROUP BY kind HAVING s >= 0 ORDER BY s DESC, lo

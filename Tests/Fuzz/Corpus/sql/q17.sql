@@ -1,0 +1,1 @@
+select MASK_ID, area(OBJECT) from masks where mask_id between 3 and 7 and label <> pred or model_id not in (1) order by 2 limit 0

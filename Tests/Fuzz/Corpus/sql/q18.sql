@@ -1,0 +1,1 @@
+SELECT mask_id, (CP(mask, full, 0.1, 0.2) + 3) * 2 - AREA(full) / 0 AS z FROM masks WHERE z IS NULL OR z <= -1.5e3 ORDER BY z ASC, mask_id DESC LIMIT 3

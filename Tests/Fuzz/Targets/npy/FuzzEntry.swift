@@ -1,0 +1,9 @@
+import MaskFuzzHarness
+
+/// libFuzzer's entry point for `fuzz-npy`: one input through `NpyHarness.run` (Tests/Fuzz/Harness).
+/// Returns 0 always (libFuzzer's convention: the input may be added to the corpus).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    NpyHarness.run(UnsafeRawBufferPointer(start: data, count: data == nil ? 0 : size))
+    return 0
+}
