@@ -124,7 +124,28 @@ public enum Ingester {
                                             reason: "masks are \(f.height)x\(f.width), but \(files[0].path) has \(height)x\(width)")
         }
         let (selection, total) = try RowSelection.checked(options.rowSelection, inputTotal: inputTotal, source: files[0].path)
+        try checkMetadataFits(total, source: files[0].path)
         return (files, selection, total)
+    }
+
+    /// Bytes of memory an ingest holds per mask while it runs: the four builtin columns
+    /// (8 bytes each), their validity (1 each) and the duplicate check of the new mask ids
+    /// (a hash set, ~24 bytes an entry), rounded up.
+    static let metadataBytesPerMask = 64
+
+    /// Refuses an ingest whose per-mask metadata alone would need more than a quarter of the
+    /// machine's physical memory. A file's mask count is checked against its size, but a
+    /// stream (`-`) only declares its count: a forged header declaring billions of masks would
+    /// otherwise abort the process allocating their metadata before a pixel is read.
+    /// - Complexity: O(1).
+    static func checkMetadataFits(_ total: Int, source: String) throws(StorageError) {
+        let physical = Int(sysconf(Int32(_SC_PHYS_PAGES))) &* Int(sysconf(Int32(_SC_PAGESIZE)))
+        let limit = max(physical / 4, 1 << 30)
+        let (needed, overflow) = total.multipliedReportingOverflow(by: metadataBytesPerMask)
+        guard overflow || needed > limit else { return }
+        throw StorageError.invalidInput(
+            file: source, location: "mask count",
+            reason: "\(total) masks in one ingest: their metadata needs about \(overflow ? "more than 2^63" : "\(needed >> 20)") MB, more than a quarter of this machine's memory (\(limit >> 20) MB); ingest them in parts")
     }
 
     /// The ingest itself, under the database's lock: checks against the database, metadata

@@ -46,6 +46,27 @@ import Glibc
         }
     }
 
+    /// A stream declaring 4e9 masks of one pixel (each shape field valid) aborted allocating
+    /// 32 GB of metadata before its first pixel: now an error from the count alone, and the
+    /// database directory is not created.
+    @Test("a stream declaring more masks than memory can describe is refused before anything is made")
+    func declaredCountBeyondMemory() throws {
+        let t = TempDirectory()
+        let file = t.path + "/forged.npy"
+        FileManager.default.createFile(atPath: file, contents: Data(Self.npy(descr: "|u1", shape: "(4000000000, 1, 1)", data: 100)))
+        let fd = open(file, O_RDONLY)
+        defer { close(fd) }
+        do {
+            _ = try Ingester.ingest(into: t.db, sources: [.stream(fd: fd, name: "forged stream")], options: .init())
+            Issue.record("ingest accepted 4e9 declared masks")
+        } catch {
+            guard case .invalidInput(_, let location, let reason) = error else { Issue.record("\(error)"); return }
+            #expect(location == "mask count")
+            #expect(reason.contains("4000000000 masks") && reason.contains("ingest them in parts"), "\(reason)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: t.db))
+    }
+
     @Test("a large mask within the limit that a stream does not deliver is a truncation error")
     func truncatedLargeStream() throws {
         let t = TempDirectory()
