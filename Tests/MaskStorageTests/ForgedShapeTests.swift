@@ -46,40 +46,38 @@ import Glibc
         }
     }
 
+    /// Ingests a stream of an `.npy` header for `shape` (uint8) and `data` zero bytes into a fresh
+    /// database; the error it gives (nil when it was accepted) and whether the directory exists.
+    func streamIngestError(shape: String, data: Int) -> (error: StorageError?, databaseExists: Bool) {
+        let t = TempDirectory()
+        let file = t.path + "/forged.npy"
+        FileManager.default.createFile(atPath: file, contents: Data(Self.npy(descr: "|u1", shape: shape, data: data)))
+        let fd = open(file, O_RDONLY)
+        defer { close(fd) }
+        do {
+            _ = try Ingester.ingest(into: t.db, sources: [.stream(fd: fd, name: "forged stream")], options: .init())
+            return (nil, FileManager.default.fileExists(atPath: t.db))
+        } catch {
+            return (error, FileManager.default.fileExists(atPath: t.db))
+        }
+    }
+
     /// A stream declaring 4e9 masks of one pixel (each shape field valid) aborted allocating
     /// 32 GB of metadata before its first pixel: now an error from the count alone, and the
     /// database directory is not created.
     @Test("a stream declaring more masks than memory can describe is refused before anything is made")
     func declaredCountBeyondMemory() throws {
-        let t = TempDirectory()
-        let file = t.path + "/forged.npy"
-        FileManager.default.createFile(atPath: file, contents: Data(Self.npy(descr: "|u1", shape: "(4000000000, 1, 1)", data: 100)))
-        let fd = open(file, O_RDONLY)
-        defer { close(fd) }
-        do {
-            _ = try Ingester.ingest(into: t.db, sources: [.stream(fd: fd, name: "forged stream")], options: .init())
-            Issue.record("ingest accepted 4e9 declared masks")
-        } catch {
-            guard case .invalidInput(_, let location, let reason) = error else { Issue.record("\(error)"); return }
-            #expect(location == "mask count")
-            #expect(reason.contains("4000000000 masks") && reason.contains("ingest them in parts"), "\(reason)")
-        }
-        #expect(!FileManager.default.fileExists(atPath: t.db))
+        let (error, exists) = streamIngestError(shape: "(4000000000, 1, 1)", data: 100)
+        guard case .invalidInput(_, let location, let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(location == "mask count")
+        #expect(reason.contains("4000000000 masks") && reason.contains("ingest them in parts"), "\(reason)")
+        #expect(!exists)
     }
 
     @Test("a large mask within the limit that a stream does not deliver is a truncation error")
     func truncatedLargeStream() throws {
-        let t = TempDirectory()
-        let file = t.path + "/short.npy"
-        FileManager.default.createFile(atPath: file, contents: Data(Self.npy(descr: "|u1", shape: "(3, 4096, 4096)", data: 10)))
-        let fd = open(file, O_RDONLY)
-        defer { close(fd) }
-        do {
-            _ = try Ingester.ingest(into: t.db, sources: [.stream(fd: fd, name: "short stream")], options: .init())
-            Issue.record("ingest accepted a truncated stream")
-        } catch {
-            guard case .invalidInput(_, _, let reason) = error else { Issue.record("\(error)"); return }
-            #expect(reason.contains("truncated"), "\(reason)")
-        }
+        let (error, _) = streamIngestError(shape: "(3, 4096, 4096)", data: 10)
+        guard case .invalidInput(_, _, let reason) = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(reason.contains("truncated"), "\(reason)")
     }
 }

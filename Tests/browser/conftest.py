@@ -12,10 +12,8 @@ Environment:
 import json
 import os
 import re
-import socket
+import sys
 import subprocess
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -28,16 +26,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests"))
+from serve_process import serving  # noqa: E402
 SHOTS = (ROOT / "Tests/browser/screenshots") if os.environ.get("MASKSEARCH_UPDATE_SCREENSHOTS") \
     else (ROOT / ".build/browser-screenshots")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -85,27 +79,8 @@ def server(tmp_path_factory):
     _run([binary, "ingest", db, data / "masks.npy", "--meta", data / "meta.csv", "--images", data / "images"])
     _run([binary, "roi", db, "object", data / "rois/object.csv"])
     _run([binary, "index", db])
-    port = free_port()
-    log = open(base / "serve.log", "w")
-    proc = subprocess.Popen([str(binary), "serve", str(db), "--host", "127.0.0.1", "--port", str(port),
-                             "--output", str(out)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "api/info", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert proc.poll() is None, (base / "serve.log").read_text()
-            assert time.time() < deadline, "serve did not answer within 60 s"
-            time.sleep(0.2)
-    yield Server(binary, url, db, data, out)
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(binary, db, out, base / "serve.log") as (url, _):
+        yield Server(binary, url, db, data, out)
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,8 @@ Environment: MASKSEARCH_BIN (default .build/debug/masksearch); MASKSEARCH_ST_EXA
 (default 40) examples per operation and phase.
 """
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -27,12 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "Sources/MaskServer/Web/openapi.yaml"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(ROOT / "Tests"))
+from serve_process import serving  # noqa: E402
 
 
 def _run(args):
@@ -49,27 +42,8 @@ def server(tmp_path_factory):
     _run([binary, "ingest", db, data / "masks.npy", "--meta", data / "meta.csv", "--images", data / "images"])
     _run([binary, "roi", db, "object", data / "rois/object.csv"])
     _run([binary, "index", db])
-    port = free_port()
-    log = open(base / "serve.log", "w")
-    proc = subprocess.Popen([str(binary), "serve", str(db), "--port", str(port), "--output", str(out)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "api/info", timeout=2).read()
-            break
-        except (urllib.error.URLError, ConnectionError):
-            assert proc.poll() is None, (base / "serve.log").read_text()
-            assert time.time() < deadline, "serve did not answer within 60 s"
-            time.sleep(0.2)
-    yield url, base
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with serving(binary, db, out, base / "serve.log") as (url, proc):
+        yield url, base
     assert proc.returncode == 0, (base / "serve.log").read_text()[-4000:]
 
 
