@@ -22,7 +22,12 @@ public struct QueryEngine: Sendable {
 
     /// Runs `sql`; with `explain`, also explains its bounds (`QueryResult.explanation`).
     /// - Complexity: O(masks) metadata work plus the pixel reads of undecided masks.
+    /// Runs on a stack of its own (`QueryStack`).
     public func run(_ sql: String, explain: ExplainRequest? = nil) throws(QueryError) -> QueryResult {
+        try QueryStack.run { () throws(QueryError) in try runHere(sql, explain: explain) }
+    }
+
+    private func runHere(_ sql: String, explain: ExplainRequest?) throws(QueryError) -> QueryResult {
         let clock = ContinuousClock()
         let start = clock.now
         let statement = try Parser.parse(sql)
@@ -56,7 +61,9 @@ public struct QueryEngine: Sendable {
 
     /// The plan of `sql` without running it (for `--explain` without execution).
     public func explain(_ sql: String) throws(QueryError) -> String {
-        let plan = try Binder.bind(try Parser.parse(sql), table: table)
-        return PlanDescription.describe(plan, table: table, bounds: bounds != nil, stats: nil)
+        try QueryStack.run { () throws(QueryError) in
+            let plan = try Binder.bind(try Parser.parse(sql), table: table)
+            return PlanDescription.describe(plan, table: table, bounds: bounds != nil, stats: nil)
+        }
     }
 }

@@ -8,7 +8,12 @@ extension QueryEngine {
     /// partial aggregates. A query no strategy answers exactly throws (semantic, exit 2) before
     /// anything is read.
     /// - Complexity: as `run` (grouped partials verify every group: no pruning on HAVING).
+    /// Runs on a stack of its own (`QueryStack`).
     public func runPartial(_ sql: String, shardCount: Int) throws(QueryError) -> ShardPartial {
+        try QueryStack.run { () throws(QueryError) in try runPartialHere(sql, shardCount: shardCount) }
+    }
+
+    private func runPartialHere(_ sql: String, shardCount: Int) throws(QueryError) -> ShardPartial {
         let clock = ContinuousClock()
         let start = clock.now
         let plan = try Binder.bind(try Parser.parse(sql), table: table)
@@ -44,6 +49,8 @@ extension QueryEngine {
 
     /// Checks `sql` against this table (parse, bind, shard strategy) without reading anything.
     public func checkPartial(_ sql: String, shardCount: Int) throws(QueryError) {
-        _ = try ShardStrategy.of(try Binder.bind(try Parser.parse(sql), table: table), shardCount: shardCount)
+        try QueryStack.run { () throws(QueryError) in
+            _ = try ShardStrategy.of(try Binder.bind(try Parser.parse(sql), table: table), shardCount: shardCount)
+        }
     }
 }

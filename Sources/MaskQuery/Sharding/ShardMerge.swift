@@ -20,9 +20,17 @@ public enum ShardMerge {
     /// Merges `partials` (one per shard that holds masks; `shardCount` is the database's number of
     /// shards, which decides the strategy) for `sql`, bound against `schema` (any shard's table:
     /// shards share columns and ROI sets). A partial of the wrong kind or shape is an `internal`
-    /// error (exit 1), never a partial answer.
+    /// error (exit 1), never a partial answer. Runs on a stack of its own (`QueryStack`).
     public static func merge(sql: String, schema: any MaskTable, shardCount: Int, partials: [ShardPartial],
                              elapsedMilliseconds: Double) throws(QueryError) -> QueryResult {
+        try QueryStack.run { () throws(QueryError) in
+            try mergeHere(sql: sql, schema: schema, shardCount: shardCount, partials: partials,
+                          elapsedMilliseconds: elapsedMilliseconds)
+        }
+    }
+
+    private static func mergeHere(sql: String, schema: any MaskTable, shardCount: Int, partials: [ShardPartial],
+                                  elapsedMilliseconds: Double) throws(QueryError) -> QueryResult {
         let statement = try Parser.parse(sql)
         let plan = try Binder.bind(statement, table: schema)
         let strategy = try ShardStrategy.of(plan, shardCount: shardCount)
