@@ -50,21 +50,21 @@ struct MaskSearchCommand: AsyncParsableCommand {
 
 extension MaskSearchCommand {
     /// Words that make ArgumentParser answer instead of parsing (help, version, completion).
-    private static let builtinFlags: Set<String> = ["-h", "--help", "help", "--version", "--experimental-dump-help"]
+    private static let builtinFlags = ["-h", "--help", "help", "--version", "--experimental-dump-help"]
 
-    /// `masksearch query …` parsed by `QueryCommand` alone: the root's parse reflects over the
-    /// arguments of every subcommand first (ArgumentParser's completion-request check and
-    /// argument sets: about a fifth of a query process's start-up), the query's latency is the
-    /// one that counts. nil for any other command, for help, version or completion words, and
-    /// when this parse fails, so that every message and exit code stays the root parse's.
-    /// - Complexity: O(arguments).
-    static func parseQuery() -> QueryCommand? {
+    /// The request of `masksearch query …`, parsed without the root's parse (which reflects
+    /// over the arguments of every subcommand): by `QueryRequest(fastArguments:)` when it takes
+    /// the form, else by `QueryCommand` alone. nil for any other command, for help, version or
+    /// completion words, and when the parse fails, so that every message and exit code stays
+    /// the root parse's. - Complexity: O(arguments).
+    static func parseQuery() -> QueryRequest? {
         let arguments = CommandLine.arguments.dropFirst()
         guard arguments.first == QueryCommand.configuration.commandName,
               !arguments.contains(where: { builtinFlags.contains($0) || $0.hasPrefix("--generate-completion") }) else {
             return nil
         }
-        return try? QueryCommand.parse(Array(arguments.dropFirst()))
+        let words = Array(arguments.dropFirst())
+        return QueryRequest(fastArguments: words) ?? (try? QueryCommand.parse(words))?.request
     }
 }
 

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import MaskQuery
-import MaskStorage
 
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,49 +31,11 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let output = OutputFormat(rawValue: format)!
-        if ShardedCommands.isSharded(db) {
-            guard explainMask == nil else {
-                throw CommandFailure("error: --explain-mask is not available on a sharded database (explain a shard: \(db)/shard-NNN)", code: 2)
-            }
-            let result = try ShardedCommands.query(db, sql: sql, noIndex: noIndex, explain: explain)
-            if explain { FileHandle.standardError.write(Data(result.explain.utf8)) }
-            FileHandle.standardOutput.write(Data(ResultFormatter.format(result, as: output).utf8))
-            return
-        }
-        let (result, unusable, session) = try runReportingErrors {
-            let session = try QuerySession(path: db, useIndex: !noIndex)
-            session.deferIndexing = true
-            let request = explain || explainMask != nil ? ExplainRequest(maskID: explainMask) : nil
-            let result = try session.run(sql, explain: request)
-            return (result, session.index?.unusableFiles ?? [], session)
-        }
-        for u in unusable {
-            FileHandle.standardError.write(Data("warning: index file \(u); its masks were read instead (`masksearch index \(db)` rebuilds it)\n".utf8))
-        }
-        if explain || explainMask != nil {
-            let text = result.explain.hasSuffix("\n") ? result.explain : result.explain + "\n"
-            if output == .json {
-                FileHandle.standardError.write(Data(text.utf8))
-            } else {
-                print(text)
-            }
-        }
-        FileHandle.standardOutput.write(Data(ResultFormatter.format(result, as: output).utf8))
-        // The answer is out: end the output (a reader of it sees its end now), then index the
-        // masks the query read (`QuerySession.deferIndexing`) before exiting.
-        QueryCommand.endStandardOutput()
-        _ = try runReportingErrors { try session.finishIndexing() }
+    /// The parsed arguments as a request (`validate` has checked the format).
+    var request: QueryRequest {
+        QueryRequest(db: db, sql: sql, format: OutputFormat(rawValue: format)!, noIndex: noIndex, explain: explain,
+                     explainMask: explainMask)
     }
 
-    /// Flushes stdout and points descriptor 1 at /dev/null, which closes the pipe or file the
-    /// answer went to (a later stray write goes nowhere instead of into a file opened meanwhile).
-    static func endStandardOutput() {
-        fflush(nil)  // every stream: `print` writes through C stdio
-        let null = open("/dev/null", O_WRONLY)
-        guard null >= 0 else { return }
-        dup2(null, STDOUT_FILENO)
-        close(null)
-    }
+    func run() throws { try request.run() }
 }

@@ -59,7 +59,10 @@ extension Executor {
         let term = plan.cpTerms[t]
         let termCount = plan.cpTerms.count, cp = states.cp
         let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
+        // Tested once: `boundsSource != nil` in the loop copied the existential per row.
+        let hasSource = boundsSource != nil
         var pending: [Int] = []
+        pending.reserveCapacity(hasSource ? rows.count : 0)
         for row in rows {
             let state: IntervalValue
             if let box = states.box(row: row, roi: term.roi) {
@@ -68,7 +71,7 @@ extension Executor {
                     state = .exact(.int(0))
                 } else if allCodes {
                     state = .exact(.int(Int64(area)))
-                } else if boundsSource != nil {
+                } else if hasSource {
                     pending.append(row)
                     state = .range(lo: 0, hi: Double(area), maybeNull: false)
                 } else {

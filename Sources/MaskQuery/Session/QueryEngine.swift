@@ -59,11 +59,9 @@ public struct QueryEngine: Sendable {
         return row
     }
 
-    /// The plan of `sql` without running it (for `--explain` without execution).
-    public func explain(_ sql: String) throws(QueryError) -> String {
-        try QueryStack.run { () throws(QueryError) in
-            let plan = try Binder.bind(try Parser.parse(sql), table: table)
-            return PlanDescription.describe(plan, table: table, bounds: bounds != nil, stats: nil)
-        }
+    /// Parses and binds `sql` against the table, reading nothing: the error a run would throw
+    /// before its first read, or none.
+    public func check(_ sql: String) throws(QueryError) {
+        try QueryStack.run { () throws(QueryError) in _ = try Binder.bind(try Parser.parse(sql), table: table) }
     }
 }

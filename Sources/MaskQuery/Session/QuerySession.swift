@@ -48,7 +48,7 @@ public final class QuerySession: @unchecked Sendable {
     /// (`Database.checkIntegrity`) is thrown instead of the result or of the error it caused.
     public func run(_ sql: String, explain: ExplainRequest? = nil) throws -> QueryResult {
         try checked {
-            var (result, flushMs) = try execute(check: { (engine) throws(QueryError) in _ = try engine.explain(sql) }) {
+            var (result, flushMs) = try execute(check: { (engine) throws(QueryError) in try engine.check(sql) }) {
                 (engine) throws(QueryError) in try engine.run(sql, explain: explain)
             }
             // Publishing the entries the query built is part of its cost: `elapsed_ms` includes it.
