@@ -18,17 +18,9 @@ struct QueryRequest: Equatable {
     var noIndex = false
     var explain = false
     var explainMask: Int64?
+}
 
-    init(db: String, sql: String, format: OutputFormat = .table, noIndex: Bool = false, explain: Bool = false,
-         explainMask: Int64? = nil) {
-        self.db = db
-        self.sql = sql
-        self.format = format
-        self.noIndex = noIndex
-        self.explain = explain
-        self.explainMask = explainMask
-    }
-
+extension QueryRequest {
     /// The request of `arguments` (after the word `query`) when they are two positional words
     /// (neither starting with `-`) and at most one each of `--format table|csv|json` (or
     /// `--format=…`), `--no-index` and `--explain`; nil for anything else — other options,
