@@ -127,7 +127,7 @@ final class ChunkedMaskTable: MaskTable, @unchecked Sendable {
     static func both(_ sql: String, _ table: any MaskTable) -> ([Int], [Int])? {
         guard let plan = try? Binder.bind(try Parser.parse(sql), table: table), let m = plan.metadataFilter else { return nil }
         let executor = Executor(table: table, plan: plan, boundsSource: nil)
-        executor.assignBoxes()
+        executor.assignBoxes(rows: 0..<table.count)
         let columnar = ColumnarFilter(m, table: table, states: executor.states, evaluator: executor.evaluator).trueRows()
         let rows = (0..<table.count).filter { executor.evaluator.truth(m, row: $0) == .true }
         return (columnar, rows)

@@ -4,8 +4,8 @@ import MaskStorage
 /// The row pass: everything decided before any pixel is read.
 extension Executor {
     /// Targets masks by the metadata filter, sets boxes and CP states, and evaluates the residual
-    /// filter on bounds, in steps: (1) per row, boxes (`assignBoxes`), then the metadata filter
-    /// column-at-a-time (`targetRows`); (2) per CP term, the bounds of every targeted row in one call to the bounds
+    /// filter on bounds, in steps: (1) the metadata filter column-at-a-time (`targetRows`) and
+    /// boxes (`assignBoxes`: before the filter when it reads AREA, else of the targeted rows); (2) per CP term, the bounds of every targeted row in one call to the bounds
     /// source (`boundTerm`: one vectorised column pass for a constant ROI, a batch of per-row
     /// plans for a named one); (3) per targeted row, the residual filter over the states
     /// (`filterOnBounds`); (4) the source's refined bounds for the rows still undecided
@@ -13,24 +13,31 @@ extension Executor {
     /// candidate stays so.
     /// - Complexity: O(rows × (terms + filter size)), no pixel reads.
     func rowPass() -> [Candidate] {
-        assignBoxes()
+        // Boxes of every row when the metadata filter reads them (AREA) or the run explains a
+        // mask that WHERE may not target; else of the targeted rows only.
+        let everyRow = explainRequest != nil || plan.metadataFilter?.readsBoxes == true
+        if everyRow { assignBoxes(rows: 0..<table.count) }
         let targeted = targetRows()
+        if !everyRow { assignBoxes(rows: targeted) }
         for t in plan.cpTerms.indices { boundTerm(t, rows: targeted) }
         return refineUndecided(filterOnBounds(targeted))
     }
 
-    /// Every row's clipped box per named ROI (nil where the set has no box for it); constant
-    /// ROIs have theirs in `RowStates.constantBoxes` (`Executor.constantBoxes`). Boxes come
-    /// first: AREA(named) may appear in the metadata filter. - Complexity: O(rows × named ROIs).
-    func assignBoxes() {
-        let width = table.width, height = table.height, rowCount = table.count
-        guard states.perRowCount > 0 else { return }
-        let maskIDs = table.builtinColumn(0), imageIDs = table.builtinColumn(1)
+    /// The clipped box per named ROI of each of `rows` (nil where the set has no box for it);
+    /// constant ROIs have theirs in `RowStates.constantBoxes` (`Executor.constantBoxes`).
+    /// Rows not assigned keep no box; only the rows a run reads are assigned.
+    /// - Complexity: O(rows × named ROIs); the key column is copied (`builtinColumn`, cached)
+    /// when `rows` are at least one in 8 of the table, else read row by row.
+    func assignBoxes<Rows: Collection<Int>>(rows: Rows) {
+        let width = table.width, height = table.height
+        guard states.perRowCount > 0, !rows.isEmpty else { return }
+        let wholeColumns = rows.count * 8 >= table.count
         for (r, roi) in plan.rois.enumerated() {
             guard case .named(let set) = roi else { continue }
-            let byImage = set.key == .imageID, setBoxes = set.boxes
-            for row in 0..<rowCount {
-                let key = byImage ? imageIDs[row] : maskIDs[row]
+            let keyColumn = set.key == .imageID ? 1 : 0, setBoxes = set.boxes
+            let column = wholeColumns ? table.builtinColumn(keyColumn) : []
+            for row in rows {
+                let key = wholeColumns ? column[row] : keyColumn == 1 ? table.imageID(row: row) : table.maskID(row: row)
                 states.setBox(setBoxes[key]?.clipped(width: width, height: height), row: row, roi: r)
             }
         }

@@ -75,6 +75,16 @@ indirect enum BoundExpr: Sendable {
         default: break
         }
     }
+
+    /// True when the expression reads a row's box (`AREA(roi)`).
+    var readsBoxes: Bool {
+        switch self {
+        case .area: return true
+        case .negate(let e, _): return e.readsBoxes
+        case .arithmetic(_, let l, let r, _): return l.readsBoxes || r.readsBoxes
+        default: return false
+        }
+    }
 }
 
 /// A bound predicate (three-valued). `IN` and `BETWEEN` are rewritten by the binder into
@@ -96,6 +106,16 @@ indirect enum BoundPredicate: Sendable {
             r.collectCPTerms(into: &set)
         case .not(let p): p.collectCPTerms(into: &set)
         case .isNull(let e, _): e.collectCPTerms(into: &set)
+        }
+    }
+
+    /// True when the predicate reads a row's box (`AREA(roi)`).
+    var readsBoxes: Bool {
+        switch self {
+        case .compare(_, let l, let r): return l.readsBoxes || r.readsBoxes
+        case .and(let l, let r), .or(let l, let r): return l.readsBoxes || r.readsBoxes
+        case .not(let p): return p.readsBoxes
+        case .isNull(let e, _): return e.readsBoxes
         }
     }
 
