@@ -79,46 +79,73 @@ extension CHIFile {
     }
 
     /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
-    /// and their mask numbers into the directory array — built in memory, then a `pwrite` each
-    /// (never a store through the mapping: version-4 records are holes until written, and a
+    /// and their mask numbers into the directory array — built in memory (`writeRecords`), then
+    /// written with `pwrite` (never a store through the mapping: version-4 records are holes until written, and a
     /// `pwrite` reports ENOSPC where a store would raise SIGBUS; the page cache makes the bytes
     /// visible to the mapping at once) — then publishes them: with a boot tag, this boot's unsynced mark first, then the
     /// count; without one, the records are synced, then the count set and synced.
     private func appendToDelta(_ delta: DeltaRegion, masks: [Int], rows: [UnsafeRawPointer], at first: Int) throws(StorageError) {
         guard !masks.isEmpty else { return }
         try prepareForPublishing()
-        let rowBytes = header.keyCount * header.entryWidth, size = header.deltaRecordSize
-        var records = [UInt8](repeating: 0, count: masks.count * size)
-        records.withUnsafeMutableBytes { out in
-            for (n, m) in masks.enumerated() {
-                let record = out.baseAddress! + n * size
-                record.storeBytes(of: UInt32(m).littleEndian, as: UInt32.self)
-                (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[n], byteCount: rowBytes)
-                let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
-                record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
-            }
-        }
+        let size = header.deltaRecordSize
         let start = header.deltaRecordsOffset + first * size
-        try writeFully(records, at: start)
         var listed = ByteWriter(capacity: masks.count * 4)
         for m in masks { listed.u32(UInt32(m)) }
         let entries = header.deltaDirectoryOffset + first * 4
-        try writeFully(listed.bytes, at: entries)
+        try withWriteDescriptor { (fd) throws(StorageError) in
+            try writeRecords(masks: masks, rows: rows, at: start, fd: fd)
+            let written: Result<Void, StorageError> = listed.bytes.withUnsafeBytes { b in
+                Result { () throws(StorageError) in try pwriteFully(fd, b, at: entries) }
+            }
+            try written.get()
+        }
         if BootSession.tag == 0 {
-            try file.sync(start..<(start + records.count))
+            try file.sync(start..<(start + masks.count * size))
             try file.sync(entries..<(entries + masks.count * 4))
         }
         try setDeltaHeader(count: first + masks.count, generation: delta.generation)
     }
 
-    /// Writes `bytes` at `offset` of the file (`pwrite`, resuming after short writes).
-    private func writeFully(_ bytes: [UInt8], at offset: Int) throws(StorageError) {
+    /// Writes the delta records of `masks` (entries `rows`) from offset `start`, assembled a
+    /// batch at a time in one buffer of at most `recordBatchBytes`: a query's few hundred
+    /// records (~17 KB each) once took a zeroed buffer of their whole size, whose fresh pages
+    /// cost more than the writing. Padding after the entries stays zero (the buffer starts
+    /// zeroed, and every record writes the same bytes of it).
+    private func writeRecords(masks: [Int], rows: [UnsafeRawPointer], at start: Int, fd: Int32) throws(StorageError) {
+        let rowBytes = header.keyCount * header.entryWidth, size = header.deltaRecordSize
+        let batch = max(1, min(masks.count, Self.recordBatchBytes / size))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batch * size, alignment: 16)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        for batchStart in Swift.stride(from: 0, to: masks.count, by: batch) {
+            let count = min(batch, masks.count - batchStart)
+            for n in 0..<count {
+                let record = buffer.baseAddress! + n * size
+                record.storeBytes(of: UInt32(masks[batchStart + n]).littleEndian, as: UInt32.self)
+                (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[batchStart + n], byteCount: rowBytes)
+                let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
+                record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
+            }
+            try pwriteFully(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<(count * size)]), at: start + batchStart * size)
+        }
+    }
+
+    /// The largest buffer `writeRecords` assembles records in.
+    static let recordBatchBytes = 64 << 10
+
+    /// `body` with a descriptor of the file open for writing.
+    private func withWriteDescriptor(_ body: (Int32) throws(StorageError) -> Void) throws(StorageError) {
         let fd = open(path, O_WRONLY)
         guard fd >= 0 else { throw StorageError.system(call: "open", path: path, errno: errno) }
         defer { close(fd) }
+        try body(fd)
+    }
+
+    /// Writes `bytes` at `offset` of the file open as `fd` (`pwrite`, resuming after short writes).
+    private func pwriteFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw StorageError.system(call: "pwrite", path: path, errno: n < 0 ? errno : EIO) }
             done += n
