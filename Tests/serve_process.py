@@ -1,12 +1,38 @@
 """`masksearch serve` as a child process for the Python test suites (Tests/browser, Tests/server):
-started on a free loopback port, waited for until `/api/info` answers, stopped afterwards."""
+the binary, a small generated database to serve, and the server started on a free loopback port,
+waited for until `/api/info` answers, stopped afterwards."""
 import contextlib
+import os
 import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def masksearch_binary():
+    """MASKSEARCH_BIN, or the debug build; fails when it is missing."""
+    binary = Path(os.environ.get("MASKSEARCH_BIN", ROOT / ".build/debug/masksearch"))
+    assert binary.exists(), f"{binary} is missing: run `swift build` first"
+    return binary
+
+
+def run_cli(args):
+    subprocess.run([str(a) for a in args], check=True, capture_output=True, timeout=300)
+
+
+def generated_database(binary, base: Path, *generate_args):
+    """`masksearch generate base/data *generate_args`, ingested with its images into base/db with
+    the `object` ROI set and indexed; returns (data, db, out) where out is base/out (not created)."""
+    data, db, out = base / "data", base / "db", base / "out"
+    run_cli([binary, "generate", data, *generate_args])
+    run_cli([binary, "ingest", db, data / "masks.npy", "--meta", data / "meta.csv", "--images", data / "images"])
+    run_cli([binary, "roi", db, "object", data / "rois/object.csv"])
+    run_cli([binary, "index", db])
+    return data, db, out
 
 
 def free_port():

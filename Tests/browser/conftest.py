@@ -27,7 +27,7 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "Tests"))
-from serve_process import serving  # noqa: E402
+from serve_process import generated_database, masksearch_binary, serving  # noqa: E402
 SHOTS = (ROOT / "Tests/browser/screenshots") if os.environ.get("MASKSEARCH_UPDATE_SCREENSHOTS") \
     else (ROOT / ".build/browser-screenshots")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -61,24 +61,15 @@ class Server:
         return json.loads(self.get(path))
 
 
-def _run(args):
-    subprocess.run([str(a) for a in args], check=True, capture_output=True, timeout=300)
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    binary = Path(os.environ.get("MASKSEARCH_BIN", ROOT / ".build/debug/masksearch"))
-    assert binary.exists(), f"{binary} is missing: run `swift build` first"
+    binary = masksearch_binary()
     if os.environ.get("MASKSEARCH_TEST_URL"):  # a server already running (development)
         yield Server(binary, os.environ["MASKSEARCH_TEST_URL"], os.environ["MASKSEARCH_TEST_DB"],
                      os.environ["MASKSEARCH_TEST_DATA"], os.environ.get("MASKSEARCH_TEST_OUT", "/nonexistent"))
         return
     base = tmp_path_factory.mktemp("masksearch")
-    data, db, out = base / "data", base / "db", base / "out"
-    _run([binary, "generate", data, "--masks", 300, "--seed", 7])
-    _run([binary, "ingest", db, data / "masks.npy", "--meta", data / "meta.csv", "--images", data / "images"])
-    _run([binary, "roi", db, "object", data / "rois/object.csv"])
-    _run([binary, "index", db])
+    data, db, out = generated_database(binary, base, "--masks", 300, "--seed", 7)
     with serving(binary, db, out, base / "serve.log") as (url, _):
         yield Server(binary, url, db, data, out)
 

@@ -25,23 +25,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "Sources/MaskServer/Web/openapi.yaml"
 sys.path.insert(0, str(ROOT / "Tests"))
-from serve_process import serving  # noqa: E402
-
-
-def _run(args):
-    subprocess.run([str(a) for a in args], check=True, capture_output=True, timeout=300)
+from serve_process import generated_database, masksearch_binary, serving  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    binary = Path(os.environ.get("MASKSEARCH_BIN", ROOT / ".build/debug/masksearch"))
-    assert binary.exists(), f"{binary} is missing: run `swift build` first"
+    binary = masksearch_binary()
     base = tmp_path_factory.mktemp("masksearch-openapi")
-    data, db, out = base / "data", base / "db", base / "out"
-    _run([binary, "generate", data, "--masks", 60, "--size", "64,64", "--seed", 14])
-    _run([binary, "ingest", db, data / "masks.npy", "--meta", data / "meta.csv", "--images", data / "images"])
-    _run([binary, "roi", db, "object", data / "rois/object.csv"])
-    _run([binary, "index", db])
+    data, db, out = generated_database(binary, base, "--masks", 60, "--size", "64,64", "--seed", 14)
     with serving(binary, db, out, base / "serve.log") as (url, proc):
         yield url, base
     assert proc.returncode == 0, (base / "serve.log").read_text()[-4000:]

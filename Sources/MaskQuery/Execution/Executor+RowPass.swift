@@ -13,9 +13,9 @@ extension Executor {
     /// candidate stays so.
     /// - Complexity: O(rows × (terms + filter size)), no pixel reads.
     func rowPass() -> [Candidate] {
-        // Boxes of every row when the metadata filter reads them (AREA) or the run explains a
-        // mask that WHERE may not target; else of the targeted rows only.
-        let everyRow = explainRequest != nil || plan.metadataFilter?.readsBoxes == true
+        // Boxes of every row when the metadata filter reads them (AREA), else of the targeted
+        // rows only (an explained mask WHERE did not target gets its own: `maskView`).
+        let everyRow = plan.metadataFilter?.readsBoxes == true
         if everyRow { assignBoxes(rows: 0..<table.count) }
         let targeted = targetRows()
         if !everyRow { assignBoxes(rows: targeted) }
@@ -25,7 +25,7 @@ extension Executor {
 
     /// The clipped box per named ROI of each of `rows` (nil where the set has no box for it);
     /// constant ROIs have theirs in `RowStates.constantBoxes` (`Executor.constantBoxes`).
-    /// Rows not assigned keep no box; only the rows a run reads are assigned.
+    /// Rows not assigned keep no box; only the rows a run reads are assigned (again: the same box).
     /// - Complexity: O(rows × named ROIs); the key column is copied (`builtinColumn`, cached)
     /// when `rows` are at least one in 8 of the table, else read row by row.
     func assignBoxes<Rows: Collection<Int>>(rows: Rows) {
@@ -35,9 +35,9 @@ extension Executor {
         for (r, roi) in plan.rois.enumerated() {
             guard case .named(let set) = roi else { continue }
             let keyColumn = set.key == .imageID ? 1 : 0, setBoxes = set.boxes
-            let column = wholeColumns ? table.builtinColumn(keyColumn) : []
+            let column = wholeColumns ? table.builtinColumn(keyColumn) : nil
             for row in rows {
-                let key = wholeColumns ? column[row] : keyColumn == 1 ? table.imageID(row: row) : table.maskID(row: row)
+                let key = column?[row] ?? (keyColumn == 1 ? table.imageID(row: row) : table.maskID(row: row))
                 states.setBox(setBoxes[key]?.clipped(width: width, height: height), row: row, roi: r)
             }
         }

@@ -103,6 +103,7 @@ extension Executor {
     /// read from the pixels. - Complexity: one read of the box's image rows.
     func maskView(row: Int) throws(QueryError) -> MaskBoundsView {
         let t = explainedTerm, term = plan.cpTerms[t]
+        assignBoxes(rows: [row])  // WHERE may not have targeted it
         var view = MaskBoundsView(maskID: table.maskID(row: row), term: cpText(t), lv: term.lower, uv: term.upper, codes: term.codes,
                                   box: states.box(row: row, roi: term.roi), index: nil, exact: nil)
         guard let box = view.box else { return view }
