@@ -63,24 +63,25 @@ extension CHIFile {
         try stored.get()
     }
 
-    /// The delta's directory as stored now (records' checksums checked when `verify`), for a
-    /// writer holding the lock: empty when the file is untrusted (the `repair` the next publish
+    /// The delta's directory as stored now (records' checksums checked when `verify`; else the
+    /// directory the query read, extended by the records published since), for a writer
+    /// holding the lock: empty when the file is untrusted (the `repair` the next publish
     /// does empties the region) or when its count exceeds the capacity (damage: the region is
     /// overwritten from slot 0).
     func liveDeltaDirectory(_ delta: DeltaRegion, verify: Bool) -> DeltaDirectory {
-        var d = DeltaRegion.scan(delta.region, header: header, verify: verify)
+        var d = DeltaRegion.scan(delta.region, header: header, verify: verify, extending: delta.cachedDirectory)
         let mark = unsyncedBoot
         if (mark != 0 && mark != BootSession.tag) || d.storedCount > delta.capacity {
             // No reader uses these records: an earlier boot's mark makes the file untrusted (and
             // `repair` moves the generation), an oversized count gives readers an empty directory.
-            d = DeltaDirectory(slots: [:], damaged: [], storedCount: 0, generation: d.generation)
+            d = DeltaDirectory(maskCount: header.maskCount, generation: d.generation)
         }
         return d
     }
 
     /// Writes records of `masks` (`rows[i]`: the entries of `masks[i]`) into slots `first...`,
-    /// and their mask numbers into the directory array — built in memory (`writeRecords`), then
-    /// written with `pwrite` (never a store through the mapping: version-4 records are holes until written, and a
+    /// and their mask numbers into the directory array — written with `pwritev` and `pwrite`
+    /// (`writeRecords`; never a store through the mapping: version-4 records are holes until written, and a
     /// `pwrite` reports ENOSPC where a store would raise SIGBUS; the page cache makes the bytes
     /// visible to the mapping at once) — then publishes them: with a boot tag, this boot's unsynced mark first, then the
     /// count; without one, the records are synced, then the count set and synced.
@@ -94,10 +95,7 @@ extension CHIFile {
         let entries = header.deltaDirectoryOffset + first * 4
         try withWriteDescriptor { (fd) throws(StorageError) in
             try writeRecords(masks: masks, rows: rows, at: start, fd: fd)
-            let written: Result<Void, StorageError> = listed.bytes.withUnsafeBytes { b in
-                Result { () throws(StorageError) in try pwriteFully(fd, b, at: entries) }
-            }
-            try written.get()
+            try SystemCalls.pwriteAll(fd, listed.bytes, offset: entries, path: path)
         }
         if BootSession.tag == 0 {
             try file.sync(start..<(start + masks.count * size))
@@ -106,32 +104,32 @@ extension CHIFile {
         try setDeltaHeader(count: first + masks.count, generation: delta.generation)
     }
 
-    /// Writes the delta records of `masks` (entries `rows`) from offset `start`, assembled a
-    /// batch at a time in one buffer of at most `recordBatchBytes`, instead of one zeroed buffer
-    /// of all of them (a query's few hundred records of a few KB each — 3,744 bytes at the default
-    /// grid of 224×224 masks — whose fresh pages and zeroing cost more than the writes). Padding after the entries stays zero (the buffer starts
-    /// zeroed, and every record writes the same bytes of it).
+    /// Writes the delta records of `masks` (entries `rows`) from offset `start`: their blocks
+    /// allocated first (`SystemCalls.allocate`: a full disk fails there, by name), then one
+    /// `pwritev` per 341 records of three pieces each — the mask number and checksum, the
+    /// entries where `observe` left them, the zero padding — with nothing assembled in memory.
+    /// Measured on a query's 209 records of 7,488 bytes (ext4): 0.24 ms, against 0.6 ms for
+    /// writes of 64 KB batches copied into a buffer and 0.34 ms for the same `pwritev` into holes.
     private func writeRecords(masks: [Int], rows: [UnsafeRawPointer], at start: Int, fd: Int32) throws(StorageError) {
         let rowBytes = header.keyCount * header.entryWidth, size = header.deltaRecordSize
-        let batch = max(1, min(masks.count, Self.recordBatchBytes / size))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: batch * size, alignment: 16)
-        defer { buffer.deallocate() }
-        buffer.initializeMemory(as: UInt8.self, repeating: 0)
-        for batchStart in Swift.stride(from: 0, to: masks.count, by: batch) {
-            let count = min(batch, masks.count - batchStart)
-            for n in 0..<count {
-                let record = buffer.baseAddress! + n * size
-                record.storeBytes(of: UInt32(masks[batchStart + n]).littleEndian, as: UInt32.self)
-                (record + IndexLayout.deltaRecordEntriesOffset).copyMemory(from: rows[batchStart + n], byteCount: rowBytes)
-                let crc = DeltaRegion.recordChecksum(UnsafeRawBufferPointer(start: record, count: size), header: header)
-                record.storeBytes(of: crc.littleEndian, toByteOffset: 4, as: UInt32.self)
-            }
-            try pwriteFully(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<(count * size)]), at: start + batchStart * size)
+        let padding = size - IndexLayout.deltaRecordEntriesOffset - rowBytes
+        let heads = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 2 * masks.count)
+        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, padding), alignment: 16)
+        defer { heads.deallocate(); zeros.deallocate() }
+        zeros.initializeMemory(as: UInt8.self, repeating: 0)
+        var pieces: [iovec] = []
+        pieces.reserveCapacity(3 * masks.count)
+        for (n, m) in masks.enumerated() {
+            let entries = UnsafeRawBufferPointer(start: rows[n], count: rowBytes)
+            heads[2 * n] = UInt32(m).littleEndian
+            heads[2 * n + 1] = DeltaRegion.recordChecksum(mask: UInt32(m), entries: entries).littleEndian
+            pieces.append(iovec(iov_base: UnsafeMutableRawPointer(heads.baseAddress! + 2 * n), iov_len: IndexLayout.deltaRecordEntriesOffset))
+            pieces.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: rows[n]), iov_len: rowBytes))
+            if padding > 0 { pieces.append(iovec(iov_base: zeros.baseAddress, iov_len: padding)) }
         }
+        try SystemCalls.allocate(fd, offset: start, length: masks.count * size, path: path)
+        try SystemCalls.pwriteAll(fd, pieces, offset: start, path: path)
     }
-
-    /// The largest buffer `writeRecords` assembles records in.
-    static let recordBatchBytes = 64 << 10
 
     /// `body` with a descriptor of the file open for writing.
     private func withWriteDescriptor(_ body: (Int32) throws(StorageError) -> Void) throws(StorageError) {
@@ -141,17 +139,6 @@ extension CHIFile {
         try body(fd)
     }
 
-    /// Writes `bytes` at `offset` of the file open as `fd` (`pwrite`, resuming after short writes).
-    private func pwriteFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError) {
-        var done = 0
-        while done < bytes.count {
-            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw StorageError.system(call: "pwrite", path: path, errno: n < 0 ? errno : EIO) }
-            done += n
-        }
-    }
-
     /// Stores the delta's intact records of masks not valid yet, and `masks`, into the key
     /// columns in one sweep (`store`), publishes their bits, then empties the region: the
     /// generation moves before its count drops to 0 (readers holding an older directory find
@@ -159,7 +146,7 @@ extension CHIFile {
     @discardableResult
     func mergeDelta(_ delta: DeltaRegion, live: DeltaDirectory, adding masks: [Int] = [], rows: [UnsafeRawPointer] = []) throws(StorageError) -> Int {
         var sources: [Int: UnsafeRawPointer] = [:]
-        for (m, slot) in live.slots where !isValid(m) { sources[m] = delta.entries(slot: slot) }
+        for (m, slot) in live.slots.listed where !isValid(m) { sources[m] = delta.entries(slot: slot) }
         let merged = sources.count
         for (i, m) in masks.enumerated() { sources[m] = rows[i] }
         let all = sources.keys.sorted()

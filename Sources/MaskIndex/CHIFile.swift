@@ -130,13 +130,13 @@ public final class CHIFile: @unchecked Sendable {
     /// Number of masks with entries (`hasEntries`): valid in the columns or in the delta.
     public var indexedCount: Int {
         guard let d = deltaDirectory() else { return validCount }
-        return validCount + d.slots.filter { !isValid($0.key) && delta!.isIntact(slot: $0.value) }.count
+        return validCount + d.slots.listed.filter { !isValid($0.mask) && delta!.isIntact(slot: $0.slot) }.count
     }
 
     /// Bounds on CP for mask `m` by any plan, from the columns when the mask is valid there,
     /// else from its delta record (`directory`: this file's `deltaDirectory()`); nil when it has
     /// neither, or when the delta region was emptied while the record was read.
-    /// - Complexity: the plan's entry loads (at most 32 for `BoundsPlan`) plus a dictionary lookup.
+    /// - Complexity: the plan's entry loads (at most 32 for `BoundsPlan`) plus a table lookup.
     @inline(__always)
     public func indexedBounds<Plan: MaskBoundsPlan>(_ plan: Plan, mask m: Int, directory: DeltaDirectory?) -> ClosedRange<Int>? {
         if isValid(m) { return plan.evaluate { entry(key: $0, mask: m) } }
@@ -206,10 +206,29 @@ public final class CHIFile: @unchecked Sendable {
     /// would fill the page cache with its holes).
     public func prefetchColumns<Plan: MaskBoundsPlan>(_ plan: Plan, masks: Range<Int>) {
         guard !masks.isEmpty, validCount > 0 else { return }
-        let width = header.entryWidth, offset = header.entriesOffset
         plan.forEachKey { key in
-            file.willNeed(offset: offset + key * stride + masks.lowerBound * width, length: masks.count * width)
+            let r = columnRange(key: key, masks: masks)
+            file.willNeed(offset: r.lowerBound, length: r.count)
         }
+    }
+
+    /// The bytes of the file holding key `key`'s entries of masks `masks`.
+    public func columnRange(key: Int, masks: Range<Int>) -> Range<Int> {
+        let start = header.entriesOffset + key * stride + masks.lowerBound * header.entryWidth
+        return start..<(start + masks.count * header.entryWidth)
+    }
+
+    /// Starts reading the byte ranges `ranges` of entries (`columnRange`, in any order, often
+    /// repeated: the plans of many runs of few masks), each page once, pages closer than one
+    /// page merged into one advice — unless a sample of them is cached already
+    /// (`MappedFile.isResident(sampling:)`), when advising would only cost system calls.
+    /// Nothing is read for a file without valid masks (see `prefetchColumns`).
+    /// - Complexity: O(r log r) for r ranges, plus at most one `madvise` per distinct page.
+    public func prefetchEntries(_ ranges: [Range<Int>]) {
+        guard validCount > 0, !ranges.isEmpty else { return }
+        let sorted = ranges.sorted { $0.lowerBound < $1.lowerBound }
+        guard !file.isResident(sampling: sorted) else { return }
+        file.willNeed(sorted, mergingGapsUpTo: MappedFile.pageSize)
     }
 
     /// Starts reading the validity bitmap and, in every cell, the key columns of the bins
@@ -256,7 +275,7 @@ public final class CHIFile: @unchecked Sendable {
     public func boundsForMasks(_ range: Range<Int>, plan: BoundsPlan, lower: UnsafeMutablePointer<Int32>, upper: UnsafeMutablePointer<Int32>) {
         guard !range.isEmpty else { return }
         if let e = plan.exact {
-            let slots = deltaDirectory()?.slots ?? [:]
+            let slots = deltaDirectory()?.slots ?? DeltaSlots(maskCount: 0)
             for (i, m) in range.enumerated() {
                 lower[i] = isValid(m) || slots[m].map { delta!.isIntact(slot: $0) } == true ? Int32(e) : -1
                 upper[i] = Int32(e)
@@ -314,10 +333,10 @@ public final class CHIFile: @unchecked Sendable {
 
     /// Bounds of the masks of `range` that are not valid in the columns but have a delta record,
     /// from their records (`lower`/`upper` as in `boundsForMasks`).
-    /// - Complexity: O(records in the delta) lookups plus the plan's loads per patched mask.
+    /// - Complexity: O(masks of `range`) lookups plus the plan's loads per patched mask.
     private func patchDeltaBounds(_ range: Range<Int>, plan: BoundsPlan, lower: UnsafeMutablePointer<Int32>, upper: UnsafeMutablePointer<Int32>) {
         guard let d = deltaDirectory(), !d.slots.isEmpty else { return }
-        for m in d.slots.keys where range.contains(m) && !isValid(m) {
+        for m in range where d.slots[m] != nil && !isValid(m) {
             guard let b = indexedBounds(plan, mask: m, directory: d) else { continue }
             lower[m - range.lowerBound] = Int32(b.lowerBound)
             upper[m - range.lowerBound] = Int32(b.upperBound)

@@ -16,14 +16,15 @@ extension DatabaseIndex {
     }
 
     /// Read-ahead for bounds over `runs` (rows with one box each, as `boundsByRuns` plans
-    /// them): with few runs, the key columns of each run's plan over its span of masks;
+    /// them): with few runs, the key columns of each run's plan over its span of masks, each
+    /// page once and none when the file is cached (`CHIFile.prefetchEntries`);
     /// with many (named ROIs: a box per image), in the files involved, the whole key columns
     /// of every cell for the bins the plans read (`CHIFile.prefetchBinColumns`), once per
     /// bin and file. The bins follow from the code interval alone (a box only picks the
     /// cells), so the plans of the first runs name them all: for CP(mask, object, 0.8, 1.0)
     /// about a tenth of the file instead of all of it (1 GB instead of 10 GB at 1.33 M masks).
     private func prefetch<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval,
-                                                segmentOf: [(segment: Int, local: Int)]) {
+                                                segmentOf: [(segment: Int, local: Int)], hasEntries: (Int) -> Bool) {
         var runs: [Range<Int>] = []
         var start = 0
         while start < rows.count && runs.count <= 64 {
@@ -42,13 +43,15 @@ extension DatabaseIndex {
             }
             return
         }
-        for r in runs {
+        var ranges = [[Range<Int>]](repeating: [], count: files.count)
+        for r in runs where r.contains(where: hasEntries) {
             let s = segmentOf[r.lowerBound].segment
             guard let f = files[s] else { continue }
             let locals = segmentOf[r].map(\.local)
-            let plan = Plan(grid: f.grid, box: boxes[r.lowerBound], codes: codes)
-            f.prefetchColumns(plan, masks: locals.min()!..<(locals.max()! + 1))
+            let masks = locals.min()!..<(locals.max()! + 1)
+            Plan(grid: f.grid, box: boxes[r.lowerBound], codes: codes).forEachKey { ranges[s].append(f.columnRange(key: $0, masks: masks)) }
         }
+        for (s, list) in ranges.enumerated() where !list.isEmpty { files[s]?.prefetchEntries(list) }
     }
 
     /// The last plan made, reused while queries ask for the same (box, codes) of files with
@@ -89,6 +92,8 @@ extension DatabaseIndex {
     /// Evaluates rows run by run — consecutive rows with equal boxes share one plan — with the
     /// next run's plan made, and its first mask's entries prefetched, before the current run
     /// is evaluated (each mask reads its entries from as many key columns, i.e. pages).
+    /// A run none of whose masks has entries gets no plan (an exploring query's rows, not yet
+    /// indexed: making `CellBoundsPlan`s for them was 0.7 ms of such a query's 5).
     /// Contiguous halves of the rows go to the cores.
     private func boundsByRuns<Plan: MaskBoundsPlan>(_: Plan.Type, rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32]) {
         let n = rows.count
@@ -98,32 +103,45 @@ extension DatabaseIndex {
         let spans = grids.map { BinSpan(grid: $0, codes: codes) }
         let segmentOf = rows.map { database.locate(row: $0) }
         let directories = files.map { $0?.deltaDirectory() }
-        prefetch(Plan.self, rows: rows, boxes: boxes, codes: codes, segmentOf: segmentOf)
+        /// Row `i` has entries (valid in the columns or listed in the delta; `indexedBounds`
+        /// checks the record).
+        func hasEntries(_ i: Int) -> Bool {
+            let (s, local) = segmentOf[i]
+            guard let f = files[s] else { return false }
+            return f.isValid(local) || directories[s]?.slots[local] != nil
+        }
+        prefetch(Plan.self, rows: rows, boxes: boxes, codes: codes, segmentOf: segmentOf, hasEntries: hasEntries)
         lower.withUnsafeMutableBufferPointer { lo in
             upper.withUnsafeMutableBufferPointer { hi in
                 let lo = UncheckedSendable(lo.baseAddress!), hi = UncheckedSendable(hi.baseAddress!)
                 Parallel.forEachChunk(count: n, minimumChunk: 2048) { range in
-                    func makePlan(_ i: Int) -> Plan {
-                        let s = segmentOf[i].segment
-                        return Plan(grid: grids[s], box: boxes[i], span: spans[s])
+                    /// The plan of the run `run`; nil when none of its masks has entries.
+                    func makePlan(_ run: Range<Int>) -> Plan? {
+                        guard run.contains(where: hasEntries) else { return nil }
+                        let s = segmentOf[run.lowerBound].segment
+                        return Plan(grid: grids[s], box: boxes[run.lowerBound], span: spans[s])
                     }
-                    var start = range.lowerBound
-                    var plan = makePlan(start)
-                    while start < range.upperBound {
-                        let end = DatabaseIndex.runEnd(from: start, before: range.upperBound, boxes: boxes, segmentOf: segmentOf)
+                    func runEnd(_ start: Int) -> Int {
+                        DatabaseIndex.runEnd(from: start, before: range.upperBound, boxes: boxes, segmentOf: segmentOf)
+                    }
+                    var run = range.lowerBound..<runEnd(range.lowerBound)
+                    var plan = makePlan(run)
+                    while !run.isEmpty {
                         let current = plan
-                        if end < range.upperBound {
-                            plan = makePlan(end)
-                            let (s, local) = segmentOf[end]
-                            if let f = files[s], f.isValid(local) { plan.prefetch(in: f, mask: local) }
+                        let next = run.upperBound..<(run.upperBound < range.upperBound ? runEnd(run.upperBound) : run.upperBound)
+                        plan = next.isEmpty ? nil : makePlan(next)
+                        if let plan, let i = next.first(where: { files[segmentOf[$0].segment]?.isValid(segmentOf[$0].local) == true }) {
+                            plan.prefetch(in: files[segmentOf[i].segment]!, mask: segmentOf[i].local)
                         }
-                        for i in start..<end {
-                            let (s, local) = segmentOf[i]
-                            guard let f = files[s], let b = f.indexedBounds(current, mask: local, directory: directories[s]) else { continue }
-                            lo.value[i] = Int32(b.lowerBound)
-                            hi.value[i] = Int32(b.upperBound)
+                        if let current {
+                            for i in run {
+                                let (s, local) = segmentOf[i]
+                                guard let f = files[s], let b = f.indexedBounds(current, mask: local, directory: directories[s]) else { continue }
+                                lo.value[i] = Int32(b.lowerBound)
+                                hi.value[i] = Int32(b.upperBound)
+                            }
                         }
-                        start = end
+                        run = next
                     }
                 }
             }

@@ -9,7 +9,7 @@ public struct DeltaDirectory: Sendable {
     /// the directory was read `verified`) whose checksum is right — else the checksum is checked
     /// when the record is first used (`DeltaRegion.isIntact`). The last record wins when a mask
     /// appears twice; both hold the same entries.
-    public var slots: [Int: Int] = [:]
+    public var slots: DeltaSlots
     /// Published slots whose record is damaged (mask number out of range, or checksum mismatch
     /// when read `verified`).
     public var damaged: [Int] = []
@@ -19,6 +19,13 @@ public struct DeltaDirectory: Sendable {
     /// The region's generation when it was read: its slots hold what `slots` says while the
     /// generation is unchanged (`DeltaRegion.unchanged(since:)`).
     public var generation: UInt32 = 0
+
+    /// An empty directory of a file of `maskCount` masks.
+    init(maskCount: Int, storedCount: Int = 0, generation: UInt32 = 0) {
+        slots = DeltaSlots(maskCount: maskCount)
+        self.storedCount = storedCount
+        self.generation = generation
+    }
 }
 
 /// The mask-major delta region of a version-3 or -4 index file (Format/index.md, "Delta
@@ -92,6 +99,9 @@ public final class DeltaRegion: @unchecked Sendable {
         return ok
     }
 
+    /// The directory `directory()` read, if it was asked for.
+    var cachedDirectory: DeltaDirectory? { cached.withLock { $0 } }
+
     /// Forgets the directory read and the checksums checked (a writer of this instance changed
     /// the region): the next `directory()` reads it again.
     func forgetDirectory() {
@@ -105,18 +115,27 @@ public final class DeltaRegion: @unchecked Sendable {
     /// the record's checksum right (none is used when the count exceeds the capacity). Used by
     /// readers (not verifying: `isIntact` checks each record as it is used), writers (under the
     /// lock, for the current state) and `masksearch dump`.
-    public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader, verify: Bool = true) -> DeltaDirectory {
-        var d = DeltaDirectory()
+    ///
+    /// `known`, an unverified directory read earlier: when the generation is still its own, the
+    /// slots below its count are as it lists them (records are only appended within a generation;
+    /// a merge or a repair moves it before any slot is reused), so only the later ones are read.
+    public static func scan(_ region: UnsafeRawBufferPointer, header: IndexHeader, verify: Bool = true,
+                            extending known: DeltaDirectory? = nil) -> DeltaDirectory {
+        var d = DeltaDirectory(maskCount: header.maskCount)
         d.generation = loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaGenerationOffset)
         d.storedCount = Int(loadLittleEndian(UInt32.self, from: region, at: IndexLayout.deltaCountOffset))
         atomicMemoryFence(ordering: .acquiring)
         guard d.storedCount <= header.deltaCapacity else { return d }
+        var first = 0
+        if !verify, let known, known.generation == d.generation, known.storedCount <= d.storedCount {
+            (first, d.slots, d.damaged) = (known.storedCount, known.slots, known.damaged)
+        }
         let directory = header.deltaDirectoryOffset - header.deltaOffset
-        for slot in 0..<d.storedCount {
+        for slot in first..<d.storedCount {
             let m = Int(loadLittleEndian(UInt32.self, from: region, at: directory + slot * 4))
             let at = header.deltaRecordsOffset - header.deltaOffset + slot * header.deltaRecordSize
             let record = UnsafeRawBufferPointer(rebasing: region[at..<(at + header.deltaRecordSize)])
-            if m < header.maskCount && (!verify || checkedMask(record, header: header) == m) { d.slots[m] = slot } else { d.damaged.append(slot) }
+            if m < header.maskCount && (!verify || checkedMask(record, header: header) == m) { d.slots.set(mask: m, slot: slot) } else { d.damaged.append(slot) }
         }
         return d
     }
@@ -131,10 +150,14 @@ public final class DeltaRegion: @unchecked Sendable {
 
     /// CRC-32C of a record's mask number (4 bytes) followed by its entries.
     static func recordChecksum(_ record: UnsafeRawBufferPointer, header: IndexHeader) -> UInt32 {
-        let head = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[0..<4]))
         let start = IndexLayout.deltaRecordEntriesOffset
-        return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: record[start..<(start + header.keyCount * header.entryWidth)]),
-                               continuing: head)
+        return recordChecksum(mask: loadLittleEndian(UInt32.self, from: record, at: 0),
+                              entries: UnsafeRawBufferPointer(rebasing: record[start..<(start + header.keyCount * header.entryWidth)]))
+    }
+
+    /// CRC-32C of mask number `mask` (4 bytes, little-endian) followed by `entries`.
+    static func recordChecksum(mask: UInt32, entries: UnsafeRawBufferPointer) -> UInt32 {
+        withUnsafeBytes(of: mask.littleEndian) { CRC32C.checksum(entries, continuing: CRC32C.checksum($0)) }
     }
 
     /// The entries of the record in `slot` (key order, at the entry width).

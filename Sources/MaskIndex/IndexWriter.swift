@@ -112,14 +112,14 @@ public final class IndexWriter: @unchecked Sendable {
         }
         guard let builder else { return false }
         builder.build(codes: pixels)
-        return state.withLock { st in
-            defer { st.builders.append(builder) }
-            let inserted = st.pending.insert(segment: s, mask: local, bytes: bytes) {
-                builder.copyEntries(to: $0, width: header.entryWidth)
-            }
-            if inserted { st.newlyIndexed += 1 }
-            return inserted
+        // The copy runs outside the lock: under it, the cores building in parallel queued on it.
+        let room = state.withLock { $0.pending.reserve(segment: s, mask: local, bytes: bytes) }
+        if let room { builder.copyEntries(to: room, width: header.entryWidth) }
+        state.withLock { st in
+            st.builders.append(builder)
+            if room != nil { st.newlyIndexed += 1 }
         }
+        return room != nil
     }
 
     /// Masks indexed by `observe` since the writer was made.

