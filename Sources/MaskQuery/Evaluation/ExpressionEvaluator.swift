@@ -3,24 +3,34 @@ import MaskStorage
 
 /// Per-mask state of one query run: each targeted mask's clipped boxes (one per bound ROI) and
 /// the current knowledge of each CP term (exact, bounded, or NULL). A constant ROI (`full`, a
-/// literal box) has one box for every row, kept once (`constantBoxes`); a named ROI's boxes are
-/// per row in a flat buffer indexed by `row * perRowCount + slot`; CP states by
-/// `row * termCount + term`. (Per-row boxes of constant ROIs would cost 40 bytes per row and
-/// ROI — 390 freshly faulted pages for 40,000 rows — to repeat one value.)
+/// literal box) has one box for every row, kept once (`constantBoxes`). A named ROI's boxes and
+/// the CP states are kept per block of `blockRows` consecutive rows, a block allocated (and
+/// initialised: no box, CP unbounded) by the first write to one of its rows; a row of a block
+/// never written reads as such. So a query pays for the rows it targets, not for the table:
+/// states of every row cost ~64 bytes a row and CP term (85 MB at 1.33 M masks), which a query
+/// over one image group's 201 masks used to allocate and fill whole.
+///
+/// Writes come from one thread at a time (the row pass's serial steps); reads may come from
+/// several while no write happens. Within a block, named boxes are at `row * perRowCount +
+/// slot`, CP states at `row * termCount + term` (row relative to the block).
 final class RowStates: @unchecked Sendable {
     let roiCount: Int
     let termCount: Int
     /// Per ROI: its box when it is the same for every row (a constant ROI), nil for a named one.
     let constantBoxes: [PixelBox?]
-    /// Per ROI: its slot in `boxes` (named ROIs only; 0 for a constant one, never read).
+    /// Per ROI: its slot in a row's named boxes (named ROIs only; 0 for a constant one, never read).
     private let slots: [Int]
-    /// Named ROIs per row in `boxes`.
+    /// Named ROIs per row.
     let perRowCount: Int
-    /// nil: the mask has no box in the named set (CP and AREA are NULL).
-    /// Unsafe buffers, not arrays: the row loops read and write them per row from several
-    /// places, and array storage in a class pays a dynamic exclusivity check per access.
-    let boxes: UnsafeMutableBufferPointer<PixelBox?>
-    let cp: UnsafeMutableBufferPointer<IntervalValue>
+    /// Rows per block (a power of two).
+    static let blockRows = 1024
+    private static let blockShift = 10
+    /// Per block: its named boxes (nil: the mask has no box in the named set, and CP and AREA
+    /// are NULL) and CP states; nil until a row of the block is written. Unsafe buffers, not
+    /// arrays: the row loops read and write them per row from several places, and array
+    /// storage in a class pays a dynamic exclusivity check per access.
+    private let boxBlocks: UnsafeMutableBufferPointer<UnsafeMutablePointer<PixelBox?>?>
+    private let cpBlocks: UnsafeMutableBufferPointer<UnsafeMutablePointer<IntervalValue>?>
 
     /// States of `rows` rows for ROIs whose constant boxes are `constantBoxes` (nil: a named ROI,
     /// boxes per row, initially none) and `termCount` CP terms (initially unbounded).
@@ -34,26 +44,59 @@ final class RowStates: @unchecked Sendable {
             return c == nil ? next : 0
         }
         perRowCount = next
-        boxes = .allocate(capacity: rows * perRowCount)
-        boxes.initialize(repeating: nil)
-        cp = .allocate(capacity: rows * termCount)
-        cp.initialize(repeating: .unbounded)
+        let blocks = (rows + RowStates.blockRows - 1) / RowStates.blockRows
+        boxBlocks = .allocate(capacity: blocks)
+        boxBlocks.initialize(repeating: nil)
+        cpBlocks = .allocate(capacity: blocks)
+        cpBlocks.initialize(repeating: nil)
     }
 
     deinit {
-        boxes.deallocate()
-        cp.deinitialize().deallocate()
+        for b in boxBlocks { b?.deinitialize(count: RowStates.blockRows * perRowCount).deallocate() }
+        for b in cpBlocks { b?.deinitialize(count: RowStates.blockRows * termCount).deallocate() }
+        boxBlocks.deallocate()
+        cpBlocks.deallocate()
     }
 
     @inline(__always) func box(row: Int, roi: Int) -> PixelBox? {
         if let c = constantBoxes[roi] { return c }
-        return boxes[row * perRowCount + slots[roi]]
+        guard let block = boxBlocks[row >> RowStates.blockShift] else { return nil }
+        return block[(row & (RowStates.blockRows - 1)) * perRowCount + slots[roi]]
     }
 
     /// Sets a named ROI's box of `row`.
-    @inline(__always) func setBox(_ box: PixelBox?, row: Int, roi: Int) { boxes[row * perRowCount + slots[roi]] = box }
+    @inline(__always) func setBox(_ box: PixelBox?, row: Int, roi: Int) {
+        let b = row >> RowStates.blockShift
+        if boxBlocks[b] == nil {
+            let n = RowStates.blockRows * perRowCount
+            boxBlocks[b] = .allocate(capacity: n)
+            boxBlocks[b]!.initialize(repeating: nil, count: n)
+        }
+        boxBlocks[b]![(row & (RowStates.blockRows - 1)) * perRowCount + slots[roi]] = box
+    }
 
-    @inline(__always) func cpState(row: Int, term: Int) -> IntervalValue { cp[row * termCount + term] }
+    @inline(__always) func cpState(row: Int, term: Int) -> IntervalValue {
+        guard let block = cpBlocks[row >> RowStates.blockShift] else { return .unbounded }
+        return block[(row & (RowStates.blockRows - 1)) * termCount + term]
+    }
+
+    /// CP term `term` of `row`: read as `cpState`, written (or updated in place) into its
+    /// block, made at the first write.
+    subscript(cp row: Int, term term: Int) -> IntervalValue {
+        @inline(__always) get { cpState(row: row, term: term) }
+        @inline(__always) set { cpSlot(row: row, term: term).pointee = newValue }
+    }
+
+    /// Where CP term `term` of `row` is stored, its block made if needed.
+    @inline(__always) private func cpSlot(row: Int, term: Int) -> UnsafeMutablePointer<IntervalValue> {
+        let b = row >> RowStates.blockShift
+        if cpBlocks[b] == nil {
+            let n = RowStates.blockRows * termCount
+            cpBlocks[b] = .allocate(capacity: n)
+            cpBlocks[b]!.initialize(repeating: .unbounded, count: n)
+        }
+        return cpBlocks[b]! + (row & (RowStates.blockRows - 1)) * termCount + term
+    }
 }
 
 /// The values a group-scope expression reads: the group key, the group's boxes, the CP terms of

@@ -49,10 +49,9 @@ extension Executor {
     /// (`PixelVerifier`, all groups in one parallel pass) and the mask aggregates (`MaskAggregation`).
     func verifyGroups(_ list: [Int], _ groups: inout Groups) throws(QueryError) {
         let needed = aggregateTerms
-        let termCount = plan.cpTerms.count
         var rows: [Int] = []
         for g in list {
-            for m in groups.members[g] where needed.contains(where: { states.cp[m * termCount + $0].exactValue == nil }) {
+            for m in groups.members[g] where needed.contains(where: { states[cp: m, term: $0].exactValue == nil }) {
                 rows.append(m)
             }
         }

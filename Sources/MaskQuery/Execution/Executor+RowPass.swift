@@ -26,7 +26,7 @@ extension Executor {
     /// The clipped box per named ROI of each of `rows` (nil where the set has no box for it);
     /// constant ROIs have theirs in `RowStates.constantBoxes` (`Executor.constantBoxes`).
     /// Rows not assigned keep no box; only the rows a run reads are assigned (again: the same box).
-    /// - Complexity: O(rows × named ROIs); the key column is copied (`builtinColumn`, cached)
+    /// - Complexity: O(rows × named ROIs), one box lookup per run of rows with one key; the key column is copied (`builtinColumn`, cached)
     /// when `rows` are at least one in 8 of the table, else read row by row.
     func assignBoxes<Rows: Collection<Int>>(rows: Rows) {
         let width = table.width, height = table.height
@@ -36,9 +36,13 @@ extension Executor {
             guard case .named(let set) = roi else { continue }
             let keyColumn = set.key == .imageID ? 1 : 0, setBoxes = set.boxes
             let column = wholeColumns ? table.builtinColumn(keyColumn) : nil
+            // The masks of one image are consecutive rows: a set read in place is searched once
+            // per image, not once per mask.
+            var last: (key: Int64, box: PixelBox?)?
             for row in rows {
                 let key = column?[row] ?? (keyColumn == 1 ? table.imageID(row: row) : table.maskID(row: row))
-                states.setBox(setBoxes[key]?.clipped(width: width, height: height), row: row, roi: r)
+                if last?.key != key { last = (key, setBoxes[key]?.clipped(width: width, height: height)) }
+                states.setBox(last!.box, row: row, roi: r)
             }
         }
     }
@@ -64,8 +68,7 @@ extension Executor {
     /// - Complexity: O(rows) plus one bounds call.
     func boundTerm(_ t: Int, rows: [Int]) {
         let term = plan.cpTerms[t]
-        let termCount = plan.cpTerms.count, cp = states.cp
-        let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
+                let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
         // Tested once: `boundsSource != nil` in the loop copied the existential per row.
         let hasSource = boundsSource != nil
         var pending: [Int] = []
@@ -87,7 +90,7 @@ extension Executor {
             } else {
                 state = .exact(.null)
             }
-            cp[row * termCount + t] = state
+            states[cp: row, term: t] = state
         }
         if !pending.isEmpty { applySourceBounds(t, rows: pending) }
     }
@@ -100,8 +103,7 @@ extension Executor {
     func applySourceBounds(_ t: Int, rows: [Int]) {
         guard let source = boundsSource else { return }
         let term = plan.cpTerms[t]
-        let termCount = plan.cpTerms.count, cp = states.cp
-        var widths = boundWidths
+                var widths = boundWidths
         defer { boundWidths = widths }
         let constantBox: PixelBox?
         switch plan.rois[term.roi] {
@@ -111,14 +113,14 @@ extension Executor {
         if let box = constantBox, rows.count * 8 >= table.count, let all = allRowBounds(box: box, codes: term.codes) {
             for row in rows {
                 guard let b = all[row] else { continue }
-                widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
+                widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], b.lower, b.upper))] += 1
             }
             return
         }
         let found = RowBounds(source.bounds(rows: rows, boxes: rows.map { states.box(row: $0, roi: term.roi)! }, codes: term.codes))
         for (i, row) in rows.enumerated() {
             guard let b = found[i] else { continue }
-            widths[QueryStats.bucket(ofWidth: Executor.narrow(&cp[row * termCount + t], b.lower, b.upper))] += 1
+            widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], b.lower, b.upper))] += 1
         }
     }
 
@@ -162,11 +164,10 @@ extension Executor {
     /// when the source has none. - Complexity: O(rows × terms × refined-plan size).
     func refine(rows: [Int]) -> Bool {
         guard let source = boundsSource, !rows.isEmpty else { return false }
-        let termCount = plan.cpTerms.count, cp = states.cp
-        var refined = false
+                var refined = false
         for (t, term) in plan.cpTerms.enumerated() {
             let pending = rows.filter { row in
-                if case .range = cp[row * termCount + t], states.box(row: row, roi: term.roi) != nil { return true }
+                if case .range = states[cp: row, term: t], states.box(row: row, roi: term.roi) != nil { return true }
                 return false
             }
             guard !pending.isEmpty,
@@ -175,10 +176,10 @@ extension Executor {
             refined = true
             let found = RowBounds(raw)
             for (i, row) in pending.enumerated() {
-                guard let b = found[i], case .range(let lo, let hi, _) = cp[row * termCount + t] else { continue }
+                guard let b = found[i], case .range(let lo, let hi, _) = states[cp: row, term: t] else { continue }
                 let l = max(Int(lo), b.lower), h = min(Int(hi), b.upper)
                 if l > h { continue }
-                cp[row * termCount + t] = l == h ? .exact(.int(Int64(l))) : .range(lo: Double(l), hi: Double(h), maybeNull: false)
+                states[cp: row, term: t] = l == h ? .exact(.int(Int64(l))) : .range(lo: Double(l), hi: Double(h), maybeNull: false)
             }
         }
         return refined

@@ -197,8 +197,7 @@ extension Executor {
     /// True when the mask's pixels must be read: its filter is undecided or one of `needed` is not exact.
     func needsRead(_ c: Candidate, needed: [Int]) -> Bool {
         if !c.filter.certainlyPasses { return true }
-        let termCount = plan.cpTerms.count
-        for t in needed where states.cp[c.row * termCount + t].exactValue == nil { return true }
+        for t in needed where states[cp: c.row, term: t].exactValue == nil { return true }
         return false
     }
 

@@ -64,11 +64,11 @@ struct PixelVerifier {
             var touched = false
             for t in 0..<termCount {
                 if let n = counts[i * termCount + t] {
-                    states.cp[row * termCount + t] = .exact(.int(Int64(n)))
+                    states[cp: row, term: t] = .exact(.int(Int64(n)))
                     touched = true
-                } else if states.cp[row * termCount + t].exactValue == nil {
+                } else if states[cp: row, term: t].exactValue == nil {
                     // The box is NULL (missing in a named set): CP is NULL without reading.
-                    states.cp[row * termCount + t] = .exact(.null)
+                    states[cp: row, term: t] = .exact(.null)
                 }
             }
             if touched { readRows.append(row) }
