@@ -133,10 +133,13 @@ extension DatabaseIndex {
                         if let plan, let i = next.first(where: { files[segmentOf[$0].segment]?.isValid(segmentOf[$0].local) == true }) {
                             plan.prefetch(in: files[segmentOf[i].segment]!, mask: segmentOf[i].local)
                         }
-                        if let current {
+                        // A run is in one segment: its file and directory are taken once, not
+                        // retained and released per row.
+                        let s = segmentOf[run.lowerBound].segment
+                        if let current, let f = files[s] {
+                            let directory = directories[s]
                             for i in run {
-                                let (s, local) = segmentOf[i]
-                                guard let f = files[s], let b = f.indexedBounds(current, mask: local, directory: directories[s]) else { continue }
+                                guard let b = f.indexedBounds(current, mask: segmentOf[i].local, directory: directory) else { continue }
                                 lo.value[i] = Int32(b.lowerBound)
                                 hi.value[i] = Int32(b.upperBound)
                             }
