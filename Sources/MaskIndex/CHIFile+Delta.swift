@@ -133,9 +133,8 @@ extension CHIFile {
 
     /// `body` with a descriptor of the file open for writing.
     private func withWriteDescriptor(_ body: (Int32) throws(StorageError) -> Void) throws(StorageError) {
-        let fd = open(path, O_WRONLY)
-        guard fd >= 0 else { throw StorageError.system(call: "open", path: path, errno: errno) }
-        defer { close(fd) }
+        let fd = try SystemCalls.open(path, O_WRONLY)
+        defer { SystemCalls.close(fd) }
         try body(fd)
     }
 

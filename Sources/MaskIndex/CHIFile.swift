@@ -203,7 +203,8 @@ public final class CHIFile: @unchecked Sendable {
     /// Starts reading the entries of masks `masks` in every key column `plan` reads
     /// (`MappedFile.willNeed`): a constant ROI's columns, a few hundred kilobytes for 40k masks.
     /// Nothing is read for a file without valid masks (a fresh, sparse file: reading ahead
-    /// would fill the page cache with its holes).
+    /// would fill the page cache with its holes). Always advised, unlike `prefetchEntries`:
+    /// these are few long ranges, whose first pages say little about the rest being cached.
     public func prefetchColumns<Plan: MaskBoundsPlan>(_ plan: Plan, masks: Range<Int>) {
         guard !masks.isEmpty, validCount > 0 else { return }
         plan.forEachKey { key in

@@ -18,11 +18,11 @@ public enum SystemCalls {
         }
     }
 
-    static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws(StorageError) -> Int32 {
+    public static func open(_ path: String, _ flags: Int32, _ mode: mode_t = 0o644) throws(StorageError) -> Int32 {
         try retrying("open", path) { Glibc.open(path, flags, mode) }
     }
 
-    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+    public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     /// Writes all of `buffer` at the current position.
     static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(StorageError) {
@@ -48,48 +48,42 @@ public enum SystemCalls {
         try result.get()
     }
 
-    /// Writes the buffers of `iovecs` in order (`writev`, at most IOV_MAX at a time),
-    /// resuming after short writes.
+    /// Writes the buffers of `iovecs` in order (`writev`), resuming after short writes.
     static func writeAll(_ fd: Int32, _ iovecs: [iovec], path: String) throws(StorageError) {
         if injectedFailure("writev") { throw StorageError.system(call: "writev", path: path, errno: ENOSPC) }
-        var pending = iovecs[...]
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(1024))
-            var n = try batch.withUnsafeBufferPointer { (b) throws(StorageError) -> Int in
-                try retrying("writev", path) { Glibc.writev(fd, b.baseAddress, Int32(b.count)) }
-            }
-            // Drop what was written; finish a partially written buffer with plain writes.
-            while let first = pending.first, n >= first.iov_len {
-                n -= first.iov_len
-                pending.removeFirst()
-            }
-            if n > 0, let first = pending.first {
-                try writeAll(fd, UnsafeRawBufferPointer(start: first.iov_base! + n, count: first.iov_len - n), path: path)
-                pending.removeFirst()
-            }
-        }
+        try writeGathered(iovecs, call: "writev", path: path,
+                          vectored: { b, _ in Glibc.writev(fd, b.baseAddress, Int32(b.count)) },
+                          single: { (rest, _) throws(StorageError) in try writeAll(fd, rest, path: path) })
     }
 
-    /// Writes the buffers of `iovecs` in order from `offset` (`pwritev`, at most 1,024 at a
-    /// time), resuming after short writes: many records without assembling them in one buffer.
+    /// Writes the buffers of `iovecs` in order from `offset` (`pwritev`), resuming after short
+    /// writes: many records without assembling them in one buffer.
     public static func pwriteAll(_ fd: Int32, _ iovecs: [iovec], offset: Int, path: String) throws(StorageError) {
         if injectedFailure("pwrite") { throw StorageError.system(call: "pwritev", path: path, errno: ENOSPC) }
-        var pending = iovecs[...], at = offset
+        try writeGathered(iovecs, call: "pwritev", path: path,
+                          vectored: { b, done in Glibc.pwritev(fd, b.baseAddress, Int32(b.count), off_t(offset + done)) },
+                          single: { (rest, done) throws(StorageError) in try pwriteAll(fd, rest, offset: offset + done, path: path) })
+    }
+
+    /// Writes the buffers of `iovecs` in order: `vectored` writes up to 1,024 of them given the
+    /// bytes written so far (`writev`, or `pwritev` at that offset) and returns the count; a
+    /// buffer it wrote in part is finished by `single` (its rest, the bytes written before it).
+    private static func writeGathered(_ iovecs: [iovec], call: String, path: String,
+                                      vectored: (UnsafeBufferPointer<iovec>, Int) -> Int,
+                                      single: (UnsafeRawBufferPointer, Int) throws(StorageError) -> Void) throws(StorageError) {
+        var pending = iovecs[...], done = 0
         while !pending.isEmpty {
             let batch = Array(pending.prefix(1024))
-            var n = try batch.withUnsafeBufferPointer { (b) throws(StorageError) -> Int in
-                try retrying("pwritev", path) { Glibc.pwritev(fd, b.baseAddress, Int32(b.count), off_t(at)) }
-            }
-            guard n > 0 || batch.allSatisfy({ $0.iov_len == 0 }) else { throw StorageError.system(call: "pwritev", path: path, errno: EIO) }
-            at += n
-            // Drop what was written; finish a partially written buffer with plain writes.
+            var n = try batch.withUnsafeBufferPointer { (b) throws(StorageError) -> Int in try retrying(call, path) { vectored(b, done) } }
+            guard n > 0 || batch.allSatisfy({ $0.iov_len == 0 }) else { throw StorageError.system(call: call, path: path, errno: EIO) }
+            done += n
             while let first = pending.first, n >= first.iov_len {
                 n -= first.iov_len
                 pending.removeFirst()
             }
             if n > 0, let first = pending.first {
-                try pwriteAll(fd, UnsafeRawBufferPointer(start: first.iov_base! + n, count: first.iov_len - n), offset: at, path: path)
-                at += first.iov_len - n
+                try single(UnsafeRawBufferPointer(start: first.iov_base! + n, count: first.iov_len - n), done)
+                done += first.iov_len - n
                 pending.removeFirst()
             }
         }
@@ -258,9 +252,7 @@ public func createZeroFilledFile(_ path: String, size: Int, prefix: [UInt8], dir
     try SystemCalls.retrying("ftruncate", path) { ftruncate(fd, off_t(size)) }
     // Reserve the blocks now (unwritten extents: nothing is written): a store through a
     // mapping into a hole would reserve its block on the fault, and raise SIGBUS on a full disk.
-    // posix_fallocate returns the error instead of setting errno.
-    let reserved = SystemCalls.injectedFailure("fallocate") ? ENOSPC : posix_fallocate(fd, 0, off_t(size))
-    if reserved != 0 { throw StorageError.system(call: "fallocate", path: path, errno: reserved) }
+    try SystemCalls.allocate(fd, offset: 0, length: size, path: path)
     try SystemCalls.pwriteAll(fd, prefix, offset: 0, path: path)
     try SystemCalls.fsync(fd, path: path)
     try SystemCalls.fsyncDirectory(directory)

@@ -53,6 +53,9 @@ extension QueryRequest {
         self.init(db: positional[0], sql: positional[1], format: format ?? .table, noIndex: noIndex, explain: explain)
     }
 
+    /// True when the run explains its bounds (`--explain`, or `--explain-mask`).
+    var explains: Bool { explain || explainMask != nil }
+
     /// Runs the query and prints its answer (then indexes what it read, before returning).
     func run() throws {
         if ShardedCommands.isSharded(db) {
@@ -67,14 +70,14 @@ extension QueryRequest {
         let (result, unusable, session) = try runReportingErrors {
             let session = try QuerySession(path: db, useIndex: !noIndex)
             session.deferIndexing = true
-            let request = explain || explainMask != nil ? ExplainRequest(maskID: explainMask) : nil
+            let request = explains ? ExplainRequest(maskID: explainMask) : nil
             let result = try session.run(sql, explain: request)
             return (result, session.index?.unusableFiles ?? [], session)
         }
         for u in unusable {
             FileHandle.standardError.write(Data("warning: index file \(u); its masks were read instead (`masksearch index \(db)` rebuilds it)\n".utf8))
         }
-        if explain || explainMask != nil {
+        if explains {
             let text = result.explain.hasSuffix("\n") ? result.explain : result.explain + "\n"
             if format == .json {
                 FileHandle.standardError.write(Data(text.utf8))

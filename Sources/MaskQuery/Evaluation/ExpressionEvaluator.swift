@@ -66,13 +66,7 @@ final class RowStates: @unchecked Sendable {
 
     /// Sets a named ROI's box of `row`.
     @inline(__always) func setBox(_ box: PixelBox?, row: Int, roi: Int) {
-        let b = row >> RowStates.blockShift
-        if boxBlocks[b] == nil {
-            let n = RowStates.blockRows * perRowCount
-            boxBlocks[b] = .allocate(capacity: n)
-            boxBlocks[b]!.initialize(repeating: nil, count: n)
-        }
-        boxBlocks[b]![(row & (RowStates.blockRows - 1)) * perRowCount + slots[roi]] = box
+        RowStates.slot(in: boxBlocks, row: row, width: perRowCount, index: slots[roi], fresh: nil).pointee = box
     }
 
     @inline(__always) func cpState(row: Int, term: Int) -> IntervalValue {
@@ -84,18 +78,22 @@ final class RowStates: @unchecked Sendable {
     /// block, made at the first write.
     subscript(cp row: Int, term term: Int) -> IntervalValue {
         @inline(__always) get { cpState(row: row, term: term) }
-        @inline(__always) set { cpSlot(row: row, term: term).pointee = newValue }
+        @inline(__always) set {
+            RowStates.slot(in: cpBlocks, row: row, width: termCount, index: term, fresh: .unbounded).pointee = newValue
+        }
     }
 
-    /// Where CP term `term` of `row` is stored, its block made if needed.
-    @inline(__always) private func cpSlot(row: Int, term: Int) -> UnsafeMutablePointer<IntervalValue> {
-        let b = row >> RowStates.blockShift
-        if cpBlocks[b] == nil {
-            let n = RowStates.blockRows * termCount
-            cpBlocks[b] = .allocate(capacity: n)
-            cpBlocks[b]!.initialize(repeating: .unbounded, count: n)
+    /// Where value `index` of `row` is stored in `blocks` (`width` values a row), the row's
+    /// block made first, every value `fresh`, when it has none.
+    @inline(__always)
+    private static func slot<T>(in blocks: UnsafeMutableBufferPointer<UnsafeMutablePointer<T>?>, row: Int, width: Int,
+                                index: Int, fresh: T) -> UnsafeMutablePointer<T> {
+        let b = row >> blockShift
+        if blocks[b] == nil {
+            blocks[b] = .allocate(capacity: blockRows * width)
+            blocks[b]!.initialize(repeating: fresh, count: blockRows * width)
         }
-        return cpBlocks[b]! + (row & (RowStates.blockRows - 1)) * termCount + term
+        return blocks[b]! + (row & (blockRows - 1)) * width + index
     }
 }
 

@@ -68,7 +68,7 @@ extension Executor {
     /// - Complexity: O(rows) plus one bounds call.
     func boundTerm(_ t: Int, rows: [Int]) {
         let term = plan.cpTerms[t]
-                let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
+        let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
         // Tested once: `boundsSource != nil` in the loop copied the existential per row.
         let hasSource = boundsSource != nil
         var pending: [Int] = []
@@ -103,7 +103,7 @@ extension Executor {
     func applySourceBounds(_ t: Int, rows: [Int]) {
         guard let source = boundsSource else { return }
         let term = plan.cpTerms[t]
-                var widths = boundWidths
+        var widths = boundWidths
         defer { boundWidths = widths }
         let constantBox: PixelBox?
         switch plan.rois[term.roi] {
@@ -164,7 +164,7 @@ extension Executor {
     /// when the source has none. - Complexity: O(rows × terms × refined-plan size).
     func refine(rows: [Int]) -> Bool {
         guard let source = boundsSource, !rows.isEmpty else { return false }
-                var refined = false
+        var refined = false
         for (t, term) in plan.cpTerms.enumerated() {
             let pending = rows.filter { row in
                 if case .range = states[cp: row, term: t], states.box(row: row, roi: term.roi) != nil { return true }

@@ -64,26 +64,28 @@ indirect enum BoundExpr: Sendable {
     case negate(BoundExpr, isInt: Bool)
     case arithmetic(BinaryOperator, BoundExpr, BoundExpr, isInt: Bool)
 
-    /// Indices of the scalar CP terms the expression reads.
-    func collectCPTerms(into set: inout Set<Int>) {
+    /// Calls `body` with every node of the expression, parents before their operands.
+    func forEachNode(_ body: (BoundExpr) -> Void) {
+        body(self)
         switch self {
-        case .cp(let i): set.insert(i)
-        case .negate(let e, _): e.collectCPTerms(into: &set)
+        case .negate(let e, _): e.forEachNode(body)
         case .arithmetic(_, let l, let r, _):
-            l.collectCPTerms(into: &set)
-            r.collectCPTerms(into: &set)
+            l.forEachNode(body)
+            r.forEachNode(body)
         default: break
         }
     }
 
+    /// Indices of the scalar CP terms the expression reads.
+    func collectCPTerms(into set: inout Set<Int>) {
+        forEachNode { if case .cp(let i) = $0 { set.insert(i) } }
+    }
+
     /// True when the expression reads a row's box (`AREA(roi)`).
     var readsBoxes: Bool {
-        switch self {
-        case .area: return true
-        case .negate(let e, _): return e.readsBoxes
-        case .arithmetic(_, let l, let r, _): return l.readsBoxes || r.readsBoxes
-        default: return false
-        }
+        var found = false
+        forEachNode { if case .area = $0 { found = true } }
+        return found
     }
 }
 
@@ -96,27 +98,29 @@ indirect enum BoundPredicate: Sendable {
     case not(BoundPredicate)
     case isNull(BoundExpr, negated: Bool)
 
-    func collectCPTerms(into set: inout Set<Int>) {
+    /// Calls `body` with every expression the predicate compares or tests.
+    func forEachExpression(_ body: (BoundExpr) -> Void) {
         switch self {
         case .compare(_, let l, let r):
-            l.collectCPTerms(into: &set)
-            r.collectCPTerms(into: &set)
+            body(l)
+            body(r)
         case .and(let l, let r), .or(let l, let r):
-            l.collectCPTerms(into: &set)
-            r.collectCPTerms(into: &set)
-        case .not(let p): p.collectCPTerms(into: &set)
-        case .isNull(let e, _): e.collectCPTerms(into: &set)
+            l.forEachExpression(body)
+            r.forEachExpression(body)
+        case .not(let p): p.forEachExpression(body)
+        case .isNull(let e, _): body(e)
         }
+    }
+
+    func collectCPTerms(into set: inout Set<Int>) {
+        forEachExpression { $0.collectCPTerms(into: &set) }
     }
 
     /// True when the predicate reads a row's box (`AREA(roi)`).
     var readsBoxes: Bool {
-        switch self {
-        case .compare(_, let l, let r): return l.readsBoxes || r.readsBoxes
-        case .and(let l, let r), .or(let l, let r): return l.readsBoxes || r.readsBoxes
-        case .not(let p): return p.readsBoxes
-        case .isNull(let e, _): return e.readsBoxes
-        }
+        var found = false
+        forEachExpression { found = found || $0.readsBoxes }
+        return found
     }
 
     /// The conjuncts of a tree of ANDs, left to right. Iterative, O(size of the tree).
