@@ -7,8 +7,9 @@ import MaskStorage
 /// the CP states are kept per block of `blockRows` consecutive rows, a block allocated (and
 /// initialised: no box, CP unbounded) by the first write to one of its rows; a row of a block
 /// never written reads as such. So a query pays for the rows it targets, not for the table:
-/// states of every row cost ~64 bytes a row and CP term (85 MB at 1.33 M masks), which a query
-/// over one image group's 201 masks used to allocate and fill whole.
+/// a row's states take 40 bytes per named ROI and 24 per CP term (`MemoryLayout` strides; 85 MB
+/// for 1.33 M masks with one of each), which a query over one image group's 201 masks used to
+/// allocate and fill for every row.
 ///
 /// Writes come from one thread at a time (the row pass's serial steps); reads may come from
 /// several while no write happens. Within a block, named boxes are at `row * perRowCount +
