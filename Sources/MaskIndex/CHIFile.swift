@@ -12,7 +12,7 @@ import Synchronization
 /// validity bit is set, else from the mask-major delta region (`DeltaRegion`, versions 3 and 4) when
 /// it holds an intact record of the mask (`indexedBounds`). A writable mapping also takes new
 /// masks' entries — into the columns (`store`) then their validity bits (`publish`), or as
-/// delta records then the region's count (`appendToDelta`, `mergeDelta`). Until its bit is set
+/// delta records then the region's count (`DeltaAppend`, `mergeDelta`). Until its bit is set
 /// or its record published, a mask's entries are never used for a bound.
 ///
 /// Durability without waiting for the disk: before the first bit it sets in a boot, a writer

@@ -112,7 +112,7 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// Notes mask `row` for `indexDeferred` (`IndexWriter.deferIndexing`).
     public func deferIndexing(row: Int) -> Bool { writer?.deferIndexing(row: row) ?? false }
 
-    /// Reads the noted masks whole and builds their entries (`IndexWriter.indexDeferred`);
-    /// `flush` stores them. The number of masks built.
+    /// Reads the noted masks whole, builds their entries and stores them as delta records, or
+    /// keeps them for `flush` (`IndexWriter.indexDeferred`). The number of masks built.
     public func indexDeferred() throws(StorageError) -> Int { try writer?.indexDeferred() ?? 0 }
 }

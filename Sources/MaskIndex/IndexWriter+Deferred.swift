@@ -24,8 +24,9 @@ struct DeferredMasks {
 /// Indexing after the answer (`QuerySession.deferIndexing`, the `masksearch query` command):
 /// while the query runs, the verification pass reads only the rows it needs and notes the
 /// masks the index wants (`deferIndexing`, O(1) each); after the answer is out,
-/// `indexDeferred` reads them whole, builds their entries (`observe`) and `flush` stores them.
-/// The masks indexed, and so what the index holds afterwards, are those the synchronous path
+/// `indexDeferred` reads them whole, builds their entries and stores them — as delta records
+/// written straight from the cores (`storeIntoDelta`), or through the pending entries
+/// (`observe`) that `flush` stores. The masks indexed, and so what the index holds afterwards, are those the synchronous path
 /// would have indexed (the same admission, `IndexingBudget`); only the time moves, off the
 /// answer's path.
 extension IndexWriter {
@@ -47,9 +48,12 @@ extension IndexWriter {
         }
     }
 
-    /// Reads the noted masks whole and builds their entries into the pending ones (`observe`),
-    /// in parallel (the cores take masks in ascending order); `flush` then stores them. Returns
-    /// the number of masks whose entries were built.
+    /// Reads the noted masks whole, builds their entries and stores them. Where every noted
+    /// mask's file exists with room in its delta region, the cores write each record as soon
+    /// as it is built and the records are published at the end (`storeIntoDelta`), under the
+    /// database lock throughout; otherwise (a file to create, a region to merge, a file
+    /// without one) the entries go into the pending ones (`observe`) for `flush` to store.
+    /// Returns the number of masks whose entries were built.
     /// - Complexity: O(noted masks × pixels), one mask buffer per core.
     public func indexDeferred() throws(StorageError) -> Int {
         let rows = state.withLock { st in
@@ -57,26 +61,107 @@ extension IndexWriter {
             return st.deferred.rows.sorted()
         }
         guard !rows.isEmpty else { return 0 }
+        if let stored = try storeIntoDelta(rows) { return stored }
+        return try readWhole(rows.map(database.locate), worker: {}) { i, pixels, _ throws(StorageError) in
+            observe(row: rows[i], pixels: pixels)
+        }
+    }
+
+    /// The direct path of `indexDeferred`: under the database lock, takes slots in each
+    /// segment's delta region for the masks of `rows` without entries (`DeltaAppend`), builds
+    /// and writes their records in parallel — each core from its own `RecordBuilder`, so no
+    /// entries are kept in memory — then publishes them. Measured on Figure 11's exploring
+    /// queries (~180 masks of 224×224): 0.5 ms less than building into the pending entries
+    /// and writing them from there (the pending buffer's fresh pages, and the serial write).
+    /// Nil, with nothing published, when a segment has no delta region this writer fills or
+    /// too few free slots: the pending path then stores them (merging the region). A failed
+    /// read throws with nothing published.
+    private func storeIntoDelta(_ rows: [Int]) throws(StorageError) -> Int? {
+        var locals: [Int: [Int]] = [:]
+        for row in rows {
+            let (s, local) = database.locate(row: row)
+            guard let f = files[s], f.file.writable, f.delta != nil, f.grid == grid else { return nil }
+            locals[s, default: []].append(local)
+        }
+        let lock = try DatabaseLock(directory: database.path)
+        defer { lock.release() }
+        var appends: [(segment: Int, append: DeltaAppend)] = []
+        for (s, masks) in locals.sorted(by: { $0.key < $1.key }) {
+            let f = files[s]!
+            let live = f.liveDeltaDirectory(f.delta!, verify: false)
+            let fresh = masks.filter { !f.isValid($0) && live.slots[$0] == nil }
+            do throws(StorageError) {
+                guard let append = try DeltaAppend(file: f, delta: f.delta!, masks: fresh, live: live) else { return nil }
+                appends.append((s, append))
+            } catch {
+                guard error.isOutOfSpace else { throw error }
+                return nil
+            }
+        }
+        let jobs = appends.flatMap { s, append in append.masks.indices.map { (segment: s, append: append, index: $0) } }
+        let built = try readWhole(jobs.map { ($0.segment, $0.append.masks[$0.index]) }, worker: { RecordBuilder(grid: grid) }) {
+            k, pixels, worker throws(StorageError) in
+            let (_, append, i) = jobs[k]
+            try append.write(i..<(i + 1), rows: [worker.build(pixels, width: append.file.header.entryWidth)])
+            return true
+        }
+        for (_, append) in appends { try append.publish() }
+        state.withLock { $0.newlyIndexed += built }
+        return built
+    }
+
+    /// Reads `masks` (segment, local mask number) whole in parallel — the cores take them in
+    /// ascending order, each with one mask buffer and its own `Worker` from `makeWorker` — and
+    /// hands each to `body` with its index. Stops at the first failure, which it throws (a read
+    /// failure as `.corrupt`). Returns the number of calls of `body` that returned true.
+    private func readWhole<Worker>(_ masks: [(segment: Int, local: Int)], worker makeWorker: () -> Worker,
+                                   _ body: (Int, UnsafeRawBufferPointer, inout Worker) throws(StorageError) -> Bool) throws(StorageError) -> Int {
         let maskBytes = database.height * database.width * database.pixelFormat.bytesPerPixel
-        let next = Atomic(0), built = Atomic(0)
+        let next = Atomic(0), done = Atomic(0)
         let failure = Mutex<StorageError?>(nil)
-        Parallel.run(workers: min(Parallel.coreCount, rows.count)) { _ in
+        Parallel.run(workers: min(Parallel.coreCount, masks.count)) { _ in
             let pixels = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, maskBytes), alignment: 64)
             defer { pixels.deallocate() }
+            var worker = makeWorker()
             while failure.withLock({ $0 == nil }) {
                 let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < rows.count else { return }
-                let (s, local) = database.locate(row: rows[i])
-                do throws(FormatError) {
-                    try database.segments[s].readRows(mask: local, rows: 0..<database.height, into: pixels)
+                guard i < masks.count else { return }
+                do throws(StorageError) {
+                    do throws(FormatError) {
+                        try database.segments[masks[i].segment].readRows(mask: masks[i].local, rows: 0..<database.height, into: pixels)
+                    } catch {
+                        throw .corrupt(error)
+                    }
+                    if try body(i, UnsafeRawBufferPointer(pixels), &worker) { done.add(1, ordering: .relaxed) }
                 } catch {
-                    failure.withLock { $0 = $0 ?? .corrupt(error) }
+                    failure.withLock { $0 = $0 ?? error }
                     return
                 }
-                if observe(row: rows[i], pixels: UnsafeRawBufferPointer(pixels)) { built.add(1, ordering: .relaxed) }
             }
         }
         if let e = failure.withLock({ $0 }) { throw e }
-        return built.load(ordering: .relaxed)
+        return done.load(ordering: .relaxed)
+    }
+}
+
+/// One core's means of writing delta records (`IndexWriter.storeIntoDelta`): a builder, and
+/// the entries of its last mask at an index file's entry width.
+private final class RecordBuilder {
+    private let builder: CHIBuilder
+    private let entries: UnsafeMutableRawBufferPointer
+
+    init(grid: CHIGrid) {
+        builder = CHIBuilder(grid: grid)
+        entries = .allocate(byteCount: grid.keyCount * 4, alignment: 64)
+    }
+
+    deinit { entries.deallocate() }
+
+    /// Builds the entries of a mask given as stored codes; where they are, `width` bytes each
+    /// (valid until the next call).
+    func build(_ pixels: UnsafeRawBufferPointer, width: Int) -> UnsafeRawPointer {
+        builder.build(codes: pixels)
+        builder.copyEntries(to: entries.baseAddress!, width: width)
+        return UnsafeRawPointer(entries.baseAddress!)
     }
 }

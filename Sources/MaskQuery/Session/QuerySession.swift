@@ -12,9 +12,10 @@ import MaskStorage
 /// One session runs one query at a time; a long-lived process (the server, a Python
 /// connection) may keep several sessions of one database:
 ///
-/// - Publishing (`DatabaseIndex.flush`) takes the database's lock (`DatabaseLock`, which
-///   serialises processes and threads alike); the flushes of all sessions of the process are
-///   also serialised by `indexWrites`.
+/// - Publishing (`DatabaseIndex.flush`, and `indexDeferred` when it writes delta records
+///   itself) takes the database's lock (`DatabaseLock`, which serialises processes and
+///   threads alike); the flushes of all sessions of the process are also serialised by
+///   `indexWrites`.
 /// - When a flush created index files, the session reopens its snapshot: an index opened over
 ///   the old snapshot would not see the files the new manifest names.
 public final class QuerySession: @unchecked Sendable {
