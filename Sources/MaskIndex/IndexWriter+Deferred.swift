@@ -73,9 +73,10 @@ extension IndexWriter {
     /// entries are kept in memory — then publishes them. Measured on Figure 11's exploring
     /// queries (~180 masks of 224×224): 0.5 ms less than building into the pending entries
     /// and writing them from there (the pending buffer's fresh pages, and the serial write).
-    /// Nil, with nothing published, when a segment has no delta region this writer fills or
-    /// too few free slots: the pending path then stores them (merging the region). A failed
-    /// read throws with nothing published.
+    /// Nil, with nothing published, when a segment has no delta region this writer fills, too
+    /// few free slots, or no space for them: the pending path then stores them (merging the
+    /// region into the columns, whose blocks are reserved). A failed read throws with nothing
+    /// published.
     private func storeIntoDelta(_ rows: [Int]) throws(StorageError) -> Int? {
         var locals: [Int: [Int]] = [:]
         for row in rows {
@@ -99,11 +100,19 @@ extension IndexWriter {
             }
         }
         let jobs = appends.flatMap { s, append in append.masks.indices.map { (segment: s, append: append, index: $0) } }
-        let built = try readWhole(jobs.map { ($0.segment, $0.append.masks[$0.index]) }, worker: { RecordBuilder(grid: grid) }) {
-            k, pixels, worker throws(StorageError) in
-            let (_, append, i) = jobs[k]
-            try append.write(i..<(i + 1), rows: [worker.build(pixels, width: append.file.header.entryWidth)])
-            return true
+        let built: Int
+        do throws(StorageError) {
+            built = try readWhole(jobs.map { ($0.segment, $0.append.masks[$0.index]) }, worker: { RecordBuilder(grid: grid) }) {
+                k, pixels, worker throws(StorageError) in
+                let (_, append, i) = jobs[k]
+                try append.write(i..<(i + 1), rows: [worker.build(pixels, width: append.file.header.entryWidth)])
+                return true
+            }
+        } catch {
+            // A write the file system refused for want of space (its blocks were allocated, but
+            // not every file system keeps that promise): the pending path merges instead.
+            guard error.isOutOfSpace else { throw error }
+            return nil
         }
         for (_, append) in appends { try append.publish() }
         state.withLock { $0.newlyIndexed += built }

@@ -53,6 +53,28 @@ import Testing
         #expect(try snapshot(db).0.contains { $0.hasPrefix("chi-") })
     }
 
+    /// Once the index file exists, a query writes its delta records from the cores that build
+    /// them (`IndexWriter.storeIntoDelta`); when the file system refuses their blocks or their
+    /// writes, the masks are merged into the key columns instead (their blocks are reserved):
+    /// the query answers, and its masks are indexed.
+    @Test(arguments: ["fallocate", "pwrite"])
+    func deltaRecordsRefusedForSpaceMergeIntoTheColumns(failing call: String) throws {
+        let (s, db) = try database()
+        _ = s
+        let first = "SELECT mask_id FROM masks WHERE mask_id < 30 AND CP(mask, (8, 8, 40, 40), 0.5, 1.0) > 300"
+        let second = "SELECT mask_id FROM masks WHERE mask_id >= 30 AND CP(mask, (8, 8, 40, 40), 0.5, 1.0) > 300"
+        #expect(try CLI.run(["query", db, first]).status == 0)
+        let expected = try CLI.run(["query", db, second, "--no-index", "--format", "json"])
+        let r = try run(["query", db, second, "--format", "json"], failing: call)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try TinyJSON.parse(r.stdout)["rows"] == TinyJSON.parse(expected.stdout)["rows"])
+        #expect(try TinyJSON.parse(r.stdout)["stats"]?["newly_indexed"] == .int(30), "\(r.stdout)")
+        let again = try CLI.run(["query", db, second, "--format", "json"])
+        #expect(try TinyJSON.parse(again.stdout)["stats"]?["newly_indexed"] == .int(0), "\(again.stdout)")
+        let dump = try CLI.run(["dump", db + "/" + (try snapshot(db).0.first { $0.hasPrefix("chi-") } ?? "")])
+        #expect(dump.stdout.contains("(header) 60 valid") && dump.stdout.contains("delta:        0 of"), "\(dump.stdout)")
+    }
+
     @Test(arguments: ["fallocate", "pwrite"])
     func indexFailsCleanlyOnAFullDisk(failing call: String) throws {
         let (s, db) = try database()
