@@ -86,7 +86,7 @@ let package = Package(
             ],
             path: "Tools/masksearch"
         ),
-        .target(name: "MaskTestSupport", dependencies: ["MaskInspect"], path: "Tests/MaskTestSupport"),
+        .target(name: "MaskTestSupport", dependencies: ["MaskFormat"], path: "Tests/MaskTestSupport"),
         .executableTarget(
             name: "masksearch-bench",
             dependencies: [

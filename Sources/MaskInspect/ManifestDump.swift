@@ -81,25 +81,12 @@ public struct ManifestDump: FileDumper {
         }
 
         mutating func decodeJSON(_ json: UnsafeRawBufferPointer) {
-            do {
-                manifest = try JSONDecoder().decode(Manifest.self, from: Data(json))
+            do throws(FormatError) {
+                manifest = try Manifest.decodeJSON(json, file: "")
             } catch {
-                found.append(FormatError(.invalidField, structure: "manifest JSON", offset: UInt64(ManifestLayout.headerSize),
-                                         detail: "does not decode: \(ManifestDump.short(error))"))
+                found.append(FormatError(.invalidField, structure: "manifest JSON", offset: error.offset, detail: "does not decode: \(error.detail)"))
             }
         }
-    }
-
-    static func short(_ error: any Error) -> String {
-        if let e = error as? DecodingError {
-            switch e {
-            case .keyNotFound(let k, _): return "missing key '\(k.stringValue)'"
-            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c):
-                return c.codingPath.map(\.stringValue).joined(separator: ".") + ": " + c.debugDescription
-            @unknown default: return "\(e)"
-            }
-        }
-        return "\(error)"
     }
 
     /// Semantic checks of a decoded manifest, and of the files it names in `directory`.

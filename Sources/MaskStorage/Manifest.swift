@@ -9,24 +9,24 @@ import MaskFormat
 ///
 /// On disk (Format/manifest.md): this struct as UTF-8 JSON (keys sorted) in the frame of
 /// `ManifestLayout` (MaskFormat): magic, version, length, JSON, CRC-32C.
-public struct Manifest: Codable, Sendable, Equatable {
-    public struct Segment: Codable, Sendable, Equatable {
+public struct Manifest: Encodable, Sendable, Equatable {
+    public struct Segment: Encodable, Sendable, Equatable {
         public var file: String
         public var maskCount: Int
         /// CHI sibling file, when the index has been created for this segment.
         public var indexFile: String?
     }
-    public struct Column: Codable, Sendable, Equatable {
+    public struct Column: Encodable, Sendable, Equatable {
         public var name: String
         public var type: String
     }
-    public struct ROISetEntry: Codable, Sendable, Equatable {
+    public struct ROISetEntry: Encodable, Sendable, Equatable {
         public var name: String
         public var file: String
         public var key: String
         public var count: Int
     }
-    public struct IndexParameters: Codable, Sendable, Equatable {
+    public struct IndexParameters: Encodable, Sendable, Equatable {
         public var bins: Int
         public var cell: Int
         public init(bins: Int, cell: Int) {
@@ -69,18 +69,29 @@ public struct Manifest: Codable, Sendable, Equatable {
         return ManifestLayout.frame(json: json)
     }
 
-    /// Decodes a file: its frame checked by `ManifestLayout`, then the JSON.
+    /// Decodes a file: its frame checked by `ManifestLayout`, then the JSON (`JSONValue.parse`,
+    /// then `init(json:)`: the field and the problem named in the error).
     public static func decode(_ bytes: UnsafeRawBufferPointer, file: String) throws(FormatError) -> Manifest {
         let s = "manifest"
-        let json = try ManifestLayout.json(in: bytes, file: file)
-        do {
-            let m = try JSONDecoder().decode(Manifest.self, from: Data(json))
-            guard m.format != nil, m.height > 0, m.width > 0 else {
-                throw FormatError(.invalidField, structure: s, file: file, detail: "bad shape or pixel format")
-            }
-            return m
-        } catch let e as FormatError {
-            throw e
+        let m = try decodeJSON(try ManifestLayout.json(in: bytes, file: file), file: file)
+        guard m.format != nil, m.height > 0, m.width > 0 else {
+            throw FormatError(.invalidField, structure: s, file: file, detail: "bad shape or pixel format")
+        }
+        return m
+    }
+
+    /// The manifest in `json` (the frame's JSON, at `ManifestLayout.headerSize` in `file`):
+    /// `JSONValue.parse`, then `init(json:)`; the error names the byte or the field.
+    public static func decodeJSON(_ json: UnsafeRawBufferPointer, file: String) throws(FormatError) -> Manifest {
+        let s = "manifest"
+        let value: JSONValue
+        do throws(JSONParseError) {
+            value = try JSONValue.parse(json)
+        } catch {
+            throw FormatError(.invalidField, structure: s, file: file, offset: UInt64(ManifestLayout.headerSize + error.offset), detail: "JSON: \(error)")
+        }
+        do throws(ManifestJSONError) {
+            return try Manifest(json: value)
         } catch {
             throw FormatError(.invalidField, structure: s, file: file, offset: UInt64(ManifestLayout.headerSize), detail: "JSON: \(error)")
         }

@@ -1,6 +1,7 @@
-import MaskFormat
-/// A JSON value with ordered object keys, so that `--json` output has a stable key order
-/// (the order the dumper builds it in) and can be compared to golden files byte for byte.
+/// A JSON value (RFC 8259) with ordered object keys, integers and doubles apart: what the
+/// dumper writes (`rendered`: a stable key order, the order it builds objects in, comparable to
+/// golden files byte for byte) and what `JSONValue.parse` reads (the manifest, and the tests'
+/// reading of every JSON the tools print).
 public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
@@ -12,7 +13,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     /// A UInt64 field of a file (an offset): a number when it fits Int64, as it always does in
     /// an undamaged file, else its decimal text — a forged field must not stop the dump.
-    static func unsigned(_ value: UInt64) -> JSONValue {
+    public static func unsigned(_ value: UInt64) -> JSONValue {
         Int64(exactly: value).map { .int($0) } ?? .string(String(value))
     }
 
