@@ -33,12 +33,9 @@ extension CHIFile {
         }
         // This instance's readers see what it stored.
         defer { delta.forgetDirectory() }
-        // The directory array suffices to append (a damaged record's mask waits for the next merge).
-        let live = liveDeltaDirectory(delta, verify: false)
-        let fresh = masks.indices.filter { live.slots[masks[$0]] == nil }
         do throws(StorageError) {
-            if let append = try DeltaAppend(file: self, delta: delta, masks: fresh.map { masks[$0] }, live: live) {
-                try append.write(0..<fresh.count, rows: fresh.map { rows[$0] })
+            if let append = try DeltaAppend(file: self, candidates: masks) {
+                try append.write(append.masks.indices, rows: append.given.map { rows[$0] })
                 try append.publish()
                 return .delta
             }

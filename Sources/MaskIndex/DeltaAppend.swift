@@ -18,32 +18,49 @@ final class DeltaAppend: @unchecked Sendable {
     let delta: DeltaRegion
     /// The masks, in slot order (ascending mask numbers; none listed in the region, none valid).
     let masks: [Int]
+    /// Per mask of `masks`, its index in the masks `init` was given.
+    let given: [Int]
     /// The slot of `masks[0]`: the region's published count.
     let first: Int
     private let fd: Int32
+    /// The zero bytes after a record's entries, up to the record size.
+    private let padding: UnsafeMutableRawBufferPointer
 
-    /// Takes the region's next `masks.count` slots after the `live` directory's published ones
-    /// (`CHIFile.liveDeltaDirectory`) and allocates their blocks (`SystemCalls.allocate`: a
-    /// full disk fails here, by name); nil when they do not fit in the free slots. Makes the
-    /// file ready for publishing first (`prepareForPublishing`: this boot's unsynced mark, or
-    /// a repair), as every writer does.
-    init?(file: CHIFile, delta: DeltaRegion, masks: [Int], live: DeltaDirectory) throws(StorageError) {
-        guard live.storedCount + masks.count <= delta.capacity else { return nil }
+    /// Takes the region's next slots for those of `candidates` (ascending, none valid) that the
+    /// region does not list yet (`CHIFile.liveDeltaDirectory`: a damaged record's mask waits
+    /// for the next merge) and allocates their blocks (`SystemCalls.allocate`: a full disk
+    /// fails here, by name); nil when the file has no delta region or they do not fit in its
+    /// free slots. Makes the file ready for publishing first (`prepareForPublishing`: this
+    /// boot's unsynced mark, or a repair), as every writer does.
+    init?(file: CHIFile, candidates: [Int]) throws(StorageError) {
+        guard let delta = file.delta else { return nil }
+        let live = file.liveDeltaDirectory(delta, verify: false)
+        let given = candidates.indices.filter { live.slots[candidates[$0]] == nil }
+        guard live.storedCount + given.count <= delta.capacity else { return nil }
         self.file = file
         self.delta = delta
-        self.masks = masks
+        self.given = given
+        masks = given.map { candidates[$0] }
         first = live.storedCount
         if !masks.isEmpty { try file.prepareForPublishing() }
-        fd = try SystemCalls.open(file.path, O_WRONLY)
+        let fd = try SystemCalls.open(file.path, O_WRONLY)
         do throws(StorageError) {
-            if !masks.isEmpty { try SystemCalls.allocate(fd, offset: recordOffset(0), length: masks.count * delta.recordSize, path: file.path) }
+            let start = file.header.deltaRecordsOffset + first * delta.recordSize
+            if !masks.isEmpty { try SystemCalls.allocate(fd, offset: start, length: masks.count * delta.recordSize, path: file.path) }
         } catch {
             SystemCalls.close(fd)
             throw error
         }
+        self.fd = fd
+        let rowBytes = file.header.keyCount * file.header.entryWidth
+        padding = .allocate(byteCount: max(1, delta.recordSize - IndexLayout.deltaRecordEntriesOffset - rowBytes), alignment: 16)
+        padding.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
-    deinit { SystemCalls.close(fd) }
+    deinit {
+        SystemCalls.close(fd)
+        padding.deallocate()
+    }
 
     /// The file offset of the record of `masks[i]`.
     private func recordOffset(_ i: Int) -> Int { file.header.deltaRecordsOffset + (first + i) * delta.recordSize }
@@ -58,11 +75,9 @@ final class DeltaAppend: @unchecked Sendable {
     func write(_ indices: Range<Int>, rows: [UnsafeRawPointer]) throws(StorageError) {
         guard !indices.isEmpty else { return }
         let rowBytes = file.header.keyCount * file.header.entryWidth
-        let padding = delta.recordSize - IndexLayout.deltaRecordEntriesOffset - rowBytes
+        let paddingBytes = delta.recordSize - IndexLayout.deltaRecordEntriesOffset - rowBytes
         let heads = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: 2 * indices.count)
-        let zeros = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, padding), alignment: 16)
-        defer { heads.deallocate(); zeros.deallocate() }
-        zeros.initializeMemory(as: UInt8.self, repeating: 0)
+        defer { heads.deallocate() }
         var pieces: [iovec] = []
         pieces.reserveCapacity(3 * indices.count)
         for (n, i) in indices.enumerated() {
@@ -71,7 +86,7 @@ final class DeltaAppend: @unchecked Sendable {
             heads[2 * n + 1] = DeltaRegion.recordChecksum(mask: m, entries: UnsafeRawBufferPointer(start: rows[n], count: rowBytes)).littleEndian
             pieces.append(iovec(iov_base: UnsafeMutableRawPointer(heads.baseAddress! + 2 * n), iov_len: IndexLayout.deltaRecordEntriesOffset))
             pieces.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: rows[n]), iov_len: rowBytes))
-            if padding > 0 { pieces.append(iovec(iov_base: zeros.baseAddress, iov_len: padding)) }
+            if paddingBytes > 0 { pieces.append(iovec(iov_base: padding.baseAddress, iov_len: paddingBytes)) }
         }
         try SystemCalls.pwriteAll(fd, pieces, offset: recordOffset(indices.lowerBound), path: file.path)
     }

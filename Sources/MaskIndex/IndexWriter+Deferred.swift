@@ -70,9 +70,10 @@ extension IndexWriter {
     /// The direct path of `indexDeferred`: under the database lock, takes slots in each
     /// segment's delta region for the masks of `rows` without entries (`DeltaAppend`), builds
     /// and writes their records in parallel — each core from its own `RecordBuilder`, so no
-    /// entries are kept in memory — then publishes them. Measured on Figure 11's exploring
-    /// queries (~180 masks of 224×224): 0.5 ms less than building into the pending entries
-    /// and writing them from there (the pending buffer's fresh pages, and the serial write).
+    /// entries are kept in memory — then publishes them. Building into the pending entries
+    /// instead cost fresh pages of their buffer and a serial write: in Figure 11 at p = 1.0
+    /// (200 queries of ~180 masks of 224×224), the indexing after the answers took 0.73–0.90 s
+    /// this way against 0.80–1.27 s (Benchmarks/results/issue-10/session7.md).
     /// Nil, with nothing published, when a segment has no delta region this writer fills, too
     /// few free slots, or no space for them: the pending path then stores them (merging the
     /// region into the columns, whose blocks are reserved). A failed read throws with nothing
@@ -89,10 +90,8 @@ extension IndexWriter {
         var appends: [(segment: Int, append: DeltaAppend)] = []
         for (s, masks) in locals.sorted(by: { $0.key < $1.key }) {
             let f = files[s]!
-            let live = f.liveDeltaDirectory(f.delta!, verify: false)
-            let fresh = masks.filter { !f.isValid($0) && live.slots[$0] == nil }
             do throws(StorageError) {
-                guard let append = try DeltaAppend(file: f, delta: f.delta!, masks: fresh, live: live) else { return nil }
+                guard let append = try DeltaAppend(file: f, candidates: masks.filter { !f.isValid($0) }) else { return nil }
                 appends.append((s, append))
             } catch {
                 guard error.isOutOfSpace else { throw error }
