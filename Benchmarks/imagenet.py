@@ -178,7 +178,7 @@ def cold_read_profile(db):
         if name.endswith(".mss"):
             secs = segment_sections(path)
         else:
-            kind = {"chi": "index", "msr": "ROI set"}.get(name.rsplit(".", 1)[-1], "other")
+            kind = {"chi": "index", "msr": "ROI set", "rhi": "ROI histograms"}.get(name.rsplit(".", 1)[-1], "other")
             secs = [(kind, 0, os.path.getsize(path))]
         for k, v in resident_bytes(path, secs).items():
             out[k] = out.get(k, 0) + v / 1e6
@@ -350,7 +350,8 @@ def main():
             out, wall, rss = run(cmd, a.nice, step, log)
             r[step] = dict(wall=wall, rss=rss, cpu=log["cpu"], command=" ".join(map(str, cmd)), line=out.decode().strip())
             print(f"[build] {step}: {wall:.1f} s, peak RSS {rss:.0f} MB", flush=True)
-        r["disk"] = {"segments (.mss)": dir_bytes(db, ".mss"), "index (.chi)": dir_bytes(db, ".chi"), "database total": dir_bytes(db),
+        r["disk"] = {"segments (.mss)": dir_bytes(db, ".mss"), "index (.chi)": dir_bytes(db, ".chi"),
+                     "ROI histograms (.rhi)": dir_bytes(db, ".rhi"), "database total": dir_bytes(db),
                      "meta.csv + rois/": dir_bytes(data)}
         save()
     if "queries" in steps:

@@ -62,20 +62,43 @@ public final class CHIBuilder: @unchecked Sendable {
 
     /// Builds the entries of a mask given as stored codes (`height * width` codes).
     public func build(codes: UnsafeRawBufferPointer) {
-        let h = grid.height, w = grid.width, bins = UInt32(grid.bins)
+        full.withUnsafeMutableBufferPointer { out in
+            runKernel(codes: codes, rows: 0..<grid.height, ys: ys, xs: xs, out: out.baseAddress!)
+        }
+    }
+
+    /// The reverse-cumulative histogram of the codes inside `box` (clipped, non-empty) of a mask
+    /// given as stored codes: `out[b − 1]` = pixels of the box whose bin is `>= b`, for b in
+    /// `1..<bins` (a ROI histogram's entries, Format/roi-histograms.md). The same kernel as
+    /// `build`, run on the box's rows with corners at the box's left and right edges: the box's
+    /// counts are the right corner's minus the left's.
+    /// - Complexity: O(box rows × W + bins).
+    public func boxHistogram(codes: UnsafeRawBufferPointer, box: PixelBox, into out: UnsafeMutableBufferPointer<UInt32>) {
+        let b = grid.bins
+        let columns: [UInt32] = box.x0 > 0 ? [UInt32(box.x0), UInt32(box.x1)] : [UInt32(box.x1)]
+        var corners = [UInt32](repeating: 0, count: 2 * b)
+        corners.withUnsafeMutableBufferPointer { c in
+            runKernel(codes: codes, rows: box.y0..<box.y1, ys: [UInt32(box.y1 - box.y0)], xs: columns, out: c.baseAddress!)
+            let left = columns.count == 2 ? 0 : -1, right = columns.count - 1
+            for bin in 1..<b { out[bin - 1] = c[right * b + bin] &- (left < 0 ? 0 : c[left * b + bin]) }
+        }
+    }
+
+    /// `cmk_chi_build_*` over the mask's rows `rows` (all columns), corners `ys` (relative to
+    /// `rows.lowerBound`) and `xs`, into `out` (`ys.count × xs.count × bins` counts).
+    private func runKernel(codes: UnsafeRawBufferPointer, rows: Range<Int>, ys: [UInt32], xs: [UInt32], out: UnsafeMutablePointer<UInt32>) {
+        let h = rows.count, w = grid.width, bins = UInt32(grid.bins), first = rows.lowerBound * w
         scratch.withUnsafeMutableBufferPointer { s in
-            full.withUnsafeMutableBufferPointer { out in
-                switch grid.pixelFormat {
-                case .uint8:
-                    cmk_chi_build_u8(codes.bindMemory(to: UInt8.self).baseAddress!, h, w, binTable, bins,
-                                     ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
-                case .float16:
-                    cmk_chi_build_u16(codes.bindMemory(to: UInt16.self).baseAddress!, h, w, interiorEdges, bins,
-                                      ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
-                case .float32:
-                    cmk_chi_build_u32(codes.bindMemory(to: UInt32.self).baseAddress!, h, w, interiorEdges, bins,
-                                      ys, ys.count, xs, xs.count, s.baseAddress!, out.baseAddress!)
-                }
+            switch grid.pixelFormat {
+            case .uint8:
+                cmk_chi_build_u8(codes.bindMemory(to: UInt8.self).baseAddress! + first, h, w, binTable, bins,
+                                 ys, ys.count, xs, xs.count, s.baseAddress!, out)
+            case .float16:
+                cmk_chi_build_u16(codes.bindMemory(to: UInt16.self).baseAddress! + first, h, w, interiorEdges, bins,
+                                  ys, ys.count, xs, xs.count, s.baseAddress!, out)
+            case .float32:
+                cmk_chi_build_u32(codes.bindMemory(to: UInt32.self).baseAddress! + first, h, w, interiorEdges, bins,
+                                  ys, ys.count, xs, xs.count, s.baseAddress!, out)
             }
         }
     }

@@ -31,6 +31,10 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// Per file, the bins whose key columns were prefetched whole (`prefetch`, named ROIs).
     let prefetchedBins: Mutex<[Set<Int>]>
 
+    /// Per named ROI set, its ROI histogram files by segment (nil where none is usable),
+    /// opened the first time a query asks (`roiHistograms(named:)`).
+    let histogramFiles = Mutex<[String: [ROIHistogramFile?]]>([:])
+
     /// The last plan made, reused while queries ask for the same (box, codes) of files with
     /// the same grid — every mask of a constant ROI — so that planning costs once per query,
     /// not once per mask. (Files of index version 1 have other uint8 bin edges: `CHIGrid`.)

@@ -14,7 +14,9 @@ import Synchronization
 /// decodes a group's masks, builds their CHIs (`CHIBuilder`) and stores the group
 /// (`CHIFile.store`: consecutive masks column by column into pages populated up front);
 /// then the validity bits are published (`CHIFile.publish`: under this boot's unsynced mark,
-/// without waiting for the disk) and the manifest committed, all under the database lock.
+/// without waiting for the disk); the ROI histogram files missing for a named ROI set and a
+/// segment are built (`ROIHistogramBuilder`), and the manifest committed, all under the
+/// database lock.
 /// - Complexity: O(total pixels), memory O(cores × 32 × entries per mask) (272 KB per core for
 ///   224×224 masks at 20 bins and cell 16), and a resident set of mapped pages of
 ///   O(`windowMasks`) masks' entries and compressed masks.
@@ -30,6 +32,8 @@ public enum IndexBuilder {
         public var replacedParameters: Manifest.IndexParameters?
         /// Index files that could not be used (missing or damaged: the error), rebuilt in new files.
         public var replacedDamaged: [String] = []
+        /// ROI histogram files built (one per named ROI set and segment that had none usable).
+        public var roiHistogramFiles = 0
     }
 
     public static func build(databasePath: String, bins: Int?, cell: Int?,
@@ -46,11 +50,12 @@ public enum IndexBuilder {
                                               cell: cell ?? current?.cell ?? IndexLayout.defaultCell(height: database.height, width: database.width))
         let rebuild = current != nil && current != wanted
         var created: [String] = []
-        let files: [CHIFile], damaged: [String], built: Int
+        let files: [CHIFile], damaged: [String], built: Int, histograms: Int
         do throws(StorageError) {
             (files, damaged) = try openOrCreateFiles(database: database, manifest: &manifest, parameters: wanted,
                                                      rebuild: rebuild, created: &created)
             built = try buildMissingEntries(database: database, files: files, progress: progress)
+            histograms = try ROIHistogramBuilder.buildMissing(database: database, manifest: &manifest, bins: wanted.bins, created: &created)
             manifest.index = wanted
             try lock.commit(manifest)
         } catch {
@@ -60,7 +65,7 @@ public enum IndexBuilder {
         lock.sweep(keeping: manifest)
         return Summary(built: built, alreadyIndexed: rebuild ? 0 : database.count - built, parameters: wanted,
                        indexBytes: files.reduce(0) { $0 + $1.header.reservedSize }, seconds: Date().timeIntervalSince(start),
-                       replacedParameters: rebuild ? current : nil, replacedDamaged: damaged)
+                       replacedParameters: rebuild ? current : nil, replacedDamaged: damaged, roiHistogramFiles: histograms)
     }
 
     /// Rejects bins outside 2...256 and cells below 1 (bad input, before any file is touched).

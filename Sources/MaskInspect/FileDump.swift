@@ -38,6 +38,7 @@ public enum FileKind: String, Sendable, Equatable {
     case roiSet = "roi set"
     case index
     case shardMap = "shard map"
+    case roiHistograms = "roi histograms"
 
     /// `\x89MSK` — every masksearch magic starts with these four bytes.
     static let familyPrefix: [UInt8] = [0x89, 0x4D, 0x53, 0x4B]
@@ -52,6 +53,7 @@ public enum FileKind: String, Sendable, Equatable {
         if head == ROISetLayout.magic { return .roiSet }
         if head == IndexLayout.magic { return .index }
         if head == ShardMapLayout.magic { return .shardMap }
+        if head == ROIHistogramLayout.magic { return .roiHistograms }
         if Array(bytes[(bytes.count - 8)...]) == SegmentLayout.magic { return .segment }
         return nil
     }
@@ -79,7 +81,7 @@ public enum FileDump {
             throw DumpError.missing(path: path, reason: "no such file")
         }
         guard !isDirectory.boolValue else {
-            throw DumpError.missing(path: path, reason: "is a directory (dump its MANIFEST, seg-*.mss, roi-*.msr or chi-*.chi files)")
+            throw DumpError.missing(path: path, reason: "is a directory (dump its MANIFEST, seg-*.mss, roi-*.msr, chi-*.chi or rhi-*.rhi files)")
         }
         let file: MappedFile
         do throws(StorageError) {
@@ -99,6 +101,7 @@ public enum FileDump {
         case .roiSet: return ROISetDump(file: file)
         case .index: return IndexDump(file: file)
         case .shardMap: return ShardMapDump(file: file)
+        case .roiHistograms: return ROIHistogramDump(file: file)
         }
     }
 

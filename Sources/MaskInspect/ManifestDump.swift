@@ -122,6 +122,10 @@ public struct ManifestDump: FileDumper {
             file(r.file, prefix: "roi", ext: "msr")
             if !roiNames.insert(r.name).inserted { bad("ROI set '\(r.name)' named twice") }
             if r.key != "image_id" && r.key != "mask_id" { bad("ROI set '\(r.name)' has key '\(r.key)'") }
+            for h in r.histograms ?? [] {
+                file(h.file, prefix: "rhi", ext: "rhi")
+                if !m.segments.contains(where: { $0.file == h.segment }) { bad("ROI set '\(r.name)' has histograms of \(h.segment), not a segment") }
+            }
         }
         return out
     }
@@ -150,7 +154,10 @@ public struct ManifestDump: FileDumper {
                 out.write("  \(seg.file)  \(seg.maskCount) masks  index: \(seg.indexFile ?? "none")\n")
             }
             line("roi sets", "\(m.roiSets.count)")
-            for r in m.roiSets { out.write("  \(r.name)  \(r.file)  \(r.count) boxes keyed by \(r.key)\n") }
+            for r in m.roiSets {
+                out.write("  \(r.name)  \(r.file)  \(r.count) boxes keyed by \(r.key)\n")
+                for h in r.histograms ?? [] { out.write("    histograms of \(h.segment): \(h.file)\n") }
+            }
             line("index", m.index.map { "bins \($0.bins), cell \($0.cell)" } ?? "none")
             line("next file", "\(m.nextFileNumber)")
         }
@@ -189,7 +196,8 @@ public struct ManifestDump: FileDumper {
                     .object([("file", .string($0.file)), ("mask_count", .int($0.maskCount)), ("index_file", $0.indexFile.map { .string($0) } ?? .null)])
                 })),
                 ("roi_sets", .array(m.roiSets.map {
-                    .object([("name", .string($0.name)), ("file", .string($0.file)), ("key", .string($0.key)), ("count", .int($0.count))])
+                    .object([("name", .string($0.name)), ("file", .string($0.file)), ("key", .string($0.key)), ("count", .int($0.count)),
+                             ("histograms", $0.histograms.map { .array($0.map { .object([("segment", .string($0.segment)), ("file", .string($0.file))]) }) } ?? .null)])
                 })),
                 ("index", m.index.map { .object([("bins", .int($0.bins)), ("cell", .int($0.cell))]) } ?? .null),
                 ("next_file_number", .int(m.nextFileNumber)),

@@ -40,6 +40,11 @@ enum Text {
         }
     }
 
+    /// Summary lines: each `key:` padded to 14 columns, then its value, one per line.
+    static func summary(_ pairs: [(String, String)]) -> String {
+        pairs.map { ($0.0 + ":").padding(to: 14) + $0.1 + "\n" }.joined()
+    }
+
     static func leftPad(_ s: String, _ width: Int, _ fill: Character = " ") -> String {
         s.count >= width ? s : String(repeating: fill, count: width - s.count) + s
     }

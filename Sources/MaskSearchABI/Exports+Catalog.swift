@@ -31,7 +31,7 @@ public func ms_index(_ database: OpaquePointer?, _ bins: Int32, _ cell: Int32,
             try IndexBuilder.build(databasePath: handle.path, bins: bins > 0 ? Int(bins) : nil, cell: cell > 0 ? Int(cell) : nil)
         }
         return JSONField.object([
-            ("built", .int(s.built)), ("already_indexed", .int(s.alreadyIndexed)), ("bins", .int(s.parameters.bins)),
+            ("built", .int(s.built)), ("already_indexed", .int(s.alreadyIndexed)), ("roi_histogram_files", .int(s.roiHistogramFiles)), ("bins", .int(s.parameters.bins)),
             ("cell", .int(s.parameters.cell)), ("seconds", .double(s.seconds)), ("index_bytes", .int(s.indexBytes)),
         ]).text
     }

@@ -253,6 +253,15 @@ public final class Database: MaskTable, @unchecked Sendable {
         }
     }
 
+    /// The CRC-32C stored at the end of ROI set `name`'s file (Format/roi.md), read without
+    /// checking the file: what a ROI histogram file names to say which boxes it was built
+    /// from. nil when there is no such set or its file is too short.
+    /// - Complexity: O(1) (the file's last page).
+    public func roiSetFileChecksum(named name: String) -> UInt32? {
+        guard let file = roiFiles[name], file.count >= 4 else { return nil }
+        return file.bytes.loadUnaligned(fromByteOffset: file.count - 4, as: UInt32.self).littleEndian
+    }
+
     /// Throws the first damage found by the first-read checks of what was read so far.
     public func checkIntegrity() throws(StorageError) {
         if let error = damage.withLock({ $0 }) { throw error }

@@ -24,7 +24,7 @@ public enum DatabaseDirectory {
     }
 
     /// True for the exact names a writer creates before its first commit: `seg-NNNNNN.mss`,
-    /// `roi-NNNNNN.msr`, `chi-NNNNNN.chi` (N decimal digits), each maybe followed by
+    /// `roi-NNNNNN.msr`, `chi-NNNNNN.chi`, `rhi-NNNNNN.rhi` (N decimal digits), each maybe followed by
     /// `.tmp-<pid>`, and `MANIFEST.tmp-<pid>`. O(name length).
     public static func isWriterFile(_ name: String) -> Bool {
         var base = Substring(name)
@@ -34,7 +34,7 @@ public enum DatabaseDirectory {
             base = name[..<marker.lowerBound]
             if base == Manifest.fileName { return true }
         }
-        for (prefix, suffix) in [("seg-", ".mss"), ("roi-", ".msr"), ("chi-", ".chi")] where base.hasPrefix(prefix) && base.hasSuffix(suffix) {
+        for (prefix, suffix) in [("seg-", ".mss"), ("roi-", ".msr"), ("chi-", ".chi"), ("rhi-", ".rhi")] where base.hasPrefix(prefix) && base.hasSuffix(suffix) {
             let digits = base.dropFirst(prefix.count).dropLast(suffix.count)
             return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
         }

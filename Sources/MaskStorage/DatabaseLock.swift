@@ -49,10 +49,13 @@ public final class DatabaseLock {
                 live.insert(s.file)
                 if let i = s.indexFile { live.insert(i) }
             }
-            for r in m.roiSets { live.insert(r.file) }
+            for r in m.roiSets {
+                live.insert(r.file)
+                for h in r.histograms ?? [] { live.insert(h.file) }
+            }
         }
         for name in names where !live.contains(name) {
-            let ours = name.hasPrefix("seg-") || name.hasPrefix("roi-") || name.hasPrefix("chi-")
+            let ours = name.hasPrefix("seg-") || name.hasPrefix("roi-") || name.hasPrefix("chi-") || name.hasPrefix("rhi-")
                 || (name.hasPrefix(Manifest.fileName) && name.contains(".tmp-"))
             if ours { SystemCalls.unlink(directory + "/" + name) }
         }

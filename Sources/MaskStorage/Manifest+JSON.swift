@@ -9,8 +9,8 @@ struct ManifestJSONError: Error, CustomStringConvertible {
 }
 
 /// Reading a manifest's JSON (Format/manifest.md) field by field from `JSONValue.parse`'s tree,
-/// as `Codable` read it — every key of the table required except `index`, `imageFolder` and a
-/// segment's `indexFile` (absent or null: nil), integers as JSON integers, unknown keys
+/// as `Codable` read it — every key of the table required except `index`, `imageFolder`, a
+/// segment's `indexFile` and a ROI set's `histograms` (absent or null: nil), integers as JSON integers, unknown keys
 /// ignored — and a repeated key refused. Without `JSONDecoder`, whose first use in a process
 /// (runtime type lookups in a static binary) made every command ~0.3 ms slower (a trivial
 /// query, 200 runs of each binary alternated: 7.42 → 7.10 ms of CPU).
@@ -26,7 +26,10 @@ extension Manifest {
                       Segment(file: try f.string("file"), maskCount: try f.int("maskCount"), indexFile: try f.optionalString("indexFile"))
                   },
                   roiSets: try top.objects("roiSets") { f throws(ManifestJSONError) in
-                      ROISetEntry(name: try f.string("name"), file: try f.string("file"), key: try f.string("key"), count: try f.int("count"))
+                      ROISetEntry(name: try f.string("name"), file: try f.string("file"), key: try f.string("key"), count: try f.int("count"),
+                                  histograms: try f.optionalObjects("histograms") { h throws(ManifestJSONError) in
+                                      ROIHistogramEntry(segment: try h.string("segment"), file: try h.string("file"))
+                                  })
                   },
                   index: try top.optionalObject("index").map { f throws(ManifestJSONError) in
                       IndexParameters(bins: try f.int("bins"), cell: try f.int("cell"))
@@ -82,6 +85,12 @@ private struct JSONFields {
     func optionalObject(_ key: String) throws(ManifestJSONError) -> JSONFields? {
         guard let v = value(key) else { return nil }
         return try JSONFields(v, at: path(key))
+    }
+
+    /// The array `key` of objects, each read by `element`; nil when absent or null.
+    func optionalObjects<T>(_ key: String, _ element: (JSONFields) throws(ManifestJSONError) -> T) throws(ManifestJSONError) -> [T]? {
+        guard value(key) != nil else { return nil }
+        return try objects(key, element)
     }
 
     /// The array `key` of objects, each read by `element`.

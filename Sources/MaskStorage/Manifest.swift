@@ -25,6 +25,18 @@ public struct Manifest: Encodable, Sendable, Equatable {
         public var file: String
         public var key: String
         public var count: Int
+        /// The set's ROI histogram files (`rhi-`, one per segment that has one; Format/roi-histograms.md),
+        /// written by `masksearch index`; absent until then, and gone when the set is replaced.
+        public var histograms: [ROIHistogramEntry]? = nil
+    }
+    /// One ROI histogram file: the set's boxes' histograms of the masks of `segment`.
+    public struct ROIHistogramEntry: Encodable, Sendable, Equatable {
+        public var segment: String
+        public var file: String
+        public init(segment: String, file: String) {
+            self.segment = segment
+            self.file = file
+        }
     }
     public struct IndexParameters: Encodable, Sendable, Equatable {
         public var bins: Int

@@ -228,7 +228,7 @@ extension SystemCalls {
 
 /// Writes a file atomically: to `path.tmp-<pid>`, fsync, rename over `path`, fsync the
 /// directory. A crash at any point leaves either the old file or the new one.
-func writeFileAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
+public func writeFileAtomically(_ bytes: [UInt8], to path: String, directory: String) throws(StorageError) {
     let tmp = path + ".tmp-\(getpid())"
     let fd = try SystemCalls.open(tmp, O_WRONLY | O_CREAT | O_TRUNC)
     do throws(StorageError) {

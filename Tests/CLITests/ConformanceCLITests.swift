@@ -66,6 +66,47 @@ import Testing
         }
     }
 
+    /// Every case against `db`, compared as `everyCaseMatches` does (columns, rows).
+    func expectEveryCase(_ db: String, _ label: String) throws {
+        for c in try Self.cases() {
+            let r = try CLI.run(["query", db, c.sql, "--format", "json"])
+            #expect(r.status == 0, "\(label) \(c.name): \(r.stderr)")
+            let json = try TinyJSON.parse(r.stdout)
+            let rows = try #require(json["rows"])
+            #expect(json["columns"] == c.columns && Self.close(rows, c.rows), "\(label) \(c.name): \(r.stdout)")
+        }
+    }
+
+    /// `masksearch index` builds the `object` set's ROI histograms (Format/roi-histograms.md):
+    /// the cases match with them, with a column of them damaged (the dumper names it; queries
+    /// fall back to the grid) and after the next `index` replaces the file.
+    @Test func everyCaseMatchesWithROIHistogramsWholeOrDamaged() throws {
+        let s = try load()
+        let db = s.path + "/db"
+        let index = try CLI.run(["index", db])
+        #expect(index.status == 0 && index.stdout.contains("built 1 ROI histogram files"), "\(index.stdout)\(index.stderr)")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: db).first { $0.hasPrefix("rhi-") })
+        let manifest = try CLI.run(["dump", db + "/MANIFEST"])
+        #expect(manifest.stdout.contains("histograms of seg-000001.mss: \(name)"), "\(manifest.stdout)")
+        try expectEveryCase(db, "whole")
+        // Flip a byte of column 9 (bins >= 10: CP(mask, object, 0.5, 1.0)), mask 5: columns of
+        // 24 u16 counts 64 bytes apart after the header and 128 bytes of checksums.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: db + "/" + name))
+        bytes[64 + 128 + 9 * 64 + 10] ^= 0x40
+        try bytes.write(to: URL(fileURLWithPath: db + "/" + name))
+        let dump = try CLI.run(["dump", db + "/" + name])
+        #expect(dump.stdout.contains("corruption: ROI histogram column 9: checksum mismatch"), "\(dump.stdout)")
+        try expectEveryCase(db, "damaged")
+        // The header damaged too: the file is not used at all, and `index` replaces it.
+        bytes[16] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: db + "/" + name))
+        try expectEveryCase(db, "header damaged")
+        let again = try CLI.run(["index", db])
+        #expect(again.status == 0 && again.stdout.contains("built 1 ROI histogram files"), "\(again.stdout)\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: db + "/" + name))
+        try expectEveryCase(db, "rebuilt")
+    }
+
     @Test func badQueriesExitTwoAndChangeNothing() throws {
         let s = try load()
         let db = s.path + "/db"

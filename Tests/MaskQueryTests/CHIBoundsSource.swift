@@ -8,13 +8,17 @@ import MaskStorage
 /// `DatabaseIndex` computes them from its files (without the files). Rows listed in
 /// `missing` have no entry. Used by the randomised oracle comparison so that the executor's
 /// use of real bounds — constant-ROI column passes, named-ROI batches, refinement, top-k
-/// cutoffs — is checked against brute force.
+/// cutoffs — is checked against brute force. Named ROI sets also get ROI histogram bounds
+/// (`ROIHistogramBounds` over `CHIBuilder.boxHistogram`'s counts, as `ROIHistogramFile`
+/// computes them from its columns) for every row but one in three, which take the grid's.
 final class CHIBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable {
     let grid: CHIGrid
     let entries: [[UInt32]]
     let missing: Set<Int>
+    let table: InMemoryMaskTable
 
     init(table: InMemoryMaskTable, cell: Int, bins: Int, missingEvery: Int) {
+        self.table = table
         grid = CHIGrid(height: table.height, width: table.width, cell: cell, bins: bins, pixelFormat: table.pixelFormat)
         let builder = CHIBuilder(grid: grid)
         entries = table.pixels.map { px in
@@ -44,6 +48,20 @@ final class CHIBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable 
         for (i, row) in rows.enumerated() where !missing.contains(row) {
             let e = entries[row]
             let b = CellBoundsPlan(grid: grid, box: boxes[i], codes: codes).evaluate { Int(e[$0]) }
+            (lower[i], upper[i]) = (Int32(b.lowerBound), Int32(b.upperBound))
+        }
+        return (lower, upper)
+    }
+
+    func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+        guard let set = table.roiSet(named: roiSet) else { return nil }
+        let builder = CHIBuilder(grid: grid), plan = ROIHistogramBounds(grid: grid, codes: codes)
+        var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
+        var counts = [UInt32](repeating: 0, count: grid.bins)
+        for (i, row) in rows.enumerated() where row % 3 != 1 {
+            let box = set.box(maskID: table.maskID(row: row), imageID: table.imageID(row: row))!.clipped(width: grid.width, height: grid.height)
+            table.pixels[row].withUnsafeBytes { px in counts.withUnsafeMutableBufferPointer { builder.boxHistogram(codes: px, box: box, into: $0) } }
+            let b = plan.evaluate(area: areas[i]) { k in Int(counts[plan.bins[k] - 1]) }
             (lower[i], upper[i]) = (Int32(b.lowerBound), Int32(b.upperBound))
         }
         return (lower, upper)

@@ -8,8 +8,10 @@ struct IndexCommand: ParsableCommand {
         commandName: "index",
         abstract: "Build the Cumulative Histogram Index for every mask not yet indexed.",
         discussion: """
-        Queries index the masks they read on their own; this builds the rest now. With --bins or
-        --cell other than the current index's, a complete new index replaces the old one atomically.
+        Queries index the masks they read on their own; this builds the rest now, and each named
+        ROI set's histograms (the counts of every mask's own box, per bin) where they are missing.
+        With --bins or --cell other than the current index's, a complete new index replaces the
+        old one atomically.
         """)
 
     @Argument(help: "The database directory.") var db: String
@@ -26,6 +28,7 @@ struct IndexCommand: ParsableCommand {
         line += String(format: " in %.2f s (%.0f masks/s); index size %.1f MB", s.seconds, rate, Double(s.indexBytes) / 1e6)
         if let old = s.replacedParameters { line += "; replaced the index with bins \(old.bins), cell \(old.cell)" }
         print(line)
+        if s.roiHistogramFiles > 0 { print("built \(s.roiHistogramFiles) ROI histogram files (exact counts of named ROI sets' boxes)") }
         for d in s.replacedDamaged { print("rebuilt an unusable index file: \(d)") }
     }
 }

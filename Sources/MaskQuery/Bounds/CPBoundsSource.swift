@@ -16,6 +16,11 @@ public protocol CPBoundsSource: Sendable {
     /// Tighter (and costlier) bounds of the same kind, asked for the rows the first bounds
     /// left undecided; nil when the source has none.
     func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
+    /// Bounds of `rows[i]` (ascending) over its box of the named ROI set `roiSet` (clipped,
+    /// area `areas[i]` > 0) from histograms of the boxes themselves — exact when `codes` starts
+    /// and ends on bin edges; `lower[i]` is -1 where the row has none. nil when the source has
+    /// none for the set. Asked before `bounds(rows:boxes:codes:)`, which serves the rest.
+    func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
 }
 
 extension CPBoundsSource {
@@ -32,6 +37,9 @@ extension CPBoundsSource {
 
     /// No refinement, by default.
     public func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
+
+    /// No ROI histograms, by default.
+    public func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
 
     /// Row by row only, by default.
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }

@@ -99,16 +99,21 @@ extension Executor {
     /// bounds of every row from one column pass (`allRowBounds`) when `rows` are at least one
     /// in 8 of the table, else (and for a named ROI) row by row — the same bounds; a column
     /// pass also checks every delta record of the index (a CRC of its whole entries), which
-    /// for a query of a few hundred rows costs more than their own bounds.
+    /// for a query of a few hundred rows costs more than their own bounds. A named ROI's rows
+    /// take the set's ROI histogram bounds first (`roiHistogramBounds`), the rest row by row.
     func applySourceBounds(_ t: Int, rows: [Int]) {
         guard let source = boundsSource else { return }
         let term = plan.cpTerms[t]
         var widths = boundWidths
         defer { boundWidths = widths }
         let constantBox: PixelBox?
+        var rows = rows
         switch plan.rois[term.roi] {
         case .full, .box: constantBox = states.box(row: rows[0], roi: term.roi)
-        case .named: constantBox = nil
+        case .named(let set):
+            constantBox = nil
+            rows = applyHistogramBounds(t, set: set.name, rows: rows, widths: &widths)
+            if rows.isEmpty { return }
         }
         if let box = constantBox, rows.count * 8 >= table.count, let all = allRowBounds(box: box, codes: term.codes) {
             for row in rows {
@@ -122,6 +127,33 @@ extension Executor {
             guard let b = found[i] else { continue }
             widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], b.lower, b.upper))] += 1
         }
+    }
+
+    /// Narrows term `t` of `rows` by the ROI histogram bounds of named set `set`, intersected
+    /// with the grid bounds (`bounds(rows:boxes:codes:)`) where they are not exact (a range whose
+    /// ends are not bin edges), so that they are never looser than the grid's alone; returns
+    /// the rows without histogram bounds (all of them without histograms).
+    private func applyHistogramBounds(_ t: Int, set: String, rows: [Int], widths: inout [Int]) -> [Int] {
+        let term = plan.cpTerms[t]
+        let boxes = rows.map { states.box(row: $0, roi: term.roi)! }
+        guard let source = boundsSource,
+              let found = source.roiHistogramBounds(roiSet: set, rows: rows, areas: boxes.map(\.area), codes: term.codes)
+        else { return rows }
+        var rest: [Int] = [], inexact: [Int] = []
+        for i in rows.indices {
+            if found.lower[i] < 0 { rest.append(rows[i]) } else if found.lower[i] < found.upper[i] { inexact.append(i) }
+        }
+        let grid = inexact.isEmpty ? nil : RowBounds(source.bounds(rows: inexact.map { rows[$0] }, boxes: inexact.map { boxes[$0] }, codes: term.codes))
+        var next = 0
+        for (i, row) in rows.enumerated() where found.lower[i] >= 0 {
+            var lower = Int(found.lower[i]), upper = Int(found.upper[i])
+            if next < inexact.count, inexact[next] == i {
+                if let b = grid?[next], max(lower, b.lower) <= min(upper, b.upper) { (lower, upper) = (max(lower, b.lower), min(upper, b.upper)) }
+                next += 1
+            }
+            widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], lower, upper))] += 1
+        }
+        return rest
     }
 
     /// The targeted rows the residual filter does not certainly fail on the current states,

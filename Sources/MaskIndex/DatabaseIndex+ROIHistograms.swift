@@ -1,0 +1,54 @@
+import MaskFormat
+import MaskStorage
+
+/// Bounds on CP over a named ROI set from its ROI histogram files (`ROIHistogramFile`,
+/// Format/roi-histograms.md): exact at bin edges, independent of the grid, two columns read
+/// for every mask — used before the CHI's per-row grid bounds, which remain for the segments
+/// without a usable file.
+extension DatabaseIndex {
+    /// The ROI histogram files of set `name` by segment (nil where the manifest names none or
+    /// the file does not open: damaged, or built for another segment or ROI set file), opened
+    /// the first time and kept.
+    public func roiHistograms(named name: String) -> [ROIHistogramFile?] {
+        histogramFiles.withLock { cache in
+            if let files = cache[name] { return files }
+            let entry = database.manifest.roiSets.first { $0.name == name }
+            let crc = database.roiSetFileChecksum(named: name)
+            let files = database.manifest.segments.enumerated().map { s, segment -> ROIHistogramFile? in
+                guard let crc, let file = entry?.histograms?.first(where: { $0.segment == segment.file })?.file else { return nil }
+                return try? ROIHistogramFile(path: database.path + "/" + file, segment: database.segments[s], roiSetCRC: crc)
+            }
+            cache[name] = files
+            return files
+        }
+    }
+
+    /// Bounds of `rows[i]` (ascending) over its box of named ROI set `roiSet` (clipped, area
+    /// `areas[i]` > 0) for `codes`, from the set's histogram files; `lower[i] == -1` where the
+    /// row's segment has no usable file (or a column of it is damaged). nil when no segment has one.
+    /// - Complexity: O(rows); reads at most four columns of each file involved.
+    public func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+        let files = roiHistograms(named: roiSet)
+        guard files.contains(where: { $0 != nil }) else { return nil }
+        var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
+        var start = 0
+        while start < rows.count {
+            let s = database.locate(row: rows[start]).segment
+            let first = database.segmentStarts[s], limit = first + database.segments[s].maskCount
+            var end = start + 1
+            while end < rows.count && rows[end] < limit { end += 1 }
+            if let file = files[s] {
+                let ok = lower.withUnsafeMutableBufferPointer { lo in
+                    upper.withUnsafeMutableBufferPointer { hi in
+                        file.bounds(masks: rows[start..<end].lazy.map { $0 - first }, areas: areas[start..<end], codes: codes,
+                                    lower: UnsafeMutableBufferPointer(rebasing: lo[start..<end]),
+                                    upper: UnsafeMutableBufferPointer(rebasing: hi[start..<end]))
+                    }
+                }
+                if !ok { for i in start..<end { lower[i] = -1 } }
+            }
+            start = end
+        }
+        return (lower, upper)
+    }
+}
