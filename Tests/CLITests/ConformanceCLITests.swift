@@ -89,6 +89,12 @@ import Testing
         let manifest = try CLI.run(["dump", db + "/MANIFEST"])
         #expect(manifest.stdout.contains("histograms of seg-000001.mss: \(name)"), "\(manifest.stdout)")
         try expectEveryCase(db, "whole")
+        // --explain shows the histogram bounds the query used: exact (0.5 and 1.0 are bin edges).
+        let explain = try CLI.run(["query", db, "SELECT mask_id FROM masks WHERE CP(mask, object, 0.5, 1.0) < 40",
+                                   "--format", "json", "--explain-mask", "4"])
+        let mask = try TinyJSON.parse(explain.stdout)["explain"]?["mask"]
+        #expect(mask?["roi_histogram"]?["lower"] == mask?["exact"] && mask?["roi_histogram"]?["upper"] == mask?["exact"]
+                && mask?["exact"] != nil, "\(explain.stdout)")
         // Flip a byte of column 9 (bins >= 10: CP(mask, object, 0.5, 1.0)), mask 5: columns of
         // 24 u16 counts 64 bytes apart after the header and 128 bytes of checksums.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: db + "/" + name))

@@ -47,6 +47,7 @@ import Testing
         let row = (0..<oracle.table.count).first { oracle.maskID($0) == m.maskID }!
         let expected = oracle.count(oracle.values[row], box: (box.x0, box.y0, box.x1, box.y1), m.lv, m.uv)
         #expect(Int64(exact) == expected, "\(q.sql): exact \(exact) != Oracle \(expected)")
+        if let h = m.roiHistogram { #expect(h.lowerBound <= exact && exact <= h.upperBound, "\(q.sql): \(m)") }
         guard let i = m.index else { return false }
         #expect(i.bounds.lowerBound <= exact && exact <= i.bounds.upperBound, "\(q.sql): \(m)")
         #expect(i.refined.lowerBound <= exact && exact <= i.refined.upperBound, "\(q.sql): \(m)")

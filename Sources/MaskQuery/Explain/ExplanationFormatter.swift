@@ -40,13 +40,14 @@ public enum ExplanationFormatter {
         var lines = ["mask \(m.maskID), \(m.term), codes [\(m.codes.lo), \(m.codes.hi)):"]
         guard let box = m.box else { return lines + ["  no box: CP is NULL"] }
         let exact = m.exact.map(String.init) ?? "?"
-        guard let i = m.index else { return lines + ["  box \(box); no index bounds; exact \(exact)"] }
+        let histogram = m.roiHistogram.map { ["  ROI histograms: lower \($0.lowerBound) <= exact \(exact) <= upper \($0.upperBound) (used before the grid's bounds)"] } ?? []
+        guard let i = m.index else { return lines + ["  box \(box); no index bounds; exact \(exact)"] + histogram }
         lines.append("  grid \(i.height)x\(i.width), cell \(i.cell), \(i.bins) bins, code edges \(i.binEdges)")
         lines.append("  box \(box), inner rectangle \(i.inner.map { "\($0)" } ?? "none"), outer rectangle \(i.outer)")
         lines.append("  bins wholly inside the codes \(i.innerBins), overlapping them \(i.outerBins)")
         lines.append("  lower \(i.bounds.lowerBound) <= exact \(exact) <= upper \(i.bounds.upperBound)"
                      + " (refined cell by cell: \(i.refined.lowerBound)...\(i.refined.upperBound))")
-        return lines
+        return lines + histogram
     }
 
     // MARK: JSON
@@ -88,6 +89,7 @@ public enum ExplanationFormatter {
                 + "\"refined_lower\": \(i.refined.lowerBound), \"refined_upper\": \(i.refined.upperBound)}"
         } ?? "null"
         return "{\"mask_id\": \(m.maskID), \"term\": \(JSONText.quoted(m.term)), \"codes\": [\(m.codes.lo), \(m.codes.hi)], "
-            + "\"box\": \(m.box.map(json) ?? "null"), \"exact\": \(m.exact.map(String.init) ?? "null"), \"index\": \(index)}"
+            + "\"box\": \(m.box.map(json) ?? "null"), \"exact\": \(m.exact.map(String.init) ?? "null"), \"index\": \(index), "
+            + "\"roi_histogram\": \(m.roiHistogram.map { "{\"lower\": \($0.lowerBound), \"upper\": \($0.upperBound)}" } ?? "null")}"
     }
 }

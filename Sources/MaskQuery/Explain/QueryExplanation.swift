@@ -93,7 +93,7 @@ public struct BoundsHistogram: Sendable, Hashable {
 }
 
 /// One mask's bounds on one CP term taken apart: the index's grid, the ROI's inner and outer
-/// grid-aligned rectangles, and lower ≤ exact ≤ upper.
+/// grid-aligned rectangles, and lower ≤ exact ≤ upper (and a named ROI's histogram bounds).
 public struct MaskBoundsView: Sendable, Hashable {
     public var maskID: Int64
     /// The CP term as planned, e.g. `CP(mask, object, 0.85, 1.0)`, and its range `lv`, `uv`.
@@ -109,9 +109,14 @@ public struct MaskBoundsView: Sendable, Hashable {
     public var index: CHIBoundsView?
     /// The exact CP, read from the pixels for this view (not counted in the stats); nil for NULL.
     public var exact: Int?
+    /// For a named ROI whose set has ROI histograms for this mask (Format/roi-histograms.md):
+    /// their bounds, which the query used before the grid's (exact when the range's ends are
+    /// bin edges); else nil.
+    public var roiHistogram: ClosedRange<Int>?
 
     public init(maskID: Int64, term: String, lv: Double, uv: Double, codes: CodeInterval, box: PixelBox?,
-                index: CHIBoundsView?, exact: Int?) {
+                index: CHIBoundsView?, exact: Int?, roiHistogram: ClosedRange<Int>? = nil) {
+        self.roiHistogram = roiHistogram
         self.maskID = maskID
         self.term = term
         self.lv = lv
