@@ -310,6 +310,15 @@ public final class Database: MaskTable, @unchecked Sendable {
         }
     }
 
+    /// Releases this process's mappings of the blocks of masks `rows` (`SegmentReader.releaseBlocks`).
+    public func releasePixels(rows: Range<Int>) {
+        guard !rows.isEmpty else { return }
+        for s in locate(row: rows.lowerBound).segment...locate(row: rows.upperBound - 1).segment {
+            let lo = segmentStarts[s]
+            segments[s].releaseBlocks(masks: max(rows.lowerBound, lo) - lo ..< min(rows.upperBound, segmentStarts[s + 1]) - lo)
+        }
+    }
+
     /// Advises every segment mapping as read at random (`MappedFile.adviseRandom`): the query
     /// path, which reads only the blocks it needs and prefetches them (`prefetchPixels`).
     /// Sequential readers (the index build) keep the kernel's read-ahead.

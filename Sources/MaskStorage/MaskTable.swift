@@ -32,6 +32,10 @@ public protocol MaskTable: AnyObject, Sendable {
     /// Hints that image rows `rows` of mask `row` will be read soon, for each request (in
     /// the order they will be read): storage starts reading their blocks. Default: nothing.
     func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)])
+    /// Hints that the pixels of masks `rows` will not be read again soon: storage drops this
+    /// process's mappings of their blocks (they stay in the page cache), so that a pass over
+    /// more masks than memory keeps a bounded resident set. Default: nothing.
+    func releasePixels(rows: Range<Int>)
     /// Throws the first damage found so far by checks the table runs when data is first read
     /// (a `Database` checks each metadata chunk and ROI set then, and its non-throwing readers
     /// return NULL for damaged data). Call it before using what `value`, `builtinColumn` or
@@ -76,6 +80,7 @@ extension MaskTable {
         return rows
     }
     public func prefetchPixels(_ requests: [(row: Int, rows: Range<Int>)]) {}
+    public func releasePixels(rows: Range<Int>) {}
     public func checkIntegrity() throws(StorageError) {}
     public func columnChunks(_ column: Int) -> [ColumnChunkView?]? { nil }
     public func columnChunkSummaries(_ column: Int) -> [ColumnChunkSummary]? { nil }

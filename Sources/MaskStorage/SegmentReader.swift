@@ -241,6 +241,18 @@ public final class SegmentReader: @unchecked Sendable {
         file.willNeed(ranges, mergingGapsUpTo: SegmentReader.prefetchGap)
     }
 
+    /// Drops this process's mappings of the pages holding the blocks of `masks` (consecutive
+    /// masks' blocks are contiguous: one `MADV_DONTNEED` from the first one's first block to the
+    /// last one's last; the pages stay in the page cache). - Complexity: O(1) plus the pages.
+    public func releaseBlocks(masks: Range<Int>) {
+        guard !masks.isEmpty, masks.lowerBound >= 0, masks.upperBound <= maskCount else { return }
+        let bands = header.bandsPerMask, fileSize = UInt64(file.count)
+        let first = block(masks.lowerBound * bands), last = block(masks.upperBound * bands - 1)
+        guard first.offset <= fileSize, last.offset <= fileSize else { return }
+        let lo = Int(first.offset), hi = min(Int(last.offset) + SegmentLayout.blockHeaderSize + Int(last.storedSize), file.count)
+        if hi > lo { file.releasePages(offset: lo, length: hi - lo) }
+    }
+
     /// Advises the directory entries of masks `masks` (all their bands), ranges closer than
     /// `directoryPrefetchGap` merged: with the directory read piece by piece (read version 3), a cold
     /// query reads the entries of the masks it verifies, and this reads them together.

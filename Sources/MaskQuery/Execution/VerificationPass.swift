@@ -59,7 +59,7 @@ extension PixelConsumer {
 /// the item count). Before any read, each read is offered whole to the index observer
 /// (`IndexObserver.wantsWholeMask`, asked once, in item order) and each chunk's extra cost is
 /// admitted or not by `IndexingBudget.admitted`. The chunks then run in parallel, each with its
-/// own scratch and `ReadAhead`: a read covers the rows its consumer needs, or the whole mask when
+/// own scratch, `ReadAhead` and `ReleaseBehind`: a read covers the rows its consumer needs, or the whole mask when
 /// the observer wants it and its chunk is admitted, in which case the observer `observe`s it —
 /// or, when the observer indexes after the answer (`IndexObserver.defersIndexing`), the rows
 /// needed only, the mask being noted for the observer to read whole later (`deferIndexing`).
@@ -80,6 +80,10 @@ struct VerificationPass {
         case indexed(Int)
         case failed(QueryError)
     }
+
+    /// Items between two releases of the pages a chunk read (`ReleaseBehind`): 4,096 masks of
+    /// 224×224 are ~45 MB of blocks.
+    static let releaseSpan = 4096
 
     /// Which reads are taken whole for the index.
     private struct Admission {
@@ -155,9 +159,13 @@ struct VerificationPass {
                 }
             }
         }
+        let releaseBehind = ReleaseBehind(table: table, range: items, span: VerificationPass.releaseSpan) { done in
+            done.flatMap { item in list.range(of: item).map { list.reads[$0].row } }
+        }
         var indexed = 0
         for item in items {
             readAhead.before(item)
+            defer { releaseBehind.after(item) }
             let itemReads = list.range(of: item)
             if itemReads.isEmpty { continue }
             consumer.begin(item: item, worker: &worker)
