@@ -24,12 +24,10 @@ public enum ROIHistogramBuilder {
         for (s, segment) in manifest.segments.enumerated() {
             let needed = manifest.roiSets.indices.filter { !hasUsableFile(database: database, entry: manifest.roiSets[$0], segment: s, bins: bins) }
             guard !needed.isEmpty, database.segments[s].maskCount > 0 else { continue }
-            var sets: [ROISet] = []
-            for e in needed {
-                guard let set = database.roiSet(named: manifest.roiSets[e].name) else { try database.checkIntegrity(); continue }
-                sets.append(set)
-            }
-            let files = try buildSegment(database: database, segment: s, sets: sets, bins: bins)
+            // A damaged ROI set (or key column) gets no histograms: derived data does not fail
+            // the index build; the queries naming it report the damage.
+            let sets = needed.compactMap { database.roiSet(named: manifest.roiSets[$0].name) }
+            guard !sets.isEmpty, let files = try buildSegment(database: database, segment: s, sets: sets, bins: bins) else { continue }
             for (set, bytes) in zip(sets, files) {
                 let name = Manifest.fileName(prefix: "rhi", number: manifest.nextFileNumber, ext: "rhi")
                 manifest.nextFileNumber += 1
@@ -56,15 +54,16 @@ public enum ROIHistogramBuilder {
         return file.header.bins == bins
     }
 
-    /// The files' bytes for `sets` over the masks of segment `s`.
-    static func buildSegment(database: Database, segment s: Int, sets: [ROISet], bins: Int) throws(StorageError) -> [[UInt8]] {
+    /// The files' bytes for `sets` over the masks of segment `s`; nil when the segment's key
+    /// columns (mask_id, image_id) are damaged. A damaged mask throws, as in the CHI's build.
+    static func buildSegment(database: Database, segment s: Int, sets: [ROISet], bins: Int) throws(StorageError) -> [[UInt8]]? {
         let reader = database.segments[s]
         let n = reader.maskCount, first = database.segmentStarts[s]
         let header = ROIHistogramLayout.Header(height: database.height, width: database.width, pixelFormat: database.pixelFormat,
                                                bins: bins, maskCount: n, segmentFooterCRC: reader.footerChecksum,
                                                roiSetCRC: 0)
         let keys = [database.builtinColumn(0), database.builtinColumn(1)]
-        try database.checkIntegrity()
+        guard (try? database.checkIntegrity()) != nil else { return nil }
         let boxes = sets.map { set in
             (0..<n).map { m in set.boxes[keys[set.key == .imageID ? 1 : 0][first + m]]?.clipped(width: database.width, height: database.height) }
         }

@@ -153,6 +153,20 @@ import Testing
         }
     }
 
+    @Test func aDamagedROISetGetsNoHistogramsAndTheIndexIsStillBuilt() throws {
+        try withDirectory { dir in
+            _ = try DatabaseIndexTests().database(dir)
+            _ = try ROISetLoader.load(into: dir + "/db", name: "object", csvText: "image_id,x0,y0,x1,y1\n0,1,1,9,9\n1,2,2,20,20\n")
+            let roi = try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/db").first { $0.hasPrefix("roi-") })
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/db/" + roi))
+            bytes[40] ^= 0x01  // a box's coordinate: the file's CRC no longer matches
+            try bytes.write(to: URL(fileURLWithPath: dir + "/db/" + roi))
+            let summary = try IndexBuilder.build(databasePath: dir + "/db", bins: nil, cell: nil)
+            #expect(summary.roiHistogramFiles == 0 && summary.built == 25)
+            #expect(try Database(path: dir + "/db").manifest.roiSets[0].histograms == nil)
+        }
+    }
+
     @Test func manifestKeepsTheHistogramEntries() throws {
         try withDirectory { dir in
             let (db, _) = try database(dir)

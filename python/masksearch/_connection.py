@@ -171,8 +171,9 @@ class Connection:
 
     def index(self, bins: Optional[int] = None, cell: Optional[int] = None) -> Dict[str, Any]:
         """Builds the index for every mask now (as ``masksearch index``); ``None`` means the
-        default bins (20) and cell. Returns ``{"built", "already_indexed", "bins", "cell",
-        "seconds", "index_bytes"}``."""
+        default bins (20) and cell, and each named ROI set's histograms where missing. Returns
+        ``{"built", "already_indexed", "roi_histogram_files", "bins", "cell", "seconds",
+        "index_bytes"}``."""
         return _json_object(self._text_call(lib.ms_index, _positive(bins, "bins"), _positive(cell, "cell")))
 
     def info(self) -> Dict[str, Any]:
