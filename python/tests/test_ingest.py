@@ -271,8 +271,13 @@ def test_index_and_info(tmp_db: Path) -> None:
         assert db.info()["masks"] == 0
         db.ingest(np.random.default_rng(0).random((10, 32, 32)).astype(np.float32))
         built = db.index(bins=10, cell=8)
-        assert (built["built"], built["bins"], built["cell"]) == (10, 10, 8)
+        assert (built["built"], built["bins"], built["cell"], built["roi_histogram_files"]) == (10, 10, 8, 0)
         assert db.index()["already_indexed"] == 10
+        # A named ROI set gets its ROI histograms at the next index; answers are the scan's.
+        db.load_rois("obj", {"mask_id": [1, 2], "x0": [0, 1.5], "y0": [0, 2], "x1": [8, 30], "y1": [8, 9]})
+        assert db.index()["roi_histogram_files"] == 1
+        sql = "SELECT mask_id, CP(mask, obj, 0.5, 1.0) AS v FROM masks ORDER BY mask_id"
+        assert db.query(sql).rows == db.query(sql, use_index=False).rows
         with pytest.raises(masksearch.InputError):
             db.index(bins=0)
         info = db.info()
