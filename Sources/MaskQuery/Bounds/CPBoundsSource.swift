@@ -19,7 +19,8 @@ public protocol CPBoundsSource: Sendable {
     /// Bounds of `rows[i]` (ascending) over its box of the named ROI set `roiSet` (clipped,
     /// area `areas[i]` > 0) from histograms of the boxes themselves — exact when `codes` starts
     /// and ends on bin edges; `lower[i]` is -1 where the row has none. nil when the source has
-    /// none for the set. Asked before `bounds(rows:boxes:codes:)`, which serves the rest.
+    /// none for the set. Asked before `bounds(rows:boxes:codes:)`, which serves the rows without
+    /// them and is intersected with them where they are not exact (`Executor.applyHistogramBounds`).
     func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
 }
 
