@@ -11,12 +11,14 @@ import Testing
 @Suite struct VerificationPassTests {
     static let table = try! TestTables.conformance()
 
-    /// A table that records every pixel read (row and image rows); reading row `failing` throws.
+    /// A table that records every pixel read (row and image rows) and every release of pixels
+    /// (`releasePixels`); reading row `failing` throws.
     final class RecordingTable: MaskTable, @unchecked Sendable {
         let base: InMemoryMaskTable
         let failing: Int?
         private let lock = NSLock()
         private var log: [(row: Int, rows: Range<Int>)] = []
+        private var releases: [Range<Int>] = []
         init(_ base: InMemoryMaskTable, failing: Int? = nil) { (self.base, self.failing) = (base, failing) }
         struct Broken: Error {}
         var height: Int { base.height }
@@ -32,7 +34,9 @@ import Testing
             if row == failing { throw Broken() }
             try base.readPixels(row: row, rows: rows, into: buffer)
         }
+        func releasePixels(rows: Range<Int>) { lock.withLock { releases.append(rows) } }
         var reads: [(row: Int, rows: Range<Int>)] { lock.withLock { log } }
+        var released: [Range<Int>] { lock.withLock { releases } }
         var wholeReads: Set<Int> { Set(reads.filter { $0.rows == 0..<height }.map(\.row)) }
     }
 
