@@ -7,8 +7,8 @@ import MaskStorage
 /// without a usable file.
 extension DatabaseIndex {
     /// The ROI histogram files of set `name` by segment (nil where the manifest names none or
-    /// the file does not open: damaged, or built for another segment or ROI set file), opened
-    /// the first time and kept.
+    /// the file does not open: damaged, or built for another segment or ROI set file — listed
+    /// in `unusableHistogramFiles`), opened the first time and kept.
     public func roiHistograms(named name: String) -> [ROIHistogramFile?] {
         histogramFiles.withLock { cache in
             if let files = cache[name] { return files }
@@ -16,7 +16,12 @@ extension DatabaseIndex {
             let crc = database.roiSetFileChecksum(named: name)
             let files = database.manifest.segments.enumerated().map { s, segment -> ROIHistogramFile? in
                 guard let crc, let file = entry?.histograms?.first(where: { $0.segment == segment.file })?.file else { return nil }
-                return try? ROIHistogramFile(path: database.path + "/" + file, segment: database.segments[s], roiSetCRC: crc)
+                do throws(StorageError) {
+                    return try ROIHistogramFile(path: database.path + "/" + file, segment: database.segments[s], roiSetCRC: crc)
+                } catch {
+                    damagedHistograms.withLock { $0.append("\(file): \(error)") }
+                    return nil
+                }
             }
             cache[name] = files
             return files
@@ -25,7 +30,8 @@ extension DatabaseIndex {
 
     /// Bounds of `rows[i]` (ascending) over its box of named ROI set `roiSet` (clipped, area
     /// `areas[i]` > 0) for `codes`, from the set's histogram files; `lower[i] == -1` where the
-    /// row's segment has no usable file (or a column of it is damaged). nil when no segment has one.
+    /// row's segment has no usable file (or a column of it is damaged: listed in
+    /// `unusableHistogramFiles`). nil when no segment has one.
     /// - Complexity: O(rows); reads at most four columns of each file involved.
     public func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
         let files = roiHistograms(named: roiSet)
@@ -45,7 +51,13 @@ extension DatabaseIndex {
                                     upper: UnsafeMutableBufferPointer(rebasing: hi[start..<end]))
                     }
                 }
-                if !ok { for i in start..<end { lower[i] = -1 } }
+                if !ok {
+                    for i in start..<end { lower[i] = -1 }
+                    let name = file.file.path.split(separator: "/").last.map(String.init) ?? file.file.path
+                    damagedHistograms.withLock { list in
+                        if !list.contains(where: { $0.hasPrefix(name + ":") }) { list.append("\(name): a column's checksum does not match") }
+                    }
+                }
             }
             start = end
         }

@@ -35,6 +35,11 @@ public final class DatabaseIndex: @unchecked Sendable {
     /// opened the first time a query asks (`roiHistograms(named:)`).
     let histogramFiles = Mutex<[String: [ROIHistogramFile?]]>([:])
 
+    /// ROI histogram files found damaged by this instance's queries (the file name and the
+    /// damage): their rows took the grid's bounds; `masksearch index` rebuilds them.
+    let damagedHistograms = Mutex<[String]>([])
+    public var unusableHistogramFiles: [String] { damagedHistograms.withLock { $0 } }
+
     /// The last plan made, reused while queries ask for the same (box, codes) of files with
     /// the same grid — every mask of a constant ROI — so that planning costs once per query,
     /// not once per mask. (Files of index version 1 have other uint8 bin edges: `CHIGrid`.)

@@ -103,10 +103,15 @@ import Testing
         let dump = try CLI.run(["dump", db + "/" + name])
         #expect(dump.stdout.contains("corruption: ROI histogram column 9: checksum mismatch"), "\(dump.stdout)")
         try expectEveryCase(db, "damaged")
+        let warned = try CLI.run(["query", db, "SELECT mask_id FROM masks WHERE CP(mask, object, 0.5, 1.0) < 40"])
+        #expect(warned.status == 0 && warned.stderr.contains("warning: ROI histogram file \(name): a column's checksum does not match"),
+                "\(warned.stderr)")
         // The header damaged too: the file is not used at all, and `index` replaces it.
         bytes[16] ^= 0x01
         try bytes.write(to: URL(fileURLWithPath: db + "/" + name))
         try expectEveryCase(db, "header damaged")
+        let header = try CLI.run(["query", db, "SELECT mask_id FROM masks WHERE CP(mask, object, 0.5, 1.0) < 40"])
+        #expect(header.stderr.contains("warning: ROI histogram file \(name): error: corruption: ROI histogram header: checksum mismatch"), "\(header.stderr)")
         let again = try CLI.run(["index", db])
         #expect(again.status == 0 && again.stdout.contains("built 1 ROI histogram files"), "\(again.stdout)\(again.stderr)")
         #expect(!FileManager.default.fileExists(atPath: db + "/" + name))

@@ -77,6 +77,9 @@ extension QueryRequest {
         for u in unusable {
             FileHandle.standardError.write(Data("warning: index file \(u); its masks were read instead (`masksearch index \(db)` rebuilds it)\n".utf8))
         }
+        for u in session.index?.unusableHistogramFiles ?? [] {
+            FileHandle.standardError.write(Data("warning: ROI histogram file \(u); the grid's bounds were used instead (`masksearch index \(db)` rebuilds it)\n".utf8))
+        }
         if explains {
             let text = result.explain.hasSuffix("\n") ? result.explain : result.explain + "\n"
             if format == .json {
