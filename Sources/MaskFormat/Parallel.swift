@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,6 +30,34 @@ public enum Parallel {
             let lo = count * w / workers, hi = count * (w + 1) / workers
             if lo < hi { body(lo..<hi) }
         }
+    }
+}
+
+extension Parallel {
+    /// Runs `body` over `0..<count` in chunks of `chunk` items that the cores take in ascending
+    /// order, each thread with its own `State` made once by `makeState` (its scratch buffers).
+    /// No chunk is handed out after the first failure, which is thrown (the first recorded).
+    /// The index build, the ROI histogram build and the index writer's whole-mask reads share it.
+    public static func takeChunks<State, Failure: Error>(count: Int, chunk: Int, state makeState: () -> State,
+                                                        _ body: (Range<Int>, inout State) throws(Failure) -> Void) throws(Failure) {
+        let chunks = (count + chunk - 1) / chunk
+        guard chunks > 0 else { return }
+        let next = Atomic(0)
+        let failure = Mutex<Failure?>(nil)
+        run(workers: min(coreCount, chunks)) { _ in
+            var state = makeState()
+            while failure.withLock({ $0 == nil }) {
+                let c = next.add(1, ordering: .relaxed).oldValue
+                guard c < chunks else { return }
+                do throws(Failure) {
+                    try body((c * chunk)..<min(count, (c + 1) * chunk), &state)
+                } catch {
+                    failure.withLock { $0 = $0 ?? error }
+                    return
+                }
+            }
+        }
+        if let e = failure.withLock({ $0 }) { throw e }
     }
 }
 

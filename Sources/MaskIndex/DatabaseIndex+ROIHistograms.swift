@@ -13,11 +13,10 @@ extension DatabaseIndex {
         histogramFiles.withLock { cache in
             if let files = cache[name] { return files }
             let entry = database.manifest.roiSets.first { $0.name == name }
-            let crc = database.roiSetFileChecksum(named: name)
             let files = database.manifest.segments.enumerated().map { s, segment -> ROIHistogramFile? in
-                guard let crc, let file = entry?.histograms?.first(where: { $0.segment == segment.file })?.file else { return nil }
+                guard let file = entry?.histogramFile(for: segment.file) else { return nil }
                 do throws(StorageError) {
-                    return try ROIHistogramFile(path: database.path + "/" + file, segment: database.segments[s], roiSetCRC: crc)
+                    return try ROIHistogramFile(database: database, name: file, set: name, segment: s)
                 } catch {
                     damagedHistograms.withLock { $0.append("\(file): \(error)") }
                     return nil
@@ -29,11 +28,11 @@ extension DatabaseIndex {
     }
 
     /// Bounds of `rows[i]` (ascending) over its box of named ROI set `roiSet` (clipped, area
-    /// `areas[i]` > 0) for `codes`, from the set's histogram files; `lower[i] == -1` where the
+    /// `area(i)` > 0, asked only for rows of segments with a file) for `codes`, from the set's histogram files; `lower[i] == -1` where the
     /// row's segment has no usable file (or a column of it is damaged: listed in
     /// `unusableHistogramFiles`). nil when no segment has one.
     /// - Complexity: O(rows); reads at most four columns of each file involved.
-    public func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+    public func roiHistogramBounds(roiSet: String, rows: [Int], codes: CodeInterval, area: (Int) -> Int) -> (lower: [Int32], upper: [Int32])? {
         let files = roiHistograms(named: roiSet)
         guard files.contains(where: { $0 != nil }) else { return nil }
         var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
@@ -46,7 +45,7 @@ extension DatabaseIndex {
             if let file = files[s] {
                 let ok = lower.withUnsafeMutableBufferPointer { lo in
                     upper.withUnsafeMutableBufferPointer { hi in
-                        file.bounds(masks: rows[start..<end].lazy.map { $0 - first }, areas: areas[start..<end], codes: codes,
+                        file.bounds(masks: rows[start..<end].lazy.map { $0 - first }, areas: (start..<end).lazy.map(area), codes: codes,
                                     lower: UnsafeMutableBufferPointer(rebasing: lo[start..<end]),
                                     upper: UnsafeMutableBufferPointer(rebasing: hi[start..<end]))
                     }

@@ -162,25 +162,15 @@ public enum IndexBuilder {
     private static func buildWindow(file: CHIFile, reader: SegmentReader, masks: [Int],
                                     done: (Int) -> Void) throws(StorageError) {
         let group = CHIFile.columnRunMinimum
-        let groups = (masks.count + group - 1) / group
-        let nextGroup = Atomic(0)
-        let failure = Mutex<StorageError?>(nil)
-        Parallel.run(workers: min(Parallel.coreCount, groups)) { _ in
-            let worker = GroupBuilder(file: file, reader: reader, group: group)
-            while failure.withLock({ $0 == nil }) {
-                let g = nextGroup.add(1, ordering: .relaxed).oldValue
-                guard g < groups else { return }
-                let part = Array(masks[(g * group)..<min(masks.count, (g + 1) * group)])
-                do throws(FormatError) {
-                    try worker.buildAndStore(part)
-                } catch {
-                    failure.withLock { $0 = $0 ?? .corrupt(error) }
-                    return
-                }
-                done(part.count)
+        do throws(FormatError) {
+            try Parallel.takeChunks(count: masks.count, chunk: group, state: { GroupBuilder(file: file, reader: reader, group: group) }) {
+                range, worker throws(FormatError) in
+                try worker.buildAndStore(Array(masks[range]))
+                done(range.count)
             }
+        } catch {
+            throw .corrupt(error)
         }
-        if let e = failure.withLock({ $0 }) { throw e }
     }
 }
 

@@ -119,37 +119,39 @@ extension IndexWriter {
     }
 
     /// Reads `masks` (segment, local mask number) whole in parallel — the cores take them in
-    /// ascending order, each with one mask buffer and its own `Worker` from `makeWorker` — and
-    /// hands each to `body` with its index. Stops at the first failure, which it throws (a read
-    /// failure as `.corrupt`). Returns the number of calls of `body` that returned true.
+    /// ascending order (`Parallel.takeChunks`), each with one mask buffer and its own `Worker`
+    /// from `makeWorker` — and hands each to `body` with its index. Stops at the first failure,
+    /// which it throws (a read failure as `.corrupt`). Returns the number of calls of `body`
+    /// that returned true.
     private func readWhole<Worker>(_ masks: [(segment: Int, local: Int)], worker makeWorker: () -> Worker,
                                    _ body: (Int, UnsafeRawBufferPointer, inout Worker) throws(StorageError) -> Bool) throws(StorageError) -> Int {
         let maskBytes = database.height * database.width * database.pixelFormat.bytesPerPixel
-        let next = Atomic(0), done = Atomic(0)
-        let failure = Mutex<StorageError?>(nil)
-        Parallel.run(workers: min(Parallel.coreCount, masks.count)) { _ in
-            let pixels = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, maskBytes), alignment: 64)
-            defer { pixels.deallocate() }
-            var worker = makeWorker()
-            while failure.withLock({ $0 == nil }) {
-                let i = next.add(1, ordering: .relaxed).oldValue
-                guard i < masks.count else { return }
-                do throws(StorageError) {
-                    do throws(FormatError) {
-                        try database.segments[masks[i].segment].readRows(mask: masks[i].local, rows: 0..<database.height, into: pixels)
-                    } catch {
-                        throw .corrupt(error)
-                    }
-                    if try body(i, UnsafeRawBufferPointer(pixels), &worker) { done.add(1, ordering: .relaxed) }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
-                    return
-                }
+        let done = Atomic(0)
+        try Parallel.takeChunks(count: masks.count, chunk: 1, state: { WholeMask(bytes: maskBytes, worker: makeWorker()) }) {
+            range, mask throws(StorageError) in
+            let i = range.lowerBound
+            do throws(FormatError) {
+                try database.segments[masks[i].segment].readRows(mask: masks[i].local, rows: 0..<database.height, into: mask.pixels)
+            } catch {
+                throw .corrupt(error)
             }
+            if try body(i, UnsafeRawBufferPointer(mask.pixels), &mask.worker) { done.add(1, ordering: .relaxed) }
         }
-        if let e = failure.withLock({ $0 }) { throw e }
         return done.load(ordering: .relaxed)
     }
+}
+
+/// One core's buffer of a whole mask for `IndexWriter.readWhole`, and its worker.
+private final class WholeMask<Worker> {
+    let pixels: UnsafeMutableRawBufferPointer
+    var worker: Worker
+
+    init(bytes: Int, worker: Worker) {
+        pixels = .allocate(byteCount: max(1, bytes), alignment: 64)
+        self.worker = worker
+    }
+
+    deinit { pixels.deallocate() }
 }
 
 /// One core's means of writing delta records (`IndexWriter.storeIntoDelta`): a builder, and

@@ -1,6 +1,5 @@
 import MaskFormat
 import MaskStorage
-import Synchronization
 
 /// Builds the ROI histogram files (Format/roi-histograms.md) that `masksearch index` keeps for
 /// every named ROI set and segment: each mask's reverse-cumulative histogram inside its own
@@ -46,10 +45,8 @@ public enum ROIHistogramBuilder {
     /// True when `entry` names a histogram file for segment `s` that opens (header, segment
     /// and ROI set checked) at `bins`.
     static func hasUsableFile(database: Database, entry: Manifest.ROISetEntry, segment s: Int, bins: Int) -> Bool {
-        let segmentFile = database.manifest.segments[s].file
-        guard let name = entry.histograms?.first(where: { $0.segment == segmentFile })?.file,
-              let crc = database.roiSetFileChecksum(named: entry.name),
-              let file = try? ROIHistogramFile(path: database.path + "/" + name, segment: database.segments[s], roiSetCRC: crc)
+        guard let name = entry.histogramFile(for: database.manifest.segments[s].file),
+              let file = try? ROIHistogramFile(database: database, name: name, set: entry.name, segment: s)
         else { return false }
         return file.header.bins == bins
     }
@@ -95,39 +92,27 @@ public enum ROIHistogramBuilder {
         }
     }
 
-    /// Counts the histograms of the masks of `window`, the cores taking chunks of 256 masks;
-    /// a mask is read over the rows its boxes span, and not at all without a box.
+    /// Counts the histograms of the masks of `window`, the cores taking chunks of 256 masks
+    /// (`Parallel.takeChunks`); a mask is read over the rows its boxes span, and not at all
+    /// without a box.
     private static func fillWindow(_ window: Range<Int>, columns: [UnsafeMutableRawBufferPointer], reader: SegmentReader,
                                    boxes: [[PixelBox?]], header: ROIHistogramLayout.Header, grid: CHIGrid) throws(StorageError) {
-        let chunk = 256, rowBytes = header.width * header.pixelFormat.bytesPerPixel
-        let next = Atomic(window.lowerBound), failure = Mutex<FormatError?>(nil)
         let outputs = UncheckedSendable(columns)  // workers write disjoint masks' entries
-        Parallel.run(workers: min(Parallel.coreCount, (window.count + chunk - 1) / chunk)) { _ in
-            let builder = CHIBuilder(grid: grid)
-            let pixels = UnsafeMutableRawBufferPointer.allocate(byteCount: header.height * rowBytes, alignment: 64)
-            let counts = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: header.bins)
-            defer { pixels.deallocate(); counts.deallocate() }
-            while failure.withLock({ $0 == nil }) {
-                let first = next.add(chunk, ordering: .relaxed).oldValue
-                guard first < window.upperBound else { return }
-                for m in first..<min(window.upperBound, first + chunk) {
+        do throws(FormatError) {
+            try Parallel.takeChunks(count: window.count, chunk: 256, state: { BoxCounter(grid: grid) }) { chunk, counter throws(FormatError) in
+                for m in (chunk.lowerBound + window.lowerBound)..<(chunk.upperBound + window.lowerBound) {
                     let masks = boxes.map { $0[m].flatMap { $0.area > 0 ? $0 : nil } }
                     guard let rows = rowSpan(masks) else { continue }
-                    do throws(FormatError) {
-                        try reader.readRows(mask: m, rows: rows, into: UnsafeMutableRawBufferPointer(rebasing: pixels[(rows.lowerBound * rowBytes)...]))
-                    } catch {
-                        failure.withLock { $0 = $0 ?? error }
-                        return
-                    }
+                    try counter.read(reader, mask: m, rows: rows)
                     for (i, box) in masks.enumerated() {
                         guard let box else { continue }
-                        builder.boxHistogram(codes: UnsafeRawBufferPointer(pixels), box: box, into: counts)
-                        store(counts, mask: m, header: header, into: outputs.value[i])
+                        store(counter.count(box), mask: m, header: header, into: outputs.value[i])
                     }
                 }
             }
+        } catch {
+            throw .corrupt(error)
         }
-        if let e = failure.withLock({ $0 }) { throw .corrupt(e) }
     }
 
     /// The rows spanned by the non-nil boxes; nil when there is none.
@@ -162,5 +147,36 @@ public enum ROIHistogramBuilder {
         w.pad(to: 64)
         w.raw(columns)
         return w.bytes
+    }
+}
+
+/// One core's scratch for `ROIHistogramBuilder`: a mask's rows and a box's counts.
+private final class BoxCounter {
+    let builder: CHIBuilder
+    let pixels: UnsafeMutableRawBufferPointer
+    let counts: UnsafeMutableBufferPointer<UInt32>
+    let rowBytes: Int
+
+    init(grid: CHIGrid) {
+        builder = CHIBuilder(grid: grid)
+        rowBytes = grid.width * grid.pixelFormat.bytesPerPixel
+        pixels = .allocate(byteCount: grid.height * rowBytes, alignment: 64)
+        counts = .allocate(capacity: grid.bins)
+    }
+
+    deinit {
+        pixels.deallocate()
+        counts.deallocate()
+    }
+
+    /// Decodes image rows `rows` of mask `m` into their places in `pixels`.
+    func read(_ reader: SegmentReader, mask m: Int, rows: Range<Int>) throws(FormatError) {
+        try reader.readRows(mask: m, rows: rows, into: UnsafeMutableRawBufferPointer(rebasing: pixels[(rows.lowerBound * rowBytes)...]))
+    }
+
+    /// The reverse-cumulative counts of `box` in the rows read (`CHIBuilder.boxHistogram`).
+    func count(_ box: PixelBox) -> UnsafeMutableBufferPointer<UInt32> {
+        builder.boxHistogram(codes: UnsafeRawBufferPointer(pixels), box: box, into: counts)
+        return counts
     }
 }

@@ -41,6 +41,16 @@ public final class ROIHistogramFile: @unchecked Sendable {
         file.adviseRandom()
     }
 
+    /// Opens the histogram file `name` of ROI set `set` for segment `s` of `database`, checked
+    /// against both (the ROI set file's stored CRC: `Database.roiSetFileChecksum`).
+    public convenience init(database: Database, name: String, set: String, segment s: Int) throws(StorageError) {
+        guard let crc = database.roiSetFileChecksum(named: set) else {
+            throw .corrupt(FormatError(.invalidField, structure: "ROI histogram header", file: database.path + "/" + name,
+                                       detail: "ROI set '\(set)' has no file"))
+        }
+        try self.init(path: database.path + "/" + name, segment: database.segments[s], roiSetCRC: crc)
+    }
+
     /// Column `b − 1` (the counts of bin `>= b` of every mask), its checksum verified on first
     /// use; nil when it does not match.
     public func column(bin b: Int) -> UnsafeRawBufferPointer? {

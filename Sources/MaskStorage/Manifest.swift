@@ -28,6 +28,11 @@ public struct Manifest: Encodable, Sendable, Equatable {
         /// The set's ROI histogram files (`rhi-`, one per segment that has one; Format/roi-histograms.md),
         /// written by `masksearch index`; absent until then, and gone when the set is replaced.
         public var histograms: [ROIHistogramEntry]? = nil
+
+        /// The name of the set's histogram file for the segment file `segment`, if it has one.
+        public func histogramFile(for segment: String) -> String? {
+            histograms?.first { $0.segment == segment }?.file
+        }
     }
     /// One ROI histogram file: the set's boxes' histograms of the masks of `segment`.
     public struct ROIHistogramEntry: Encodable, Sendable, Equatable {

@@ -99,14 +99,14 @@ import Testing
                 let uv = trial % 2 == 0 ? lv + Double(rng.next() % 8) / 8 : lv + Double(rng.next() % 200) / 255
                 let codes = PixelFormat.uint8.codeInterval(lower: lv, upper: min(uv, 1.0))
                 let (rows, boxes, cp) = try exact(db, codes: codes)
-                let found = try #require(index.roiHistogramBounds(roiSet: "object", rows: rows, areas: boxes.map(\.area), codes: codes))
+                let found = try #require(index.roiHistogramBounds(roiSet: "object", rows: rows, codes: codes, area: { boxes[$0].area }))
                 for i in rows.indices {
                     #expect(found.lower[i] >= 0 && Int(found.lower[i]) <= cp[i] && cp[i] <= Int(found.upper[i]), "row \(rows[i]) [\(lv), \(uv)]")
                     if trial % 2 == 0 { #expect(Int(found.lower[i]) == cp[i] && Int(found.upper[i]) == cp[i]) }
                 }
             }
             // Without histograms for a set: nil (the executor asks the grid).
-            #expect(index.roiHistogramBounds(roiSet: "spot", rows: [0], areas: [1], codes: CodeInterval(lo: 0, hi: 9)) == nil)
+            #expect(index.roiHistogramBounds(roiSet: "spot", rows: [0], codes: CodeInterval(lo: 0, hi: 9), area: { _ in 1 }) == nil)
             // Everything is in place: a second build makes no file.
             #expect(try IndexBuilder.build(databasePath: dir + "/db", bins: nil, cell: nil).roiHistogramFiles == 0)
         }
@@ -124,7 +124,7 @@ import Testing
             let index = try DatabaseIndex(database: try Database(path: dir + "/db"), incremental: false)
             let codes = PixelFormat.uint8.codeInterval(lower: 0.75, upper: 1.0)  // bins 6 and 8
             let (rows, boxes, _) = try exact(db, codes: codes)
-            let found = try #require(index.roiHistogramBounds(roiSet: "object", rows: rows, areas: boxes.map(\.area), codes: codes))
+            let found = try #require(index.roiHistogramBounds(roiSet: "object", rows: rows, codes: codes, area: { boxes[$0].area }))
             for (i, row) in rows.enumerated() { #expect((found.lower[i] < 0) == (row >= 40), "row \(row)") }
             // A flipped header byte: the file does not open at all.
             bytes[20] ^= 0x01

@@ -53,7 +53,7 @@ final class CHIBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable 
         return (lower, upper)
     }
 
-    func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? {
+    func roiHistogramBounds(roiSet: String, rows: [Int], codes: CodeInterval, area: (Int) -> Int) -> (lower: [Int32], upper: [Int32])? {
         guard let set = table.roiSet(named: roiSet) else { return nil }
         let builder = CHIBuilder(grid: grid), plan = ROIHistogramBounds(grid: grid, codes: codes)
         var lower = [Int32](repeating: -1, count: rows.count), upper = [Int32](repeating: 0, count: rows.count)
@@ -61,7 +61,7 @@ final class CHIBoundsSource: CPBoundsSource, IndexObserver, @unchecked Sendable 
         for (i, row) in rows.enumerated() where row % 3 != 1 {
             let box = set.box(maskID: table.maskID(row: row), imageID: table.imageID(row: row))!.clipped(width: grid.width, height: grid.height)
             table.pixels[row].withUnsafeBytes { px in counts.withUnsafeMutableBufferPointer { builder.boxHistogram(codes: px, box: box, into: $0) } }
-            let b = plan.evaluate(area: areas[i]) { k in Int(counts[plan.bins[k] - 1]) }
+            let b = plan.evaluate(area: area(i)) { k in Int(counts[plan.bins[k] - 1]) }
             (lower[i], upper[i]) = (Int32(b.lowerBound), Int32(b.upperBound))
         }
         return (lower, upper)

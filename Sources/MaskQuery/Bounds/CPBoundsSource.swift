@@ -17,11 +17,11 @@ public protocol CPBoundsSource: Sendable {
     /// left undecided; nil when the source has none.
     func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
     /// Bounds of `rows[i]` (ascending) over its box of the named ROI set `roiSet` (clipped,
-    /// area `areas[i]` > 0) from histograms of the boxes themselves — exact when `codes` starts
+    /// area `area(i)` > 0, asked only when the source has histograms) from histograms of the boxes themselves — exact when `codes` starts
     /// and ends on bin edges; `lower[i]` is -1 where the row has none. nil when the source has
     /// none for the set. Asked before `bounds(rows:boxes:codes:)`, which serves the rows without
     /// them and is intersected with them where they are not exact (`Executor.applyHistogramBounds`).
-    func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])?
+    func roiHistogramBounds(roiSet: String, rows: [Int], codes: CodeInterval, area: (Int) -> Int) -> (lower: [Int32], upper: [Int32])?
 }
 
 extension CPBoundsSource {
@@ -40,7 +40,7 @@ extension CPBoundsSource {
     public func refinedBounds(rows: [Int], boxes: [PixelBox], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
 
     /// No ROI histograms, by default.
-    public func roiHistogramBounds(roiSet: String, rows: [Int], areas: [Int], codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
+    public func roiHistogramBounds(roiSet: String, rows: [Int], codes: CodeInterval, area: (Int) -> Int) -> (lower: [Int32], upper: [Int32])? { nil }
 
     /// Row by row only, by default.
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }

@@ -117,33 +117,38 @@ extension Executor {
         }
         if let box = constantBox, rows.count * 8 >= table.count, let all = allRowBounds(box: box, codes: term.codes) {
             for row in rows {
-                guard let b = all[row] else { continue }
-                widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], b.lower, b.upper))] += 1
+                if let b = all[row] { narrow(t, row: row, b.lower, b.upper, widths: &widths) }
             }
             return
         }
         let found = RowBounds(source.bounds(rows: rows, boxes: rows.map { states.box(row: $0, roi: term.roi)! }, codes: term.codes))
         for (i, row) in rows.enumerated() {
-            guard let b = found[i] else { continue }
-            widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], b.lower, b.upper))] += 1
+            if let b = found[i] { narrow(t, row: row, b.lower, b.upper, widths: &widths) }
         }
+    }
+
+    /// Narrows term `t` of `row` by bounds `lower...upper` (`Executor.narrow`) and counts the
+    /// width left in `widths` (the stats' bound widths).
+    @inline(__always)
+    private func narrow(_ t: Int, row: Int, _ lower: Int, _ upper: Int, widths: inout [Int]) {
+        widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], lower, upper))] += 1
     }
 
     /// Narrows term `t` of `rows` by the ROI histogram bounds of named set `set`, intersected
     /// with the grid bounds (`bounds(rows:boxes:codes:)`) where they are not exact (a range whose
     /// ends are not bin edges), so that they are never looser than the grid's alone; returns
-    /// the rows without histogram bounds (all of them without histograms).
+    /// the rows without histogram bounds (all of them without histograms, at no cost per row).
     private func applyHistogramBounds(_ t: Int, set: String, rows: [Int], widths: inout [Int]) -> [Int] {
         let term = plan.cpTerms[t]
-        let boxes = rows.map { states.box(row: $0, roi: term.roi)! }
+        func box(_ row: Int) -> PixelBox { states.box(row: row, roi: term.roi)! }
         guard let source = boundsSource,
-              let found = source.roiHistogramBounds(roiSet: set, rows: rows, areas: boxes.map(\.area), codes: term.codes)
+              let found = source.roiHistogramBounds(roiSet: set, rows: rows, codes: term.codes, area: { box(rows[$0]).area })
         else { return rows }
         var rest: [Int] = [], inexact: [Int] = []
         for i in rows.indices {
             if found.lower[i] < 0 { rest.append(rows[i]) } else if found.lower[i] < found.upper[i] { inexact.append(i) }
         }
-        let grid = inexact.isEmpty ? nil : RowBounds(source.bounds(rows: inexact.map { rows[$0] }, boxes: inexact.map { boxes[$0] }, codes: term.codes))
+        let grid = inexact.isEmpty ? nil : RowBounds(source.bounds(rows: inexact.map { rows[$0] }, boxes: inexact.map { box(rows[$0]) }, codes: term.codes))
         var next = 0
         for (i, row) in rows.enumerated() where found.lower[i] >= 0 {
             var lower = Int(found.lower[i]), upper = Int(found.upper[i])
@@ -151,7 +156,7 @@ extension Executor {
                 if let b = grid?[next], max(lower, b.lower) <= min(upper, b.upper) { (lower, upper) = (max(lower, b.lower), min(upper, b.upper)) }
                 next += 1
             }
-            widths[QueryStats.bucket(ofWidth: Executor.narrow(&states[cp: row, term: t], lower, upper))] += 1
+            narrow(t, row: row, lower, upper, widths: &widths)
         }
         return rest
     }

@@ -113,7 +113,7 @@ extension Executor {
         }
         view.index = (boundsSource as? any BoundsExplaining)?.explainBounds(row: row, box: box, codes: term.codes)
         if case .named(let set) = plan.rois[term.roi],
-           let h = boundsSource?.roiHistogramBounds(roiSet: set.name, rows: [row], areas: [box.area], codes: term.codes), h.lower[0] >= 0 {
+           let h = boundsSource?.roiHistogramBounds(roiSet: set.name, rows: [row], codes: term.codes, area: { _ in box.area }), h.lower[0] >= 0 {
             view.roiHistogram = Int(h.lower[0])...Int(h.upper[0])
         }
         view.exact = try exactCount(row: row, box: box, codes: term.codes)
