@@ -177,6 +177,23 @@ extension DatabaseIndex {
         return (lower, upper)
     }
 
+    /// Starts reading, in every index file, the key columns of every mask that
+    /// `boundsForAllRows(box:codes:)` reads and, when the box cuts grid cells, those the
+    /// refined bounds (`CellBoundsPlan`) of its undecided rows would read — the refinement's
+    /// rows are spread over the table, so it reads nearly every page of those columns anyway.
+    /// Asked before the executor's per-row work, so that the reads overlap it: ImageNet's Q1
+    /// (a box cutting cells, 1.33 M masks) otherwise waited ~60 ms for 145 MB of columns read
+    /// only when asked. - Complexity: one `madvise` per key column and file.
+    public func prefetchAllRows(box: PixelBox, codes: CodeInterval) {
+        for file in files {
+            guard let file else { continue }
+            let all = 0..<file.maskCount
+            file.prefetchColumns(BoundsPlan(grid: file.grid, box: box, codes: codes), masks: all)
+            let cells = CellBoundsPlan(grid: file.grid, box: box, span: BinSpan(grid: file.grid, codes: codes))
+            if !cells.ring.isEmpty { file.prefetchColumns(cells, masks: all) }
+        }
+    }
+
     /// True when mask `row` has index entries (valid in the columns, or in the delta region).
     public func isIndexed(row: Int) -> Bool {
         let (s, local) = database.locate(row: row)

@@ -15,11 +15,15 @@ struct RandomWorld {
 
     /// A table: random format and shape, shuffled mask_ids (storage order is not id order),
     /// metadata with some NULLs, an image-keyed `object` set (some images missing, boxes out of
-    /// bounds, empty, narrow) and a mask-keyed `spot` set.
-    mutating func table() -> InMemoryMaskTable {
+    /// bounds, empty, narrow) and a mask-keyed `spot` set. `masks` masks (about a third as many
+    /// images) of one of `shapes` (height, width); the first `orderedImages` of the rows have
+    /// ascending image_ids (storage image by image), the rest random ones.
+    mutating func table(masks: ClosedRange<Int> = 12...40,
+                        shapes: [(Int, Int)] = [(13, 17), (16, 16), (8, 24), (5, 3)],
+                        orderedImages: Double = 0) -> InMemoryMaskTable {
         let format = pick(PixelFormat.allCases)
-        let (h, w) = pick([(13, 17), (16, 16), (8, 24), (5, 3)])
-        let n = int(12...40)
+        let (h, w) = pick(shapes)
+        let n = int(masks)
         var ids = Array(0..<n).map { Int64($0 * 3 + 5) }
         ids.shuffle(using: &rng)
         let columns = ColumnDescriptor.builtins + [
@@ -34,7 +38,8 @@ struct RandomWorld {
             let label: ColumnValue = chance(10) ? .null : .int(Int64(int(0...5)))
             let score: ColumnValue = chance(10) ? .null : .double(Double(int(0...8)) / 4)
             let kind: ColumnValue = .text(pick(["human", "focused", "diffused", "it's"]))
-            rows.append([.int(ids[i]), .int(Int64(int(0...(images - 1)))), .int(Int64(int(0...2))), .int(Int64(int(1...2))),
+            let image = Double(i) < orderedImages * Double(n) ? i * images / n : int(0...(images - 1))
+            rows.append([.int(ids[i]), .int(Int64(image)), .int(Int64(int(0...2))), .int(Int64(int(1...2))),
                          label, score, kind])
             var bytes: [UInt8] = []
             let style = int(0...3)

@@ -16,13 +16,17 @@ import Testing
     }
 
     /// Runs `queries` random queries per table over `tables` seeds; returns (cases, failures).
-    static func sweep(tables: Range<UInt64>, scanQueries: Int, groupQueries: Int) -> (Int, [Failure], decidedByBounds: Int) {
+    /// `large`: tables of 7,000–8,000 masks of 5×3, so that grouped queries by image_id have
+    /// over 2,048 groups and rank them in parallel chunks (`Executor.rankedGroups`); their
+    /// first 90 % of rows are stored image by image, so that grouping meets ascending keys
+    /// for a long run before the first descent (`GroupIndex`).
+    static func sweep(tables: Range<UInt64>, scanQueries: Int, groupQueries: Int, large: Bool = false) -> (Int, [Failure], decidedByBounds: Int) {
         var decided = 0
         var failures: [Failure] = []
         var cases = 0
         for seed in tables {
             var world = RandomWorld(seed: seed &* 7919 &+ 17)
-            let table = world.table()
+            let table = large ? world.table(masks: 7_000...8_000, shapes: [(5, 3)], orderedImages: 0.9) : world.table()
             let oracle = Oracle(table: table)
             let fakeA = FakeBoundsSource(table: table, seed: seed)
             let fakeB = FakeBoundsSource(table: table, seed: seed ^ 0xFFFF, nilPercent: 0)
@@ -67,6 +71,15 @@ import Testing
             }
         }
         return (cases, failures, decided)
+    }
+
+    /// Two large seeded tables × 12 grouped queries × 4 engines: groups ranked in parallel
+    /// chunks give the oracle's rows too.
+    @Test func largeGroupQueriesMatchOracle() {
+        let (cases, failures, _) = Self.sweep(tables: 100..<102, scanQueries: 0, groupQueries: 12, large: true)
+        #expect(cases == 24)
+        for f in failures.prefix(10) { Issue.record("\(f)") }
+        #expect(failures.isEmpty, "\(failures.count) failures")
     }
 
     /// 6 × 10 seeded tables × 60 queries (40 scan, 20 grouped) × 4 engines = 14,400 comparisons.

@@ -22,6 +22,10 @@ public protocol CPBoundsSource: Sendable {
     /// none for the set. Asked before `bounds(rows:boxes:codes:)`, which serves the rows without
     /// them and is intersected with them where they are not exact (`Executor.applyHistogramBounds`).
     func roiHistogramBounds(roiSet: String, rows: [Int], codes: CodeInterval, area: (Int) -> Int) -> (lower: [Int32], upper: [Int32])?
+    /// Starts reading (asynchronously) what `boundsForAllRows(box:codes:)` and the refined
+    /// bounds of every row would read for one constant (box, codes), so that the reads
+    /// overlap the executor's work before it asks for them.
+    func prefetchAllRows(box: PixelBox, codes: CodeInterval)
 }
 
 extension CPBoundsSource {
@@ -44,4 +48,7 @@ extension CPBoundsSource {
 
     /// Row by row only, by default.
     public func boundsForAllRows(box: PixelBox, codes: CodeInterval) -> (lower: [Int32], upper: [Int32])? { nil }
+
+    /// Nothing to read ahead, by default.
+    public func prefetchAllRows(box: PixelBox, codes: CodeInterval) {}
 }

@@ -71,6 +71,9 @@ extension Executor {
         let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
         // Tested once: `boundsSource != nil` in the loop copied the existential per row.
         let hasSource = boundsSource != nil
+        if let source = boundsSource, !allCodes, rows.count * 8 >= table.count, let box = states.constantBoxes[term.roi] {
+            source.prefetchAllRows(box: box, codes: term.codes)
+        }
         var pending: [Int] = []
         pending.reserveCapacity(hasSource ? rows.count : 0)
         for row in rows {
@@ -162,17 +165,24 @@ extension Executor {
     }
 
     /// The targeted rows the residual filter does not certainly fail on the current states,
-    /// with what it says (all rows, certainly passing, without a residual filter).
+    /// with what it says (all rows, certainly passing, without a residual filter), in row
+    /// order. The filter only reads the states: chunks of rows are evaluated in parallel.
+    /// - Complexity: O(rows × filter size) over the cores.
     func filterOnBounds(_ targeted: [Int]) -> [Candidate] {
         guard let residual = plan.residualFilter else {
             return targeted.map { Candidate(row: $0, filter: .true) }
         }
-        var candidates: [Candidate] = []
-        for row in targeted {
-            let filter = evaluator.truth(residual, row: row)
-            if !filter.certainlyFails { candidates.append(Candidate(row: row, filter: filter)) }
+        let chunks = ParallelChunks.ranges(count: targeted.count, minimumChunk: 16_384)
+        var parts = [[Candidate]](repeating: [], count: chunks.count)
+        parts.withUnsafeMutableBufferPointer { out in
+            ParallelChunks.run(chunks) { c, range in
+                for row in targeted[range] {
+                    let filter = evaluator.truth(residual, row: row)
+                    if !filter.certainlyFails { out[c].append(Candidate(row: row, filter: filter)) }
+                }
+            }
         }
-        return candidates
+        return parts.count == 1 ? parts[0] : Array(parts.joined())
     }
 
     /// Candidates the filter leaves undecided get the source's tighter bounds, then the filter

@@ -22,7 +22,7 @@ extension Executor {
             for a in plan.aggregates { states.append(try aggregateState(a, members: members)) }
             let boxes: [ShardPartial.BoxState] = plan.rois.indices.map { r in
                 if case .named = plan.rois[r], members.isEmpty { return .none }
-                return groups.boxes[g][r].map { .box($0) } ?? .conflict
+                return groups.box(g, roi: r).map { .box($0) } ?? .conflict
             }
             out.append(ShardPartial.Group(key: groups.keys[g], aggregates: states, boxes: boxes))
         }
