@@ -254,6 +254,40 @@ import Testing
         #expect(results[4][0]?.count == 24)
     }
 
+    /// The deepest accepted expressions on a table large enough (17,000 masks, 5,666 images)
+    /// that the residual filter on bounds and the ranking of groups run in parallel chunks on
+    /// dispatch workers, whose stacks are glibc's default for new threads (2 MiB when `ulimit
+    /// -s` is unlimited), not the query's own (`QueryStack`), in this debug build. An even
+    /// number of NOTs and unary pluses changes nothing, so the brute-force `Oracle` answers the
+    /// shallow query for both engines.
+    @Test func deepestAcceptedQueriesInParallelChunks() throws {
+        var world = RandomWorld(seed: 5)
+        let table = world.table(masks: 17_000...17_000, shapes: [(5, 3)], orderedImages: 1)
+        let oracle = Oracle(table: table)
+        let engines = [QueryEngine(table: table),
+                       QueryEngine(table: table, bounds: CHIBoundsSource(table: table, cell: 2, bins: 8, missingEvery: 0))]
+        let cp = TExpr.cp(.full, 0.5, 1, tupleForm: false)
+        var filter = TQuery(items: [(.col("mask_id"), nil)])
+        filter.whereP = .cmp(">", cp, .lit(.int(7)))
+        var groups = TQuery(items: [(.col("image_id"), nil), (.agg("SUM", cp), "s")], groupBy: "image_id", grouped: true)
+        groups.having = .cmp(">=", .ref(1, "s"), .lit(.int(9)))
+        groups.order = [(.ref(1, "s"), true), (.col("image_id"), false)]
+        groups.limit = 5
+        let cases: [(deep: String, shallow: TQuery)] = [
+            ("SELECT mask_id FROM masks WHERE " + String(repeating: "NOT ", count: 252) + "CP(mask, full, 0.5, 1) > 7", filter),
+            ("SELECT image_id, SUM(CP(mask, full, 0.5, 1)) AS s FROM masks GROUP BY image_id HAVING "
+                + String(repeating: "NOT ", count: 254) + "s >= 9 ORDER BY " + String(repeating: "+ ", count: 254) + "s DESC, image_id LIMIT 5",
+             groups),
+        ]
+        for (deep, shallow) in cases {
+            let expected = oracle.run(shallow).rows
+            #expect(!expected.isEmpty)
+            for engine in engines {
+                #expect(try engine.run(deep).rows == expected, "\(Self.shortened(deep))")
+            }
+        }
+    }
+
     /// Runs `body` on a new thread with a stack of `stackSize` bytes and waits for it.
     static func onThread<T: Sendable>(stackSize: Int, _ body: @escaping @Sendable () -> T) throws -> T {
         let box = ResultBox<T>()

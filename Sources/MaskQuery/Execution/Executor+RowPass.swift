@@ -172,7 +172,7 @@ extension Executor {
         guard let residual = plan.residualFilter else {
             return targeted.map { Candidate(row: $0, filter: .true) }
         }
-        let chunks = ParallelChunks.ranges(count: targeted.count, minimumChunk: 16_384)
+        let chunks = ParallelChunks.ranges(count: targeted.count, minimumChunk: 8_192)
         var parts = [[Candidate]](repeating: [], count: chunks.count)
         parts.withUnsafeMutableBufferPointer { out in
             ParallelChunks.run(chunks) { c, range in
