@@ -23,6 +23,11 @@ extension Executor {
         return refineUndecided(filterOnBounds(targeted))
     }
 
+    /// True when `rows` rows are at least one in 8 of the table: a pass over whole columns (a
+    /// builtin key column copied, every row's bounds from one vectorised pass) then costs less
+    /// than reading row by row. The one threshold of the row pass's column-or-row choices.
+    func takesWholeColumns(_ rows: Int) -> Bool { rows * 8 >= table.count }
+
     /// The clipped box per named ROI of each of `rows` (nil where the set has no box for it);
     /// constant ROIs have theirs in `RowStates.constantBoxes` (`Executor.constantBoxes`).
     /// Rows not assigned keep no box; only the rows a run reads are assigned (again: the same box).
@@ -31,7 +36,7 @@ extension Executor {
     func assignBoxes<Rows: Collection<Int>>(rows: Rows) {
         let width = table.width, height = table.height
         guard states.perRowCount > 0, !rows.isEmpty else { return }
-        let wholeColumns = rows.count * 8 >= table.count
+        let wholeColumns = takesWholeColumns(rows.count)
         for (r, roi) in plan.rois.enumerated() {
             guard case .named(let set) = roi else { continue }
             let keyColumn = set.key == .imageID ? 1 : 0, setBoxes = set.boxes
@@ -71,7 +76,7 @@ extension Executor {
         let allCodes = term.codes.lo == 0 && term.codes.hi >= table.pixelFormat.codeOfOne + 1
         // Tested once: `boundsSource != nil` in the loop copied the existential per row.
         let hasSource = boundsSource != nil
-        if let source = boundsSource, !allCodes, rows.count * 8 >= table.count, let box = states.constantBoxes[term.roi] {
+        if let source = boundsSource, !allCodes, takesWholeColumns(rows.count), let box = states.constantBoxes[term.roi] {
             source.prefetchAllRows(box: box, codes: term.codes)
         }
         var pending: [Int] = []
@@ -118,7 +123,7 @@ extension Executor {
             rows = applyHistogramBounds(t, set: set.name, rows: rows, widths: &widths)
             if rows.isEmpty { return }
         }
-        if let box = constantBox, rows.count * 8 >= table.count, let all = allRowBounds(box: box, codes: term.codes) {
+        if let box = constantBox, takesWholeColumns(rows.count), let all = allRowBounds(box: box, codes: term.codes) {
             for row in rows {
                 if let b = all[row] { narrow(t, row: row, b.lower, b.upper, widths: &widths) }
             }
