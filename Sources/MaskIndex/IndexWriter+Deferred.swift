@@ -67,13 +67,23 @@ extension IndexWriter {
         }
     }
 
+    /// The most records a core builds before writing them, in one `pwritev` (`storeIntoDelta`).
+    /// Measured (ext4, 7,488-byte records into allocated blocks, two threads writing one file;
+    /// Benchmarks/results/issue-10/session10/record_writes.c): 11 µs of CPU a record written
+    /// alone, 4.1 µs in writes of 16, 3.3 µs in writes of 32: the cost of a write is mostly
+    /// per call, not per byte.
+    static let recordsPerWrite = 32
+
     /// The direct path of `indexDeferred`: under the database lock, takes slots in each
     /// segment's delta region for the masks of `rows` without entries (`DeltaAppend`), builds
-    /// and writes their records in parallel — each core from its own `RecordBuilder`, so no
-    /// entries are kept in memory — then publishes them. Building into the pending entries
-    /// instead cost fresh pages of their buffer and a serial write: in Figure 11 at p = 1.0
-    /// (200 queries of ~180 masks of 224×224), the indexing after the answers took 0.73–0.90 s
-    /// this way against 0.80–1.27 s (Benchmarks/results/issue-10/session7.md).
+    /// and writes their records in parallel — each core a run of consecutive slots into its own
+    /// `RecordBuilder`, written with one `pwritev` — then publishes them. A run is at most
+    /// `recordsPerWrite` records and a quarter of a core's share, so the cores end close
+    /// together (Figure 11 at p = 1.0 before and after: Benchmarks/results/issue-10/session10.md).
+    /// Building into the pending entries instead cost fresh pages of their buffer and a serial
+    /// write: in Figure 11 at p = 1.0 (200 queries of ~180 masks of 224×224), the indexing after
+    /// the answers took 0.73–0.90 s with a write per record here against 0.80–1.27 s through
+    /// them (Benchmarks/results/issue-10/session7.md).
     /// Nil, with nothing published, when a segment has no delta region this writer fills, too
     /// few free slots, or no space for them: the pending path then stores them (merging the
     /// region into the columns, whose blocks are reserved). A failed read throws with nothing
@@ -99,13 +109,16 @@ extension IndexWriter {
             }
         }
         let jobs = appends.flatMap { s, append in append.masks.indices.map { (segment: s, append: append, index: $0) } }
+        let run = max(1, min(Self.recordsPerWrite, jobs.count / (4 * Parallel.coreCount)))
+        let width = appends.map { $0.append.file.header.entryWidth }.max() ?? 4
         let built: Int
         do throws(StorageError) {
-            built = try readWhole(jobs.map { ($0.segment, $0.append.masks[$0.index]) }, worker: { RecordBuilder(grid: grid) }) {
-                k, pixels, worker throws(StorageError) in
-                let (_, append, i) = jobs[k]
-                try append.write(i..<(i + 1), rows: [worker.build(pixels, width: append.file.header.entryWidth)])
+            built = try readWhole(jobs.map { ($0.segment, $0.append.masks[$0.index]) }, chunk: run,
+                                  worker: { RecordBuilder(grid: grid, records: run, width: width) }) { k, pixels, worker throws(StorageError) in
+                worker.build(pixels, width: jobs[k].append.file.header.entryWidth)
                 return true
+            } endChunk: { range, worker throws(StorageError) in
+                try worker.write(jobs[range].map { ($0.append, $0.index) })
             }
         } catch {
             // A write the file system refused for want of space (its blocks were allocated, but
@@ -118,24 +131,27 @@ extension IndexWriter {
         return built
     }
 
-    /// Reads `masks` (segment, local mask number) whole in parallel — the cores take them in
-    /// ascending order (`Parallel.takeChunks`), each with one mask buffer and its own `Worker`
-    /// from `makeWorker` — and hands each to `body` with its index. Stops at the first failure,
-    /// which it throws (a read failure as `.corrupt`). Returns the number of calls of `body`
-    /// that returned true.
-    private func readWhole<Worker>(_ masks: [(segment: Int, local: Int)], worker makeWorker: () -> Worker,
-                                   _ body: (Int, UnsafeRawBufferPointer, inout Worker) throws(StorageError) -> Bool) throws(StorageError) -> Int {
+    /// Reads `masks` (segment, local mask number) whole in parallel — the cores take chunks of
+    /// `chunk` in ascending order (`Parallel.takeChunks`), each with one mask buffer and its own
+    /// `Worker` from `makeWorker` — and hands each to `body` with its index, then each chunk to
+    /// `endChunk`. Stops at the first failure, which it throws (a read failure as `.corrupt`).
+    /// Returns the number of calls of `body` that returned true.
+    private func readWhole<Worker>(_ masks: [(segment: Int, local: Int)], chunk: Int = 1, worker makeWorker: () -> Worker,
+                                   _ body: (Int, UnsafeRawBufferPointer, inout Worker) throws(StorageError) -> Bool,
+                                   endChunk: (Range<Int>, inout Worker) throws(StorageError) -> Void = { _, _ in }) throws(StorageError) -> Int {
         let maskBytes = database.height * database.width * database.pixelFormat.bytesPerPixel
         let done = Atomic(0)
-        try Parallel.takeChunks(count: masks.count, chunk: 1, state: { WholeMask(bytes: maskBytes, worker: makeWorker()) }) {
+        try Parallel.takeChunks(count: masks.count, chunk: chunk, state: { WholeMask(bytes: maskBytes, worker: makeWorker()) }) {
             range, mask throws(StorageError) in
-            let i = range.lowerBound
-            do throws(FormatError) {
-                try database.segments[masks[i].segment].readRows(mask: masks[i].local, rows: 0..<database.height, into: mask.pixels)
-            } catch {
-                throw .corrupt(error)
+            for i in range {
+                do throws(FormatError) {
+                    try database.segments[masks[i].segment].readRows(mask: masks[i].local, rows: 0..<database.height, into: mask.pixels)
+                } catch {
+                    throw .corrupt(error)
+                }
+                if try body(i, UnsafeRawBufferPointer(mask.pixels), &mask.worker) { done.add(1, ordering: .relaxed) }
             }
-            if try body(i, UnsafeRawBufferPointer(mask.pixels), &mask.worker) { done.add(1, ordering: .relaxed) }
+            try endChunk(range, &mask.worker)
         }
         return done.load(ordering: .relaxed)
     }
@@ -155,23 +171,50 @@ private final class WholeMask<Worker> {
 }
 
 /// One core's means of writing delta records (`IndexWriter.storeIntoDelta`): a builder, and
-/// the entries of its last mask at an index file's entry width.
+/// the entries of the run of masks it built since its last write, one row each at an index
+/// file's entry width.
 private final class RecordBuilder {
     private let builder: CHIBuilder
     private let entries: UnsafeMutableRawBufferPointer
+    private let rowCapacity: Int
+    private let runCapacity: Int
+    private var rows: [UnsafeRawPointer] = []
 
-    init(grid: CHIGrid) {
+    /// A builder for runs of up to `records` masks, at most `width` bytes an entry (fresh pages
+    /// cost ~1.5 µs each on the measuring machine: the rows are no wider than they need be).
+    init(grid: CHIGrid, records: Int, width: Int) {
         builder = CHIBuilder(grid: grid)
-        entries = .allocate(byteCount: grid.keyCount * 4, alignment: 64)
+        rowCapacity = grid.keyCount * width
+        runCapacity = records
+        entries = .allocate(byteCount: records * rowCapacity, alignment: 64)
+        rows.reserveCapacity(records)
     }
 
     deinit { entries.deallocate() }
 
-    /// Builds the entries of a mask given as stored codes; where they are, `width` bytes each
-    /// (valid until the next call).
-    func build(_ pixels: UnsafeRawBufferPointer, width: Int) -> UnsafeRawPointer {
+    /// Builds the entries of a mask given as stored codes into the run's next row, `width`
+    /// bytes each (at most the builder's).
+    func build(_ pixels: UnsafeRawBufferPointer, width: Int) {
+        precondition(width * builder.grid.keyCount <= rowCapacity && rows.count < runCapacity, "a run longer or wider than the builder's")
+        let row = entries.baseAddress! + rows.count * rowCapacity
         builder.build(codes: pixels)
-        builder.copyEntries(to: entries.baseAddress!, width: width)
-        return UnsafeRawPointer(entries.baseAddress!)
+        builder.copyEntries(to: row, width: width)
+        rows.append(UnsafeRawPointer(row))
+    }
+
+    /// Writes the run's records — `slots[j]`, the append and mask index of the `j`-th mask
+    /// built (consecutive indices within each append) — one `DeltaAppend.write` per append,
+    /// and starts a new run.
+    func write(_ slots: [(append: DeltaAppend, index: Int)]) throws(StorageError) {
+        precondition(slots.count == rows.count, "a run's slots and built rows differ")
+        defer { rows.removeAll(keepingCapacity: true) }
+        var start = 0
+        while start < slots.count {
+            var end = start + 1
+            while end < slots.count, slots[end].append === slots[start].append { end += 1 }
+            let first = slots[start].index
+            try slots[start].append.write(first..<(first + end - start), rows: Array(rows[start..<end]))
+            start = end
+        }
     }
 }

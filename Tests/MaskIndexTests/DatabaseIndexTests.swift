@@ -9,7 +9,8 @@ import Testing
 /// bounds, and both contain the exact CP, across segments and for masks not yet indexed.
 @Suite struct DatabaseIndexTests {
     /// A database of two segments of random 23×37 uint8 masks; only the first is indexed.
-    func database(_ dir: String) throws -> Database {
+    /// The first segment is indexed in bulk (bins 8, cell 5) unless `indexFirst` is false.
+    func database(_ dir: String, indexFirst: Bool = true) throws -> Database {
         var rng = SplitMix64(seed: 99)
         for (i, n) in [40, 25].enumerated() {
             let path = dir + "/in\(i).npy"
@@ -20,7 +21,7 @@ import Testing
             for _ in 0..<(n * 23 * 37) { bytes.append(UInt8(truncatingIfNeeded: (rng.next() >> 59) << 4)) }
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             _ = try Ingester.ingest(into: dir + "/db", inputs: [path], options: .init())
-            if i == 0 { _ = try IndexBuilder.build(databasePath: dir + "/db", bins: 8, cell: 5) }
+            if i == 0 && indexFirst { _ = try IndexBuilder.build(databasePath: dir + "/db", bins: 8, cell: 5) }
         }
         return try Database(path: dir + "/db")
     }

@@ -10,14 +10,17 @@ import Testing
 /// failed read publishes nothing; too few free slots fall back to the pending entries, which
 /// `flush` merges into the columns.
 @Suite struct DeferredDeltaWriteTests {
-    /// `DatabaseIndexTests`' two segments (40 and 25 random 23×37 masks; bins 8, cell 5, the
-    /// first indexed in bulk), an empty index file of `capacity` delta records for the second,
-    /// and a copy of the database in `dir/bulk` whose second segment is indexed in bulk too.
-    func databases(_ dir: String, capacity: Int) throws -> (path: String, bulk: DatabaseIndex) {
-        let db = try DatabaseIndexTests().database(dir)
+    /// `DatabaseIndexTests`' two segments (40 and 25 random 23×37 masks; the first indexed in
+    /// bulk with bins 8, cell 5 unless `indexFirst` is false), an empty index file of `capacity`
+    /// delta records (at most its masks) for each segment without one, and a copy of the
+    /// database in `dir/bulk` whose every segment is indexed in bulk with the same parameters.
+    func databases(_ dir: String, capacity: Int, indexFirst: Bool = true) throws -> (path: String, bulk: DatabaseIndex) {
+        let db = try DatabaseIndexTests().database(dir, indexFirst: indexFirst)
         try FileManager.default.copyItem(atPath: dir + "/db", toPath: dir + "/bulk")
-        _ = try IndexBuilder.build(databasePath: dir + "/bulk", bins: 8, cell: 5)
-        _ = try DatabaseIndex.createEmptyFiles(database: db, deltaCapacity: { _ in capacity })
+        // The parameters the empty files get: the first segment's, else the defaults.
+        let p = db.manifest.index ?? .defaults(height: db.height, width: db.width)
+        _ = try IndexBuilder.build(databasePath: dir + "/bulk", bins: p.bins, cell: p.cell)
+        _ = try DatabaseIndex.createEmptyFiles(database: db, deltaCapacity: { min(capacity, $0) })
         return (dir + "/db", try DatabaseIndex(database: try Database(path: dir + "/bulk"), incremental: false))
     }
 
@@ -62,6 +65,33 @@ import Testing
             let last = try #require(try DatabaseIndex(database: try Database(path: path), incremental: false).files[1])
             #expect(last.deltaDirectory()?.storedCount == rows.count + 2)
             #expect(last.indexedEntries(mask: 2) == reference.indexedEntries(mask: 2))
+        }
+    }
+
+    /// Masks of both segments, more than the cores' share of one run each: each core writes runs
+    /// of consecutive slots with one `pwritev`, a run crossing from the first segment's file to
+    /// the second's (17 masks of the first: any run of 2–5 crosses). Every record equals the
+    /// bulk build's entries, in both files.
+    @Test func runsOfRecordsAcrossTwoFilesEqualABulkBuildsEntries() throws {
+        try withDirectory { dir in
+            let (path, bulk) = try databases(dir, capacity: 40, indexFirst: false)
+            let wanted = Array(23..<63)
+            let (index, rows) = try noted(path, rows: wanted)
+            #expect(rows == wanted)
+            #expect(try index.indexDeferred() == 40 && !index.hasPendingEntries)
+            let after = try DatabaseIndex(database: try Database(path: path), incremental: false)
+            for (s, locals) in [(0, 23..<40), (1, 0..<23)] {
+                let file = try #require(after.files[s]), reference = try #require(bulk.files[s])
+                #expect(file.deltaDirectory()?.storedCount == locals.count, "segment \(s)")
+                for local in 0..<file.header.maskCount {
+                    let entries = file.indexedEntries(mask: local)
+                    if locals.contains(local) {
+                        #expect(entries != nil && entries == reference.indexedEntries(mask: local), "segment \(s), mask \(local)")
+                    } else {
+                        #expect(entries == nil, "segment \(s), mask \(local)")
+                    }
+                }
+            }
         }
     }
 

@@ -159,9 +159,10 @@ struct VerificationPass {
                 }
             }
         }
-        let releaseBehind = ReleaseBehind(table: table, range: items, span: VerificationPass.releaseSpan) { done in
+        var noted = Set<Int>()
+        let releaseBehind = ReleaseBehind(table: table, range: items, span: VerificationPass.releaseSpan, rows: { done in
             done.flatMap { item in list.range(of: item).map { list.reads[$0].row } }
-        }
+        }, kept: { noted.contains($0) })
         var indexed = 0
         for item in items {
             readAhead.before(item)
@@ -181,6 +182,7 @@ struct VerificationPass {
                    observer.observe(row: read.row, pixels: UnsafeRawBufferPointer(rebasing: scratch[0..<(height * rowBytes)])) {
                     indexed += 1
                 } else if admission.deferred, admission.indexed(read: k, chunk: chunk), observer?.deferIndexing(row: read.row) == true {
+                    noted.insert(read.row)
                     indexed += 1
                 }
                 consumer.consume(item: item, pixels: pixels, worker: &worker)
