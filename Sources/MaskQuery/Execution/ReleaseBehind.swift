@@ -11,7 +11,7 @@ import MaskStorage
 /// Masks `kept` says are read again soon — noted for indexing after the answer, which reads
 /// them whole right after it — keep their pages: the ranges released end before them. Releasing
 /// them cost a TLB shootdown per chunk and the faults of mapping them again (Figure 11 at
-/// p = 1.0: 40 releases a query; Benchmarks/results/issue-10/session10.md).
+/// p = 1.0: 41 releases a query; Benchmarks/results/issue-10/session10.md).
 /// - Complexity: one `releasePixels` call per `span` items and one at the chunk's end, plus one
 ///   per run of kept masks.
 struct ReleaseBehind {
