@@ -246,11 +246,7 @@ extension Executor {
         let rest = 1..<max(1, count)
         let chunks = parallel ? ParallelChunks.ranges(count: rest.count, minimumChunk: 1024).map { $0.lowerBound + 1 ..< $0.upperBound + 1 }
                               : (rest.isEmpty ? [] : [rest])
-        var parts = [GroupRanking](repeating: GroupRanking(), count: chunks.count)
-        parts.withUnsafeMutableBufferPointer { out in
-            ParallelChunks.run(chunks) { c, range in out[c] = rank(range, groups) }
-        }
-        for part in parts {
+        for part in ParallelChunks.map(chunks, { _, range in rank(range, groups) }) {
             if let failure = part.failure { throw failure }
             all.append(part)
         }

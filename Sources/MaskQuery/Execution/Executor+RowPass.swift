@@ -178,13 +178,10 @@ extension Executor {
             return targeted.map { Candidate(row: $0, filter: .true) }
         }
         let chunks = ParallelChunks.ranges(count: targeted.count, minimumChunk: 8_192)
-        var parts = [[Candidate]](repeating: [], count: chunks.count)
-        parts.withUnsafeMutableBufferPointer { out in
-            ParallelChunks.run(chunks) { c, range in
-                for row in targeted[range] {
-                    let filter = evaluator.truth(residual, row: row)
-                    if !filter.certainlyFails { out[c].append(Candidate(row: row, filter: filter)) }
-                }
+        let parts = ParallelChunks.map(chunks) { _, range in
+            targeted[range].compactMap { row -> Candidate? in
+                let filter = evaluator.truth(residual, row: row)
+                return filter.certainlyFails ? nil : Candidate(row: row, filter: filter)
             }
         }
         return parts.count == 1 ? parts[0] : Array(parts.joined())

@@ -32,6 +32,16 @@ enum ParallelChunks {
             DispatchQueue.concurrentPerform(iterations: rs.count) { i in work.body(i, rs[i]) }
         }
     }
+
+    /// `body(chunkIndex, rs[chunkIndex])` over the chunks in parallel (`run`); the results in
+    /// chunk order, whatever the schedule.
+    static func map<T>(_ rs: [Range<Int>], _ body: (Int, Range<Int>) -> T) -> [T] {
+        var results = [T?](repeating: nil, count: rs.count)
+        results.withUnsafeMutableBufferPointer { out in
+            run(rs) { c, range in out[c] = body(c, range) }
+        }
+        return results.map { $0! }
+    }
 }
 
 private struct UncheckedSendableBody: @unchecked Sendable {

@@ -107,12 +107,7 @@ struct VerificationPass {
         let chunks = ParallelChunks.ranges(count: reads.itemCount, minimumChunk: minimumChunk)
         guard !chunks.isEmpty, !reads.reads.isEmpty else { return 0 }
         let admission = admit(reads, chunks: chunks)
-        let results = UnsafeMutableBufferPointer<ChunkResult>.allocate(capacity: chunks.count)
-        results.initialize(repeating: .indexed(0))
-        defer { results.deinitialize().deallocate() }
-        ParallelChunks.run(chunks) { chunk, range in
-            results[chunk] = runChunk(chunk, items: range, reads, admission, consumer)
-        }
+        let results = ParallelChunks.map(chunks) { chunk, range in runChunk(chunk, items: range, reads, admission, consumer) }
         var indexed = 0
         for result in results {
             switch result {
