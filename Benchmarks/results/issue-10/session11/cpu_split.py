@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""CPU and wall of Figure 11's p = 1.0 workload, MS-II against MS, one binary: on a fresh copy of
+an unindexed database (synced, its files read once), the 200 queries as MS-II runs them (each a
+`masksearch query DB SQL --format json` process); then on another fresh copy the build
+(`masksearch index DB`) and the same queries on the indexed copy (MS). Wall as evaluate.py counts
+it — the engine's `elapsed_ms` plus the time from the end of the output to the exit — and the
+CPU of every process (user + system, from wait4), start-up included.
+
+    python3 cpu_split.py MASKSEARCH RAW_DB QUERIES
+
+QUERIES: one SQL per line (../session10/figure11-p1-queries.sql)."""
+import json, os, shutil, subprocess, sys, time
+
+ms, src = sys.argv[1], sys.argv[2]
+sqls = [line for line in open(sys.argv[3]).read().split("\n") if line]
+work = src.rstrip("/") + "-cpu-split"
+
+
+def fresh():
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(src, work)
+    os.sync()
+    for name in os.listdir(work):
+        with open(os.path.join(work, name), "rb") as f:
+            while f.read(1 << 22):
+                pass
+
+
+def run(args):
+    """(stdout, seconds to the end of the output, seconds to the exit, (user, system) CPU seconds)"""
+    t = time.perf_counter()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = p.stdout.read()
+    answered = time.perf_counter() - t
+    p.stdout.close()
+    _, status, usage = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"exit {status}: {args}")
+    return out, answered, time.perf_counter() - t, (usage.ru_utime, usage.ru_stime)
+
+
+def workload():
+    engine = after = user = system = 0.0
+    for q in sqls:
+        out, answered, wall, (u, s) = run([ms, "query", work, q, "--format", "json"])
+        engine += json.loads(out)["stats"]["elapsed_ms"]
+        after += (wall - answered) * 1000
+        user, system = user + u * 1000, system + s * 1000
+    return f"answers {engine:.0f} + after {after:.0f} = {engine + after:.0f} ms | CPU {user + system:.0f} ms (user {user:.0f}, system {system:.0f})"
+
+
+fresh()
+print("MS-II:", workload(), flush=True)
+fresh()
+_, _, wall, (u, s) = run([ms, "index", work])
+print(f"build: wall {wall * 1000:.0f} ms | CPU {(u + s) * 1000:.0f} ms (user {u * 1000:.0f}, system {s * 1000:.0f})", flush=True)
+print("MS:", workload(), flush=True)
+shutil.rmtree(work, ignore_errors=True)
