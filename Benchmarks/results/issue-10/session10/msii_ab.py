@@ -12,15 +12,9 @@ BIN_*: directories holding `masksearch`; RAW_DB: the 40,000-mask database evalua
 p = 1.0 workload of `evaluate.py --only workload`, seed 1)."""
 import json, os, shutil, statistics as st, subprocess, sys, time
 
-bins = sys.argv[1].split(",")
-reps = int(sys.argv[2])
-src = sys.argv[3]
-queries = sys.argv[4] if len(sys.argv) > 4 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "figure11-p1-queries.sql")
-sqls = [line for line in open(queries).read().split("\n") if line]
-work = src.rstrip("/") + "-msii-ab"
 
-
-def fresh_copy():
+def fresh_copy(src, work):
+    """`work` made a fresh copy of `src`, synced, its files read once (warm in the page cache)."""
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(src, work)
     os.sync()
@@ -30,7 +24,7 @@ def fresh_copy():
                 pass
 
 
-def workload(ms):
+def workload(ms, work, sqls):
     engine = after = cpu = 0.0
     for q in sqls:
         t = time.perf_counter()
@@ -48,15 +42,26 @@ def workload(ms):
     return engine, after, cpu
 
 
-results = {b: [] for b in bins}
-for r in range(reps):
-    for b in (bins if r % 2 == 0 else bins[::-1]):
-        fresh_copy()
-        e, a, c = workload(os.path.join(b, "masksearch"))
-        results[b].append((e + a, e, a, c))
-        print(f"rep {r + 1} {b}: total {e + a:.0f} ms (answers {e:.0f} + after {a:.0f}), CPU {c:.0f} ms", flush=True)
-shutil.rmtree(work, ignore_errors=True)
-for b in bins:
-    rr = results[b]
-    print(f"{b}: medians: total {st.median(x[0] for x in rr):.0f} ms, answers {st.median(x[1] for x in rr):.0f}, "
-          f"after {st.median(x[2] for x in rr):.0f}, CPU {st.median(x[3] for x in rr):.0f} ms")
+def main():
+    bins = sys.argv[1].split(",")
+    reps = int(sys.argv[2])
+    src = sys.argv[3]
+    queries = sys.argv[4] if len(sys.argv) > 4 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "figure11-p1-queries.sql")
+    sqls = [line for line in open(queries).read().split("\n") if line]
+    work = src.rstrip("/") + "-msii-ab"
+    results = {b: [] for b in bins}
+    for r in range(reps):
+        for b in (bins if r % 2 == 0 else bins[::-1]):
+            fresh_copy(src, work)
+            e, a, c = workload(os.path.join(b, "masksearch"), work, sqls)
+            results[b].append((e + a, e, a, c))
+            print(f"rep {r + 1} {b}: total {e + a:.0f} ms (answers {e:.0f} + after {a:.0f}), CPU {c:.0f} ms", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+    for b in bins:
+        rr = results[b]
+        print(f"{b}: medians: total {st.median(x[0] for x in rr):.0f} ms, answers {st.median(x[1] for x in rr):.0f}, "
+              f"after {st.median(x[2] for x in rr):.0f}, CPU {st.median(x[3] for x in rr):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

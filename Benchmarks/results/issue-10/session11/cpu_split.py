@@ -11,19 +11,12 @@ CPU of every process (user + system, from wait4), start-up included.
 QUERIES: one SQL per line (../session10/figure11-p1-queries.sql)."""
 import json, os, shutil, subprocess, sys, time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session10"))
+from msii_ab import fresh_copy  # noqa: E402
+
 ms, src = sys.argv[1], sys.argv[2]
 sqls = [line for line in open(sys.argv[3]).read().split("\n") if line]
 work = src.rstrip("/") + "-cpu-split"
-
-
-def fresh():
-    shutil.rmtree(work, ignore_errors=True)
-    shutil.copytree(src, work)
-    os.sync()
-    for name in os.listdir(work):
-        with open(os.path.join(work, name), "rb") as f:
-            while f.read(1 << 22):
-                pass
 
 
 def run(args):
@@ -49,9 +42,9 @@ def workload():
     return f"answers {engine:.0f} + after {after:.0f} = {engine + after:.0f} ms | CPU {user + system:.0f} ms (user {user:.0f}, system {system:.0f})"
 
 
-fresh()
+fresh_copy(src, work)
 print("MS-II:", workload(), flush=True)
-fresh()
+fresh_copy(src, work)
 _, _, wall, (u, s) = run([ms, "index", work])
 print(f"build: wall {wall * 1000:.0f} ms | CPU {(u + s) * 1000:.0f} ms (user {u * 1000:.0f}, system {s * 1000:.0f})", flush=True)
 print("MS:", workload(), flush=True)
