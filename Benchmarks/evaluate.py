@@ -1051,10 +1051,10 @@ class Evaluation:
             os.sync()
             warm_cache(wdb)
             print(f"[workload] p = {p}: {len(qs)} queries, {sum(q['explore'] for q in qs)} exploring", flush=True)
-            # the full scan of the first query, on the fresh copy (--no-index writes nothing)
             # The first query, MS-II against the full scan, in pairs: on each of
-            # `first_query_copies()` fresh, unindexed copies, the scan (`--no-index` writes nothing) then MS-II; first queries
-            # take a few ms, so conditions are paired and medians taken.
+            # `first_query_copies()` fresh, unindexed copies, the scan (`--no-index` writes
+            # nothing) then MS-II; first queries take a few ms, so conditions are paired and
+            # medians taken.
             first_reps = self.first_query_copies()
             scan_first, first_runs, first_after = [], [], []
             for rep in range(first_reps):

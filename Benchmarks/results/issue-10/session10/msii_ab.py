@@ -24,22 +24,31 @@ def fresh_copy(src, work):
                 pass
 
 
+def timed(args):
+    """Runs `args`; its output, the seconds to the end of the output and to the exit, and its user
+    and system CPU seconds (from wait4). A non-zero exit stops the script."""
+    t = time.perf_counter()
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = p.stdout.read()
+    answered = time.perf_counter() - t
+    p.stdout.close()
+    _, status, usage = os.wait4(p.pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"exit {code}: {args}")
+    return out, answered, time.perf_counter() - t, usage.ru_utime, usage.ru_stime
+
+
 def workload(ms, work, sqls):
-    engine = after = cpu = 0.0
+    """The queries `sqls` on `work`, each a process: ms of engine time (`elapsed_ms`), of time
+    after the output (the indexing after the answer, and the exit), of user and of system CPU."""
+    engine = after = user = system = 0.0
     for q in sqls:
-        t = time.perf_counter()
-        p = subprocess.Popen([ms, "query", work, q, "--format", "json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        out = p.stdout.read()
-        answered = time.perf_counter() - t
-        p.stdout.close()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-        if p.returncode != 0:
-            raise SystemExit(f"exit {p.returncode}: {q}")
+        out, answered, wall, u, s = timed([ms, "query", work, q, "--format", "json"])
         engine += json.loads(out)["stats"]["elapsed_ms"]
-        after += (time.perf_counter() - t - answered) * 1000
-        cpu += (usage.ru_utime + usage.ru_stime) * 1000
-    return engine, after, cpu
+        after += (wall - answered) * 1000
+        user, system = user + u * 1000, system + s * 1000
+    return engine, after, user, system
 
 
 def main():
@@ -53,7 +62,8 @@ def main():
     for r in range(reps):
         for b in (bins if r % 2 == 0 else bins[::-1]):
             fresh_copy(src, work)
-            e, a, c = workload(os.path.join(b, "masksearch"), work, sqls)
+            e, a, u, s = workload(os.path.join(b, "masksearch"), work, sqls)
+            c = u + s
             results[b].append((e + a, e, a, c))
             print(f"rep {r + 1} {b}: total {e + a:.0f} ms (answers {e:.0f} + after {a:.0f}), CPU {c:.0f} ms", flush=True)
     shutil.rmtree(work, ignore_errors=True)

@@ -9,43 +9,26 @@ CPU of every process (user + system, from wait4), start-up included.
     python3 cpu_split.py MASKSEARCH RAW_DB QUERIES
 
 QUERIES: one SQL per line (../session10/figure11-p1-queries.sql)."""
-import json, os, shutil, subprocess, sys, time
+import os, shutil, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "session10"))
-from msii_ab import fresh_copy  # noqa: E402
+from msii_ab import fresh_copy, timed, workload  # noqa: E402
 
 ms, src = sys.argv[1], sys.argv[2]
 sqls = [line for line in open(sys.argv[3]).read().split("\n") if line]
 work = src.rstrip("/") + "-cpu-split"
 
 
-def run(args):
-    """(stdout, seconds to the end of the output, seconds to the exit, (user, system) CPU seconds)"""
-    t = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = p.stdout.read()
-    answered = time.perf_counter() - t
-    p.stdout.close()
-    _, status, usage = os.wait4(p.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"exit {status}: {args}")
-    return out, answered, time.perf_counter() - t, (usage.ru_utime, usage.ru_stime)
-
-
-def workload():
-    engine = after = user = system = 0.0
-    for q in sqls:
-        out, answered, wall, (u, s) = run([ms, "query", work, q, "--format", "json"])
-        engine += json.loads(out)["stats"]["elapsed_ms"]
-        after += (wall - answered) * 1000
-        user, system = user + u * 1000, system + s * 1000
-    return f"answers {engine:.0f} + after {after:.0f} = {engine + after:.0f} ms | CPU {user + system:.0f} ms (user {user:.0f}, system {system:.0f})"
+def queries():
+    engine, after, user, system = workload(ms, work, sqls)
+    return (f"answers {engine:.0f} + after {after:.0f} = {engine + after:.0f} ms | CPU {user + system:.0f} ms "
+            f"(user {user:.0f}, system {system:.0f})")
 
 
 fresh_copy(src, work)
-print("MS-II:", workload(), flush=True)
+print("MS-II:", queries(), flush=True)
 fresh_copy(src, work)
-_, _, wall, (u, s) = run([ms, "index", work])
+_, _, wall, u, s = timed([ms, "index", work])
 print(f"build: wall {wall * 1000:.0f} ms | CPU {(u + s) * 1000:.0f} ms (user {u * 1000:.0f}, system {s * 1000:.0f})", flush=True)
-print("MS:", workload(), flush=True)
+print("MS:", queries(), flush=True)
 shutil.rmtree(work, ignore_errors=True)
